@@ -1,0 +1,53 @@
+//! The grid-governance domain and its spatial core.
+//!
+//! `wangge-core` holds the nouns of the system — zones on configurable levels, compounds, buildings,
+//! street segments, street chiefs, colour tiers — and the [`Atlas`]: a dataset together with the R-trees
+//! (rstar) that answer "which zone contains this point", "what lies in this box", "which street is
+//! nearest" and "which buildings belong to this compound".
+//!
+//! It is pure: no I/O, no SQL, no HTTP, no async runtime. Every geometry is WGS-84 / CGCS2000
+//! longitude/latitude; areas and lengths are geodesic metres.
+//!
+//! # Examples
+//!
+//! ```
+//! use wangge_core::{Atlas, Dataset, LevelConfig, Zone, Totals};
+//! use geo::{polygon, MultiPolygon, Point};
+//!
+//! let square = polygon![(x: 102.70, y: 25.03), (x: 102.72, y: 25.03), (x: 102.72, y: 25.05), (x: 102.70, y: 25.05)];
+//! let mut data = Dataset::new(LevelConfig::default());
+//! data.zones.push(Zone {
+//!     id: 1,
+//!     code: "530102001".into(),
+//!     name: "演示街道".into(),
+//!     level: "subdistrict".into(),
+//!     parent: None,
+//!     geometry: MultiPolygon(vec![square]),
+//!     totals: Totals::default(),
+//! });
+//! let atlas = Atlas::new(data);
+//! let found = atlas.zones_containing(Point::new(102.71, 25.04));
+//! assert_eq!(found.len(), 1);
+//! assert_eq!(found[0].name, "演示街道");
+//! ```
+
+pub mod code;
+pub mod dataset;
+pub mod error;
+pub mod index;
+pub mod levels;
+pub mod measure;
+pub mod model;
+pub mod totals;
+
+pub use code::{assign_compound_codes, assign_zone_codes, reading_order};
+pub use dataset::{ChangeSet, Dataset, Layer};
+pub use error::{Error, Result};
+pub use index::{Atlas, NearestStreet};
+pub use levels::{Level, LevelConfig};
+pub use measure::{area_m2, length_m};
+pub use model::{
+    Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Id, Management, StreetClass,
+    StreetSegment, Tier, Totals, Zone,
+};
+pub use totals::{link_buildings_to_compounds, recompute_totals};
