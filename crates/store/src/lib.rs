@@ -1,1 +1,100 @@
-//! placeholder
+//! Where wangge keeps its data: the [`Store`] trait, and the embedded GeoPackage backend.
+//!
+//! A store persists a [`Dataset`] and applies [`ChangeSet`]s atomically. Two backends implement
+//! it: [`GpkgStore`] here (one SQLite file laid out as a GeoPackage 1.3, the default) and PostGIS
+//! (in `wangge-store-postgis`). Both pass the same [`contract`] suite.
+//!
+//! The trait is async and object safe (`Box<dyn Store>`), because the PostGIS backend talks to its
+//! server over the network; the GeoPackage backend runs its SQLite work on tokio's blocking pool.
+
+#[cfg(any(test, feature = "contract"))]
+pub mod contract;
+mod error;
+pub mod gpkg;
+
+use async_trait::async_trait;
+use geo::Rect;
+use wangge_core::{Building, ChangeSet, Compound, Dataset, Id, Layer, StreetSegment, Zone};
+
+pub use error::{Error, Result};
+pub use gpkg::GpkgStore;
+
+/// The schema version this build reads and writes. A store with a newer schema is refused.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A page of results: skip `offset` records, return at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Records to skip.
+    pub offset: u64,
+    /// Records to return at most.
+    pub limit: u64,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Self {
+            offset: 0,
+            limit: 1000,
+        }
+    }
+}
+
+/// One record of a spatial layer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// A zone.
+    Zone(Zone),
+    /// A compound.
+    Compound(Compound),
+    /// A building.
+    Building(Building),
+    /// A street segment.
+    Street(StreetSegment),
+}
+
+impl Record {
+    /// The record's id in its layer.
+    pub fn id(&self) -> Id {
+        match self {
+            Record::Zone(z) => z.id,
+            Record::Compound(c) => c.id,
+            Record::Building(b) => b.id,
+            Record::Street(s) => s.id,
+        }
+    }
+}
+
+/// What an applied change set did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// The store's data version after the change (it grows by one per non-empty change).
+    pub version: u64,
+    /// The box covering every geometry the change touched, before and after, if any.
+    pub touched: Option<Rect<f64>>,
+    /// The layers the change touched.
+    pub layers: Vec<Layer>,
+}
+
+/// Persistent storage for one jurisdiction.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Where the data lives, for messages: a file path, or a URL with the password hidden.
+    fn describe(&self) -> String;
+
+    /// Reads everything, to build the in-memory [`Atlas`](wangge_core::Atlas).
+    async fn load(&self) -> Result<Dataset>;
+
+    /// Applies a change set in one transaction: all of it or, on any error, none of it.
+    async fn apply(&self, changes: &ChangeSet) -> Result<Applied>;
+
+    /// The data version: 0 for a new store, one more after each non-empty applied change.
+    async fn data_version(&self) -> Result<u64>;
+
+    /// Records of a layer whose bounding boxes intersect `bbox`, ordered by id and paged.
+    async fn in_bbox(&self, layer: Layer, bbox: Rect<f64>, page: Page) -> Result<Vec<Record>>;
+
+    /// Every zone whose area covers the point (boundary included), ordered by level (top first)
+    /// and then by id.
+    async fn zones_containing(&self, lon: f64, lat: f64) -> Result<Vec<Zone>>;
+}

@@ -1,0 +1,429 @@
+//! Reading and writing the rows of each table: one reader and one writer per layer.
+
+use geo::Geometry;
+use rusqlite::{Connection, Params, Row, Transaction, params};
+use wangge_core::{
+    Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Management, StreetClass,
+    StreetSegment, Tier, Totals, Zone,
+};
+
+use super::{geom, sql_error};
+use crate::{Error, Result};
+
+/// A row read back whose value cannot be understood.
+fn corrupt(location: &str, table: &str, id: i64, problem: impl ToString) -> Error {
+    Error::Corrupt {
+        location: location.into(),
+        table: table.into(),
+        id,
+        problem: problem.to_string(),
+    }
+}
+
+/// Runs a SELECT with a filter and maps every row, turning conversion problems into errors that
+/// name the table and row.
+fn read<T>(
+    conn: &Connection,
+    location: &str,
+    table: &str,
+    columns: &str,
+    filter: &str,
+    args: impl Params,
+    map: impl Fn(&Row<'_>) -> rusqlite::Result<std::result::Result<T, (i64, String)>>,
+) -> Result<Vec<T>> {
+    let sql = format!("SELECT {columns} FROM {table} {filter}");
+    let mut stmt = conn
+        .prepare_cached(&sql)
+        .map_err(sql_error(location, format!("reading {table}")))?;
+    let rows = stmt
+        .query_map(args, |r| map(r))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(sql_error(location, format!("reading {table}")))?;
+    rows.into_iter()
+        .map(|r| r.map_err(|(id, problem)| corrupt(location, table, id, problem)))
+        .collect()
+}
+
+/// Converts a stored count, which SQLite holds as a signed integer.
+fn count(id: i64, value: i64) -> std::result::Result<u64, (i64, String)> {
+    u64::try_from(value).map_err(|_| (id, format!("negative count {value}")))
+}
+
+/// Parses a vocabulary value, reporting the row on failure.
+fn parse<T>(
+    id: i64,
+    text: String,
+    f: impl Fn(&str) -> wangge_core::Result<T>,
+) -> std::result::Result<T, (i64, String)> {
+    f(&text).map_err(|e| (id, e.to_string()))
+}
+
+pub(crate) fn read_zones(
+    conn: &Connection,
+    location: &str,
+    filter: &str,
+    args: impl Params,
+) -> Result<Vec<Zone>> {
+    read(
+        conn,
+        location,
+        "zones",
+        "id, code, name, level, parent_id, households, population, buildings, compounds, geom",
+        filter,
+        args,
+        |r| {
+            let id: i64 = r.get(0)?;
+            let blob: Vec<u8> = r.get(9)?;
+            let build = || -> std::result::Result<Zone, (i64, String)> {
+                let e = |e: rusqlite::Error| (id, e.to_string());
+                Ok(Zone {
+                    id,
+                    code: r.get(1).map_err(e)?,
+                    name: r.get(2).map_err(e)?,
+                    level: r.get(3).map_err(e)?,
+                    parent: r.get(4).map_err(e)?,
+                    totals: Totals {
+                        households: count(id, r.get(5).map_err(e)?)?,
+                        population: count(id, r.get(6).map_err(e)?)?,
+                        buildings: count(id, r.get(7).map_err(e)?)?,
+                        compounds: count(id, r.get(8).map_err(e)?)?,
+                    },
+                    geometry: geom::decode_multipolygon(&blob).map_err(|e| (id, e))?,
+                })
+            };
+            Ok(build())
+        },
+    )
+}
+
+pub(crate) fn read_compounds(
+    conn: &Connection,
+    location: &str,
+    filter: &str,
+    args: impl Params,
+) -> Result<Vec<Compound>> {
+    read(
+        conn,
+        location,
+        "compounds",
+        "id, code, name, kind, management, tier, stars, source_id, geom",
+        filter,
+        args,
+        |r| {
+            let id: i64 = r.get(0)?;
+            let blob: Vec<u8> = r.get(8)?;
+            let build = || -> std::result::Result<Compound, (i64, String)> {
+                let e = |e: rusqlite::Error| (id, e.to_string());
+                Ok(Compound {
+                    id,
+                    code: r.get(1).map_err(e)?,
+                    name: r.get(2).map_err(e)?,
+                    kind: parse(id, r.get(3).map_err(e)?, CompoundKind::parse)?,
+                    management: parse(id, r.get(4).map_err(e)?, Management::parse)?,
+                    tier: parse(id, r.get(5).map_err(e)?, Tier::parse)?,
+                    stars: r.get(6).map_err(e)?,
+                    source_id: r.get(7).map_err(e)?,
+                    geometry: geom::decode_multipolygon(&blob).map_err(|e| (id, e))?,
+                })
+            };
+            Ok(build())
+        },
+    )
+}
+
+pub(crate) fn read_buildings(
+    conn: &Connection,
+    location: &str,
+    filter: &str,
+    args: impl Params,
+) -> Result<Vec<Building>> {
+    read(
+        conn,
+        location,
+        "buildings",
+        "id, source_id, name, address, compound_id, floors, units, households, population, height_m, estimated, geom",
+        filter,
+        args,
+        |r| {
+            let id: i64 = r.get(0)?;
+            let blob: Vec<u8> = r.get(11)?;
+            let build = || -> std::result::Result<Building, (i64, String)> {
+                let e = |e: rusqlite::Error| (id, e.to_string());
+                Ok(Building {
+                    id,
+                    source_id: r.get(1).map_err(e)?,
+                    name: r.get(2).map_err(e)?,
+                    address: r.get(3).map_err(e)?,
+                    compound: r.get(4).map_err(e)?,
+                    floors: r.get(5).map_err(e)?,
+                    units: r.get(6).map_err(e)?,
+                    households: r.get(7).map_err(e)?,
+                    population: r.get(8).map_err(e)?,
+                    height_m: r.get(9).map_err(e)?,
+                    estimated: r.get(10).map_err(e)?,
+                    geometry: geom::decode_multipolygon(&blob).map_err(|e| (id, e))?,
+                })
+            };
+            Ok(build())
+        },
+    )
+}
+
+pub(crate) fn read_streets(
+    conn: &Connection,
+    location: &str,
+    filter: &str,
+    args: impl Params,
+) -> Result<Vec<StreetSegment>> {
+    read(
+        conn,
+        location,
+        "streets",
+        "id, source_id, name, class, geom",
+        filter,
+        args,
+        |r| {
+            let id: i64 = r.get(0)?;
+            let blob: Vec<u8> = r.get(4)?;
+            let build = || -> std::result::Result<StreetSegment, (i64, String)> {
+                let e = |e: rusqlite::Error| (id, e.to_string());
+                Ok(StreetSegment {
+                    id,
+                    source_id: r.get(1).map_err(e)?,
+                    name: r.get(2).map_err(e)?,
+                    class: parse(id, r.get(3).map_err(e)?, StreetClass::parse)?,
+                    geometry: geom::decode_linestring(&blob).map_err(|e| (id, e))?,
+                })
+            };
+            Ok(build())
+        },
+    )
+}
+
+pub(crate) fn read_chiefs(conn: &Connection, location: &str) -> Result<Vec<Chief>> {
+    read(
+        conn,
+        location,
+        "chiefs",
+        "id, name, role, phone, community_id, level",
+        "ORDER BY id",
+        [],
+        |r| {
+            let id: i64 = r.get(0)?;
+            let build = || -> std::result::Result<Chief, (i64, String)> {
+                let e = |e: rusqlite::Error| (id, e.to_string());
+                let level: Option<String> = r.get(5).map_err(e)?;
+                Ok(Chief {
+                    id,
+                    name: r.get(1).map_err(e)?,
+                    role: parse(id, r.get(2).map_err(e)?, ChiefRole::parse)?,
+                    phone: r.get(3).map_err(e)?,
+                    community: r.get(4).map_err(e)?,
+                    level: level.map(|l| parse(id, l, ChiefLevel::parse)).transpose()?,
+                })
+            };
+            Ok(build())
+        },
+    )
+}
+
+/// Writes a row whether or not it exists yet: an UPDATE, then an INSERT when no row matched.
+///
+/// SQLite's `INSERT … ON CONFLICT DO UPDATE` would impose its conflict policy on the GeoPackage
+/// R-tree triggers (whose `INSERT OR REPLACE` then fails), so the two steps are spelt out.
+struct Upsert<'t> {
+    update: rusqlite::CachedStatement<'t>,
+    insert: rusqlite::CachedStatement<'t>,
+}
+
+impl<'t> Upsert<'t> {
+    fn new(
+        tx: &'t Transaction<'_>,
+        location: &str,
+        table: &str,
+        update: &str,
+        insert: &str,
+    ) -> Result<Self> {
+        Ok(Self {
+            update: tx
+                .prepare_cached(update)
+                .map_err(sql_error(location, format!("writing {table}")))?,
+            insert: tx
+                .prepare_cached(insert)
+                .map_err(sql_error(location, format!("writing {table}")))?,
+        })
+    }
+
+    fn run(&mut self, args: &[&dyn rusqlite::ToSql]) -> rusqlite::Result<()> {
+        if self.update.execute(args)? == 0 {
+            self.insert.execute(args)?;
+        }
+        Ok(())
+    }
+}
+
+fn encode(location: &str, table: &str, id: i64, geometry: Geometry<f64>) -> Result<Vec<u8>> {
+    geom::encode(geometry).map_err(|problem| corrupt(location, table, id, problem))
+}
+
+pub(crate) fn write_zones(tx: &Transaction<'_>, location: &str, zones: &[Zone]) -> Result<()> {
+    let mut stmt = Upsert::new(
+        tx,
+        location,
+        "zones",
+        "UPDATE zones SET code = ?2, name = ?3, level = ?4, parent_id = ?5, households = ?6, population = ?7, buildings = ?8, compounds = ?9, geom = ?10 WHERE id = ?1",
+        "INSERT INTO zones (id, code, name, level, parent_id, households, population, buildings, compounds, geom) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for z in zones {
+        let blob = encode(
+            location,
+            "zones",
+            z.id,
+            Geometry::MultiPolygon(z.geometry.clone()),
+        )?;
+        let t = z.totals;
+        stmt.run(params![
+            z.id,
+            z.code,
+            z.name,
+            z.level,
+            z.parent,
+            t.households as i64,
+            t.population as i64,
+            t.buildings as i64,
+            t.compounds as i64,
+            blob
+        ])
+        .map_err(sql_error(
+            location,
+            format!("writing zone {} ({})", z.code, z.id),
+        ))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn write_compounds(
+    tx: &Transaction<'_>,
+    location: &str,
+    compounds: &[Compound],
+) -> Result<()> {
+    let mut stmt = Upsert::new(
+        tx,
+        location,
+        "compounds",
+        "UPDATE compounds SET code = ?2, name = ?3, kind = ?4, management = ?5, tier = ?6, stars = ?7, source_id = ?8, geom = ?9 WHERE id = ?1",
+        "INSERT INTO compounds (id, code, name, kind, management, tier, stars, source_id, geom) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for c in compounds {
+        let blob = encode(
+            location,
+            "compounds",
+            c.id,
+            Geometry::MultiPolygon(c.geometry.clone()),
+        )?;
+        stmt.run(params![
+            c.id,
+            c.code,
+            c.name,
+            c.kind.as_str(),
+            c.management.as_str(),
+            c.tier.as_str(),
+            c.stars,
+            c.source_id,
+            blob
+        ])
+        .map_err(sql_error(
+            location,
+            format!("writing compound {} ({})", c.code, c.id),
+        ))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn write_buildings(
+    tx: &Transaction<'_>,
+    location: &str,
+    buildings: &[Building],
+) -> Result<()> {
+    let mut stmt = Upsert::new(
+        tx,
+        location,
+        "buildings",
+        "UPDATE buildings SET source_id = ?2, name = ?3, address = ?4, compound_id = ?5, floors = ?6, units = ?7, households = ?8, population = ?9, height_m = ?10, estimated = ?11, geom = ?12 WHERE id = ?1",
+        "INSERT INTO buildings (id, source_id, name, address, compound_id, floors, units, households, population, height_m, estimated, geom) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    for b in buildings {
+        let blob = encode(
+            location,
+            "buildings",
+            b.id,
+            Geometry::MultiPolygon(b.geometry.clone()),
+        )?;
+        stmt.run(params![
+            b.id,
+            b.source_id,
+            b.name,
+            b.address,
+            b.compound,
+            b.floors,
+            b.units,
+            b.households,
+            b.population,
+            b.height_m,
+            b.estimated,
+            blob
+        ])
+        .map_err(sql_error(location, format!("writing building {}", b.id)))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn write_streets(
+    tx: &Transaction<'_>,
+    location: &str,
+    streets: &[StreetSegment],
+) -> Result<()> {
+    let mut stmt = Upsert::new(
+        tx,
+        location,
+        "streets",
+        "UPDATE streets SET source_id = ?2, name = ?3, class = ?4, geom = ?5 WHERE id = ?1",
+        "INSERT INTO streets (id, source_id, name, class, geom) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for s in streets {
+        let blob = encode(
+            location,
+            "streets",
+            s.id,
+            Geometry::LineString(s.geometry.clone()),
+        )?;
+        stmt.run(params![s.id, s.source_id, s.name, s.class.as_str(), blob])
+            .map_err(sql_error(location, format!("writing street {}", s.id)))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn write_chiefs(tx: &Transaction<'_>, location: &str, chiefs: &[Chief]) -> Result<()> {
+    let mut stmt = Upsert::new(
+        tx,
+        location,
+        "chiefs",
+        "UPDATE chiefs SET name = ?2, role = ?3, phone = ?4, community_id = ?5, level = ?6 WHERE id = ?1",
+        "INSERT INTO chiefs (id, name, role, phone, community_id, level) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for c in chiefs {
+        stmt.run(params![
+            c.id,
+            c.name,
+            c.role.as_str(),
+            c.phone,
+            c.community,
+            c.level.map(|l| l.as_str())
+        ])
+        .map_err(sql_error(
+            location,
+            format!("writing chief {} ({})", c.name, c.id),
+        ))?;
+    }
+    Ok(())
+}
