@@ -298,8 +298,10 @@ mod tests {
 
     #[test]
     fn diff_then_apply_reproduces_the_new_dataset() {
-        let mut old = Dataset::default();
-        old.chiefs = vec![chief(1, "a"), chief(2, "b"), chief(3, "c")];
+        let old = Dataset {
+            chiefs: vec![chief(1, "a"), chief(2, "b"), chief(3, "c")],
+            ..Dataset::default()
+        };
         let mut new = old.clone();
         new.chiefs.retain(|c| c.id != 2);
         new.chiefs[1].name = "c2".into();

@@ -38,6 +38,7 @@ pub mod index;
 pub mod levels;
 pub mod measure;
 pub mod model;
+pub mod stats;
 pub mod totals;
 
 pub use code::{assign_compound_codes, assign_zone_codes, reading_order};
@@ -50,4 +51,5 @@ pub use model::{
     Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Id, Management, StreetClass,
     StreetSegment, Tier, Totals, Zone,
 };
+pub use stats::Stats;
 pub use totals::{link_buildings_to_compounds, recompute_totals};

@@ -1,1 +1,87 @@
-//! placeholder
+//! The HTTP server: axum routes over the in-memory [`Atlas`](wangge_core::Atlas) and a
+//! [`Store`](wangge_store::Store).
+//!
+//! `app(state)` builds the router; tests call it with `oneshot` and no open port. Handlers return
+//! [`ApiError`] so that they can use `?`; server-side details are logged, never sent.
+
+mod api;
+mod error;
+mod state;
+pub mod wire;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+pub use state::{AppState, StateError};
+
+/// The largest request body the server accepts.
+pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Builds the router.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(api::landing))
+        .route("/health", get(api::health))
+        .route("/api", get(api::index))
+        .route("/api/stats", get(api::stats))
+        .route("/api/levels", get(api::levels))
+        .route("/api/locate", get(api::locate))
+        .route("/api/zones", get(api::zones))
+        .route("/api/zones/{code}", get(api::zone))
+        .route("/api/compounds", get(api::compounds))
+        .route("/api/compounds/{code}", get(api::compound))
+        .route("/api/buildings", get(api::buildings))
+        .route("/api/buildings/{id}", get(api::building))
+        .route("/api/streets", get(api::streets))
+        .fallback(api::not_found)
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `app(state)` on `addr` until Ctrl-C or SIGTERM.
+pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!(
+                "cannot listen on {addr}: {e} (is another server using this port? pass --addr)"
+            ),
+        )
+    })?;
+    let local = listener.local_addr()?;
+    tracing::info!(%local, "serving");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}

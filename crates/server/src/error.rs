@@ -1,0 +1,68 @@
+//! The one error type of every handler, and how it becomes an HTTP response.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// What a request can fail with. The message of a 4xx is for the caller; a 5xx's detail is logged
+/// and the caller gets a generic sentence.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed: a bad parameter, a bad path.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Nothing exists at this path.
+    #[error("{0}")]
+    NotFound(String),
+    /// The store is unreachable for now; retry later.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<wangge_store::Error> for ApiError {
+    fn from(e: wangge_store::Error) -> Self {
+        match e {
+            wangge_store::Error::Unavailable(m) => ApiError::Unavailable(m),
+            wangge_store::Error::Refused(m) => ApiError::BadRequest(m.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
+            ApiError::Unavailable(m) => {
+                tracing::warn!(%m, "store unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the database is unavailable; try again shortly".to_string(),
+                )
+            }
+            ApiError::Internal(m) => {
+                tracing::error!(%m, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error; the details are in the server log".to_string(),
+                )
+            }
+        };
+        (status, Json(json!({ "error": message }))).into_response()
+    }
+}
+
+/// Turns a panic inside a handler into a 500 with a JSON body; the server keeps running.
+pub(crate) fn panic_response(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_string()))
+        .unwrap_or_default();
+    ApiError::Internal(format!("handler panicked: {detail}")).into_response()
+}
