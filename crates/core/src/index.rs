@@ -5,7 +5,8 @@
 
 use std::collections::HashMap;
 
-use geo::{BoundingRect, Contains, InteriorPoint, Intersects, MultiPolygon, Point, Rect};
+use geo::coordinate_position::CoordPos;
+use geo::{BoundingRect, CoordinatePosition, InteriorPoint, Intersects, MultiPolygon, Point, Rect};
 use rstar::{AABB, Envelope, PointDistance, RTree, RTreeObject};
 
 use crate::measure::{LocalScale, distance_m};
@@ -229,15 +230,16 @@ impl Atlas {
     }
 
     fn zone_in_tree(&self, tree: &RTree<Boxed>, point: Point<f64>) -> Option<&Zone> {
-        let p = [point.x(), point.y()];
-        let mut hits: Vec<&Boxed> = tree
-            .locate_in_envelope_intersecting(&AABB::from_point(p))
-            .collect();
-        // Data order makes the answer deterministic when boxes overlap.
-        hits.sort_by_key(|b| b.index);
-        hits.into_iter()
-            .map(|b| &self.data.zones[b.index])
-            .find(|z| covers(&z.geometry, point))
+        // Of the zones covering the point, the first in data order wins, so that a point on a
+        // shared boundary gets the same answer every time. Only candidates that could beat the
+        // best so far are tested.
+        let mut best: Option<usize> = None;
+        for b in tree.locate_in_envelope_intersecting(&AABB::from_point([point.x(), point.y()])) {
+            if best.is_none_or(|i| b.index < i) && covers(&self.data.zones[b.index].geometry, point) {
+                best = Some(b.index);
+            }
+        }
+        best.map(|i| &self.data.zones[i])
     }
 
     /// Indexes into the layer's vector of the records whose bounding boxes intersect `rect`,
@@ -369,7 +371,8 @@ impl Atlas {
 /// Point-in-polygon that counts boundary points as inside, so that a point on a zone's edge is
 /// still placed in a zone.
 pub(crate) fn covers(geometry: &MultiPolygon<f64>, point: Point<f64>) -> bool {
-    geometry.contains(&point) || geometry.intersects(&point)
+    // One pass over the rings answers both "inside" and "on the boundary".
+    geometry.coordinate_position(&point.0) != CoordPos::Outside
 }
 
 /// A point guaranteed to lie inside an areal geometry (its interior point), for placing buildings
