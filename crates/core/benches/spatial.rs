@@ -18,7 +18,8 @@ fn jitter(i: usize, j: usize, n: usize) -> (f64, f64) {
     if i == 0 || j == 0 || i == n || j == n {
         return (0.0, 0.0);
     }
-    let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (j as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (j as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
     let a = ((h >> 11) % 1000) as f64 / 1000.0 - 0.5;
     let b = ((h >> 31) % 1000) as f64 / 1000.0 - 0.5;
     (a * 0.6, b * 0.6)
@@ -94,17 +95,29 @@ fn lookups(c: &mut Criterion) {
         })
     });
     group.bench_function("one_level_micro", |b| {
-        b.iter(|| probes.iter().filter(|p| atlas.zone_at("micro", black_box(**p)).is_some()).count())
+        b.iter(|| {
+            probes
+                .iter()
+                .filter(|p| atlas.zone_at("micro", black_box(**p)).is_some())
+                .count()
+        })
     });
     group.finish();
 
     let mut group = c.benchmark_group("box_query");
     // A 500 m box, the size of a z16 tile at this latitude.
-    let rect = Rect::new(coord! { x: 102.70, y: 25.04 }, coord! { x: 102.705, y: 25.045 });
-    group.bench_function("zones_500m_box", |b| b.iter(|| atlas.in_box(Layer::Zones, black_box(rect)).len()));
+    let rect = Rect::new(
+        coord! { x: 102.70, y: 25.04 },
+        coord! { x: 102.705, y: 25.045 },
+    );
+    group.bench_function("zones_500m_box", |b| {
+        b.iter(|| atlas.in_box(Layer::Zones, black_box(rect)).len())
+    });
     group.finish();
 
-    c.bench_function("index_build_14501_zones", |b| b.iter(|| Atlas::new(black_box(district()))));
+    c.bench_function("index_build_14501_zones", |b| {
+        b.iter(|| Atlas::new(black_box(district())))
+    });
 }
 
 criterion_group!(benches, lookups);

@@ -235,7 +235,8 @@ impl Atlas {
         // best so far are tested.
         let mut best: Option<usize> = None;
         for b in tree.locate_in_envelope_intersecting(&AABB::from_point([point.x(), point.y()])) {
-            if best.is_none_or(|i| b.index < i) && covers(&self.data.zones[b.index].geometry, point) {
+            if best.is_none_or(|i| b.index < i) && covers(&self.data.zones[b.index].geometry, point)
+            {
                 best = Some(b.index);
             }
         }

@@ -1,0 +1,35 @@
+# The two commands of the README, and the recipes behind them.
+#   make demo   build, create the demo sub-district, serve it on http://127.0.0.1:8080/
+#   make test   install what the tests need, then run every check and test
+#
+# Cargo's target directory sits outside the clone so that fresh clones (CI) reuse earlier builds.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/wangge/target
+ADDR ?= 127.0.0.1:8080
+DB ?= demo.gpkg
+
+.PHONY: demo test setup check unit e2e bench
+
+demo:
+	cargo build --release --bin wangge
+	$(CARGO_TARGET_DIR)/release/wangge demo --db $(DB) --addr $(ADDR)
+
+test: setup check unit e2e
+
+# System packages the tests use (GDAL's ogrinfo); installed only where missing.
+setup:
+	bash tests/setup.sh
+
+check:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+unit:
+	cargo test --workspace --exclude wangge-e2e
+
+# The end-to-end tests run the built binary.
+e2e:
+	cargo build --bin wangge
+	cargo test -p wangge-e2e
+
+bench:
+	cargo bench --workspace

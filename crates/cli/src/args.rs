@@ -1,0 +1,124 @@
+//! The command line as typed: clap definitions, nothing resolved yet.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// 网格 wangge — grid governance for sub-districts: grids, compounds, street chiefs, colour tiers.
+#[derive(Debug, Parser)]
+#[command(name = "wangge", version, about, long_about = None)]
+pub struct Cli {
+    /// Log what happens (also: WANGGE_LOG=debug).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct Database {
+    /// The embedded database file (a GeoPackage; QGIS and GDAL open it too).
+    #[arg(long, value_name = "FILE.gpkg")]
+    pub db: PathBuf,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the demo sub-district (if the file is missing) and serve it.
+    Demo {
+        /// The database file to create or reuse.
+        #[arg(long, value_name = "FILE.gpkg", default_value = "demo.gpkg")]
+        db: PathBuf,
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Create the database and stop, without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Import GeoJSON, OSM PBF, GeoPackage or a CSV household register (all files or nothing).
+    Import {
+        #[command(flatten)]
+        database: Database,
+        /// The coordinate system of the input: wgs84 (also CGCS2000), gcj02 (Amap, Tencent), bd09 (Baidu).
+        #[arg(long, default_value = "wgs84")]
+        crs: String,
+        /// What the input holds; inferred per feature when not given.
+        #[arg(long, value_enum)]
+        layer: Option<LayerArg>,
+        /// Read a property under another name: TARGET=SOURCE, e.g. households=HH_CNT (repeatable).
+        #[arg(long = "field", value_name = "TARGET=SOURCE")]
+        fields: Vec<String>,
+        /// Repair self-intersecting polygons (with a warning) instead of refusing the file.
+        #[arg(long)]
+        repair: bool,
+        /// For GeoPackage input: the table to read.
+        #[arg(long, value_name = "TABLE")]
+        source_layer: Option<String>,
+        /// For boundaries: the zone level they become (default community), or OSM admin_level
+        /// mapping like 6=district,8=subdistrict,10=community.
+        #[arg(long, value_name = "LEVEL")]
+        level: Option<String>,
+        /// The files to import.
+        #[arg(required = true, value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+    },
+    /// Counts per layer, per zone level and per tier.
+    Stats {
+        #[command(flatten)]
+        database: Database,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write one layer as GeoJSON (RFC 7946); `-` writes to standard output.
+    Export {
+        #[command(flatten)]
+        database: Database,
+        /// The layer to write.
+        #[arg(long, value_enum)]
+        layer: ExportLayer,
+        /// The output file.
+        #[arg(value_name = "OUT.geojson")]
+        out: PathBuf,
+    },
+    /// Serve the map and the API.
+    Serve {
+        #[command(flatten)]
+        database: Database,
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+}
+
+/// `--layer` of import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayerArg {
+    /// Building footprints.
+    Buildings,
+    /// Street centre lines.
+    Streets,
+    /// Residential compounds.
+    Compounds,
+    /// Community (or other zone) boundaries.
+    Communities,
+    /// A CSV household register joined to buildings.
+    Households,
+}
+
+/// `--layer` of export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportLayer {
+    /// Zones of every level.
+    Zones,
+    /// Compounds.
+    Compounds,
+    /// Buildings.
+    Buildings,
+    /// Street segments.
+    Streets,
+}

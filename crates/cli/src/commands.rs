@@ -1,0 +1,251 @@
+//! One function per subcommand: resolve the arguments, open the store, call the libraries.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow, bail};
+use wangge_core::{Atlas, ChangeSet, Dataset, Layer, Stats};
+use wangge_import::{Crs, ImportOptions, InputLayer};
+use wangge_server::AppState;
+use wangge_store::{GpkgStore, Store};
+
+use crate::args::{Command, ExportLayer, LayerArg};
+use crate::progress::Bar;
+
+/// Runs one subcommand.
+pub async fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Demo { db, addr, no_serve } => {
+            let store = demo(&db).await?;
+            if no_serve {
+                return Ok(());
+            }
+            serve(store, addr).await
+        }
+        Command::Import {
+            database,
+            crs,
+            layer,
+            fields,
+            repair,
+            source_layer,
+            level,
+            inputs,
+        } => {
+            let options = ImportOptions {
+                layer: layer.map(input_layer),
+                crs: crs.parse::<Crs>().map_err(|e| anyhow!(e))?,
+                fields: parse_fields(&fields)?,
+                repair,
+                source_layer,
+                zone_level: level,
+            };
+            import(&database.db, &options, &inputs).await
+        }
+        Command::Stats { database, json } => stats(&database.db, json).await,
+        Command::Export {
+            database,
+            layer,
+            out,
+        } => export(&database.db, layer, &out).await,
+        Command::Serve { database, addr } => {
+            let store: Arc<dyn Store> = Arc::new(open_existing(&database.db)?);
+            serve(store, addr).await
+        }
+    }
+}
+
+fn input_layer(layer: LayerArg) -> InputLayer {
+    match layer {
+        LayerArg::Buildings => InputLayer::Buildings,
+        LayerArg::Streets => InputLayer::Streets,
+        LayerArg::Compounds => InputLayer::Compounds,
+        LayerArg::Communities => InputLayer::Communities,
+        LayerArg::Households => InputLayer::Households,
+    }
+}
+
+fn parse_fields(fields: &[String]) -> Result<Vec<(String, String)>> {
+    fields
+        .iter()
+        .map(|f| match f.split_once('=') {
+            Some((target, source)) if !target.trim().is_empty() && !source.trim().is_empty() => {
+                Ok((target.trim().to_string(), source.trim().to_string()))
+            }
+            _ => bail!("--field {f}: write TARGET=SOURCE, e.g. --field households=HH_CNT"),
+        })
+        .collect()
+}
+
+/// Opens a database that must exist already.
+fn open_existing(path: &Path) -> Result<GpkgStore> {
+    GpkgStore::open_existing(path).with_context(|| {
+        format!(
+            "cannot open {}; create it with `wangge import --db {} FILE…` or `wangge demo --db {}`",
+            path.display(),
+            path.display(),
+            path.display()
+        )
+    })
+}
+
+async fn load(path: &Path) -> Result<Dataset> {
+    Ok(open_existing(path)?.load().await?)
+}
+
+/// Creates the demo database when it is missing or empty; returns the store to serve.
+async fn demo(path: &Path) -> Result<Arc<dyn Store>> {
+    let store = GpkgStore::open(path)?;
+    if store.load().await?.zones.is_empty() {
+        let started = Instant::now();
+        let data = wangge_demo::generate(&wangge_demo::DemoSettings::builtin());
+        let stats = Stats::of(&data);
+        store.apply(&ChangeSet::insert_all(&data)).await?;
+        eprintln!(
+            "created the demo sub-district in {} ({} communities, {} compounds, {} buildings, {} street segments, {} chiefs, {} households) in {:.1} s",
+            path.display(),
+            stats.zones_by_level.get("community").copied().unwrap_or(0),
+            stats.layers["compounds"],
+            stats.layers["buildings"],
+            stats.layers["streets"],
+            stats.layers["chiefs"],
+            stats.households,
+            started.elapsed().as_secs_f64()
+        );
+    } else {
+        eprintln!("using the existing database {}", path.display());
+    }
+    Ok(Arc::new(store))
+}
+
+async fn import(path: &Path, options: &ImportOptions, inputs: &[PathBuf]) -> Result<()> {
+    let existed = path.exists();
+    let result = import_into(path, options, inputs).await;
+    if result.is_err() && !existed {
+        // The file was created for this import only; leave nothing behind.
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(name));
+        }
+    }
+    result
+}
+
+async fn import_into(path: &Path, options: &ImportOptions, inputs: &[PathBuf]) -> Result<()> {
+    let store = GpkgStore::open(path)?;
+    let before = store.load().await?;
+    let started = Instant::now();
+    let progress = Bar::for_stderr();
+    let mut data = before.clone();
+    let mut warnings = 0;
+    for input in inputs {
+        let imported = tokio::task::block_in_place(|| {
+            wangge_import::import_path(input, &data, options, &progress)
+        })
+        .map_err(|e| anyhow!("{e}\nnothing was imported"))?;
+        eprintln!("{}", imported.report);
+        warnings += imported.report.warnings.len();
+        data = imported.data;
+    }
+    let changes = ChangeSet::diff(&before, &data);
+    let applied = store
+        .apply(&changes)
+        .await
+        .context("writing the import; nothing was imported")?;
+    eprintln!(
+        "imported {} file(s) into {} in {:.1} s: data version {}, {} warning(s)",
+        inputs.len(),
+        path.display(),
+        started.elapsed().as_secs_f64(),
+        applied.version,
+        warnings
+    );
+    Ok(())
+}
+
+async fn stats(path: &Path, json: bool) -> Result<()> {
+    let data = load(path).await?;
+    let stats = Stats::of(&data);
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &stats)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(out, "{}", path.display())?;
+    writeln!(out, "layers:")?;
+    for (layer, n) in &stats.layers {
+        writeln!(out, "  {layer:<12} {n:>8}")?;
+    }
+    writeln!(out, "zones by level:")?;
+    for level in &data.levels.levels {
+        let n = stats.zones_by_level.get(&level.key).copied().unwrap_or(0);
+        writeln!(out, "  {:<12} {n:>8}  {}", level.key, level.name_zh)?;
+    }
+    writeln!(out, "compounds by tier:")?;
+    for tier in wangge_core::Tier::ALL {
+        writeln!(
+            out,
+            "  {:<12} {:>8}  {}",
+            tier.as_str(),
+            stats.compounds_by_tier[tier.as_str()],
+            tier.name_zh()
+        )?;
+    }
+    writeln!(out, "households   {:>10}", stats.households)?;
+    writeln!(out, "population   {:>10}", stats.population)?;
+    if stats.estimated_buildings > 0 {
+        writeln!(
+            out,
+            "({} buildings have estimated households)",
+            stats.estimated_buildings
+        )?;
+    }
+    Ok(())
+}
+
+async fn export(path: &Path, layer: ExportLayer, out: &Path) -> Result<()> {
+    let layer = match layer {
+        ExportLayer::Zones => Layer::Zones,
+        ExportLayer::Compounds => Layer::Compounds,
+        ExportLayer::Buildings => Layer::Buildings,
+        ExportLayer::Streets => Layer::Streets,
+    };
+    let atlas = Atlas::new(load(path).await?);
+    let collection = wangge_server::wire::layer_collection(&atlas, layer);
+    let count = collection["features"].as_array().map_or(0, Vec::len);
+    if out == Path::new("-") {
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer(&mut stdout, &collection)?;
+        writeln!(stdout)?;
+    } else {
+        // Write beside the target and rename, so a failed export never leaves half a file.
+        let partial = out.with_extension("geojson.partial");
+        let file = std::fs::File::create(&partial)
+            .with_context(|| format!("cannot create {}", partial.display()))?;
+        let mut writer = std::io::BufWriter::new(file);
+        serde_json::to_writer(&mut writer, &collection)?;
+        writer.flush()?;
+        drop(writer);
+        std::fs::rename(&partial, out)
+            .with_context(|| format!("cannot write {}", out.display()))?;
+        eprintln!("wrote {count} {layer} to {}", out.display());
+    }
+    Ok(())
+}
+
+async fn serve(store: Arc<dyn Store>, addr: std::net::SocketAddr) -> Result<()> {
+    let description = store.describe();
+    let state = AppState::load(store).await?;
+    let snapshot = state.snapshot();
+    eprintln!(
+        "serving {description} (data version {}, {} compounds) on http://{addr}/ — Ctrl-C stops",
+        snapshot.version,
+        snapshot.atlas.data().compounds.len()
+    );
+    wangge_server::serve(state, addr).await?;
+    Ok(())
+}

@@ -1,0 +1,312 @@
+//! The command line: demo, import of every real data set, stats, export, and bad input.
+
+use serde_json::Value;
+use wangge_e2e::{shared_data, text, wangge};
+
+fn stats(db: &str) -> Value {
+    let out = wangge(&["stats", "--db", db, "--json"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "stats failed: {stderr}");
+    serde_json::from_str(&stdout).expect("stats JSON")
+}
+
+fn import(db: &str, args: &[&str]) -> (String, String) {
+    let mut all = vec!["import", "--db", db];
+    all.extend_from_slice(args);
+    let out = wangge(&all);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "import {args:?} failed: {stderr}");
+    (stdout, stderr)
+}
+
+#[test]
+fn demo_creates_a_huashan_shaped_sub_district() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("demo.gpkg");
+    let db = db.to_str().expect("utf-8");
+    let out = wangge(&["demo", "--db", db, "--no-serve"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let s = stats(db);
+    assert_eq!(s["zones_by_level"]["community"], 10);
+    assert_eq!(s["zones_by_level"]["subdistrict"], 1);
+    let compounds = s["layers"]["compounds"].as_u64().expect("compounds");
+    assert!((254..=280).contains(&compounds), "{compounds}");
+    assert_eq!(s["compounds_by_management"]["full"], 66);
+    assert_eq!(s["compounds_by_management"]["partial"], 123);
+    assert_eq!(s["compounds_by_management"]["none"], 78);
+    for tier in ["green", "yellow", "red"] {
+        assert!(
+            s["compounds_by_tier"][tier].as_u64().expect("tier") > 0,
+            "no {tier} compounds"
+        );
+    }
+    let population = s["population"].as_u64().expect("population");
+    assert!((54_000..=66_000).contains(&population), "{population}");
+    assert_eq!(s["layers"]["chiefs"], 143);
+    // A second run reuses the file instead of generating again.
+    let again = wangge(&["demo", "--db", db, "--no-serve"]);
+    assert!(text(&again).1.contains("existing"), "{:?}", text(&again));
+    assert_eq!(stats(db), s);
+
+    // Export: zones carry level, code, parent_code, name, households, population.
+    let out_path = dir.path().join("zones.geojson");
+    let out = wangge(&[
+        "export",
+        "--db",
+        db,
+        "--layer",
+        "zones",
+        out_path.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let zones: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).expect("read")).expect("geojson");
+    let features = zones["features"].as_array().expect("features");
+    assert_eq!(features.len(), 12);
+    let community = features
+        .iter()
+        .find(|f| f["properties"]["level"] == "community")
+        .expect("a community");
+    let p = &community["properties"];
+    for key in ["code", "parent_code", "name", "households", "population"] {
+        assert!(!p[key].is_null(), "zones export lacks {key}: {p}");
+    }
+    assert_eq!(p["code"].as_str().expect("code").len(), 12);
+    assert!(
+        p["code"]
+            .as_str()
+            .expect("code")
+            .starts_with(p["parent_code"].as_str().expect("parent"))
+    );
+    let sum: u64 = features
+        .iter()
+        .filter(|f| f["properties"]["level"] == "community")
+        .map(|f| f["properties"]["population"].as_u64().expect("population"))
+        .sum();
+    assert_eq!(
+        sum, population,
+        "communities' populations add up to the sub-district's"
+    );
+}
+
+#[test]
+fn imports_lujiazui_buildings_roads_and_compounds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("lujiazui.gpkg");
+    let db = db.to_str().expect("utf-8");
+    let data = |f: &str| {
+        shared_data(&format!("shanghai-lujiazui/{f}"))
+            .display()
+            .to_string()
+    };
+    let (_, report) = import(db, &["--layer", "buildings", &data("buildings.geojson")]);
+    assert!(report.contains("129 building_part"), "{report}");
+    import(db, &["--layer", "compounds", &data("landuse.geojson")]);
+    let (_, report) = import(db, &["--layer", "streets", &data("roads.geojson")]);
+    assert!(report.contains("rail"), "{report}");
+    let s = stats(db);
+    assert_eq!(s["layers"]["buildings"], 1321);
+    assert_eq!(s["layers"]["compounds"], 18);
+    assert_eq!(s["layers"]["streets"], 1090);
+    assert_eq!(s["estimated_buildings"], 1321);
+}
+
+#[test]
+fn imports_hangzhou_kouvola_and_bubenec() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("mixed.gpkg");
+    let db = db.to_str().expect("utf-8");
+    import(
+        db,
+        &[
+            "--layer",
+            "compounds",
+            &shared_data("hangzhou/residential-compounds.geojson")
+                .display()
+                .to_string(),
+        ],
+    );
+    assert_eq!(stats(db)["layers"]["compounds"], 2112);
+
+    let db2 = dir.path().join("kouvola.gpkg");
+    let db2 = db2.to_str().expect("utf-8");
+    import(
+        db2,
+        &[&shared_data("osm-pbf/kouvola.osm.pbf").display().to_string()],
+    );
+    let s = stats(db2);
+    // 2219 building ways and 343 highways, less those with nodes outside the extract (checked
+    // independently with pyosmium); 17 residential compounds.
+    assert_eq!(s["layers"]["buildings"], 2171, "{s}");
+    assert_eq!(s["layers"]["streets"], 288, "{s}");
+    assert_eq!(s["layers"]["compounds"], 17, "{s}");
+
+    let db3 = dir.path().join("bubenec.gpkg");
+    let db3 = db3.to_str().expect("utf-8");
+    import(
+        db3,
+        &[
+            "--layer",
+            "buildings",
+            &shared_data("gpkg/bubenec.gpkg").display().to_string(),
+        ],
+    );
+    assert_eq!(stats(db3)["layers"]["buildings"], 144);
+    let out = wangge(&["export", "--db", db3, "--layer", "buildings", "-"]);
+    let fc: Value = serde_json::from_slice(&out.stdout).expect("geojson");
+    let x = fc["features"][0]["geometry"]["coordinates"][0][0][0][0]
+        .as_f64()
+        .expect("x");
+    let y = fc["features"][0]["geometry"]["coordinates"][0][0][0][1]
+        .as_f64()
+        .expect("y");
+    assert!(
+        (14.3..14.5).contains(&x) && (50.0..50.2).contains(&y),
+        "Bubeneč is in Prague, got ({x}, {y})"
+    );
+}
+
+#[test]
+fn a_household_register_sets_households() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("reg.gpkg");
+    let db = db.to_str().expect("utf-8");
+    let buildings = shared_data("shanghai-lujiazui/buildings.geojson")
+        .display()
+        .to_string();
+    import(db, &["--layer", "buildings", &buildings]);
+    let before = stats(db);
+    // Two buildings of the Lujiazui file, by OSM id.
+    let source: Value =
+        serde_json::from_str(&std::fs::read_to_string(&buildings).expect("read")).expect("json");
+    let ids: Vec<String> = source["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter(|f| f["properties"]["kind"] == "building")
+        .take(2)
+        .map(|f| {
+            f["properties"]["id"]
+                .to_string()
+                .trim_matches('"')
+                .to_string()
+        })
+        .collect();
+    let csv = dir.path().join("register.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "building_id,households,population\n{},120,276\n{},80,190\n",
+            ids[0], ids[1]
+        ),
+    )
+    .expect("csv");
+    import(db, &["--layer", "households", csv.to_str().expect("utf-8")]);
+    let after = stats(db);
+    assert_eq!(
+        after["estimated_buildings"].as_u64(),
+        before["estimated_buildings"].as_u64().map(|n| n - 2)
+    );
+}
+
+#[test]
+fn bad_input_is_named_and_nothing_is_imported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("bad.gpkg");
+    let db = db.to_str().expect("utf-8");
+    import(
+        db,
+        &[
+            "--layer",
+            "compounds",
+            &shared_data("shanghai-lujiazui/landuse.geojson")
+                .display()
+                .to_string(),
+        ],
+    );
+    let before = stats(db);
+
+    let good = dir.path().join("good.geojson");
+    std::fs::write(&good, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"甲"},"geometry":{"type":"Polygon","coordinates":[[[121.5,31.23],[121.501,31.23],[121.501,31.231],[121.5,31.231],[121.5,31.23]]]}}]}"#).expect("write");
+    let broken = dir.path().join("broken.geojson");
+    std::fs::write(
+        &broken,
+        "{\"type\":\"FeatureCollection\",\n\"features\": [ oops ]}",
+    )
+    .expect("write");
+    let bowtie = dir.path().join("bowtie.geojson");
+    std::fs::write(&bowtie, r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"x1","properties":{},"geometry":{"type":"Polygon","coordinates":[[[121.5,31.23],[121.501,31.231],[121.501,31.23],[121.5,31.231],[121.5,31.23]]]}}]}"#).expect("write");
+    let projected = dir.path().join("projected.geojson");
+    std::fs::write(&projected, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[13524000,3662000],[13524100,3662000],[13524100,3662100],[13524000,3662000]]]}}]}"#).expect("write");
+
+    for (file, expect) in [
+        (&broken, "line 2"),
+        (&bowtie, "x1"),
+        (&projected, "projected"),
+    ] {
+        // The good file first: it must not be kept when a later file fails.
+        let out = wangge(&[
+            "import",
+            "--db",
+            db,
+            "--layer",
+            "compounds",
+            good.to_str().expect("utf-8"),
+            file.to_str().expect("utf-8"),
+        ]);
+        let (_, stderr) = text(&out);
+        assert!(!out.status.success(), "{} was accepted", file.display());
+        let name = file.file_name().and_then(|n| n.to_str()).expect("name");
+        assert!(stderr.contains(name) && stderr.contains(expect), "{stderr}");
+        assert!(stderr.contains("nothing was imported"), "{stderr}");
+        assert_eq!(
+            stats(db),
+            before,
+            "{} left something behind",
+            file.display()
+        );
+    }
+    // With --repair the self-intersecting polygon is repaired and reported.
+    let (_, report) = import(
+        db,
+        &[
+            "--layer",
+            "compounds",
+            "--repair",
+            bowtie.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(report.contains("warning"), "{report}");
+
+    let out = wangge(&[
+        "stats",
+        "--db",
+        dir.path().join("missing.gpkg").to_str().expect("utf-8"),
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("does not exist"), "{:?}", text(&out));
+    let out = wangge(&[
+        "import",
+        "--db",
+        db,
+        "--crs",
+        "utm",
+        good.to_str().expect("utf-8"),
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("utm"), "{:?}", text(&out));
+    // A failed import into a new file leaves no file behind.
+    let fresh = dir.path().join("fresh.gpkg");
+    let out = wangge(&[
+        "import",
+        "--db",
+        fresh.to_str().expect("utf-8"),
+        broken.to_str().expect("utf-8"),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        !fresh.exists(),
+        "a failed import created {}",
+        fresh.display()
+    );
+}

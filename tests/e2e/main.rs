@@ -1,0 +1,4 @@
+//! End-to-end tests: the built `wangge` binary, driven as a user drives it.
+
+mod cli;
+mod serve;
