@@ -7,15 +7,15 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/wangge/target
 ADDR ?= 127.0.0.1:8080
 DB ?= demo.gpkg
 
-.PHONY: demo test setup check unit e2e bench
+.PHONY: demo test setup check unit e2e browser web bench
 
-demo:
+demo: web
 	cargo build --release --bin wangge
 	$(CARGO_TARGET_DIR)/release/wangge demo --db $(DB) --addr $(ADDR)
 
-test: setup check unit e2e
+test: setup check unit e2e browser
 
-# System packages the tests use (GDAL's ogrinfo); installed only where missing.
+# System packages the tests use (GDAL's ogrinfo, Chromium, CJK fonts); installed only where missing.
 setup:
 	bash tests/setup.sh
 
@@ -30,6 +30,17 @@ unit:
 e2e:
 	cargo build --bin wangge
 	cargo test -p wangge-e2e
+
+# The leader view: MapLibre and esbuild from npm, built into web/dist.
+web:
+	npm ci --prefix web --no-audit --no-fund
+	npm run build --prefix web
+
+# Debian's Chromium driven by playwright-core against the built binary and web/dist.
+browser: web
+	cargo build --bin wangge
+	npm ci --prefix tests/browser --no-audit --no-fund
+	npm test --prefix tests/browser
 
 bench:
 	cargo bench --workspace

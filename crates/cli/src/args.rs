@@ -38,6 +38,8 @@ pub enum Command {
         /// Create the database and stop, without serving.
         #[arg(long)]
         no_serve: bool,
+        #[command(flatten)]
+        web: Web,
     },
     /// Import GeoJSON, OSM PBF, GeoPackage or a CSV household register (all files or nothing).
     Import {
@@ -62,6 +64,10 @@ pub enum Command {
         /// mapping like 6=district,8=subdistrict,10=community.
         #[arg(long, value_name = "LEVEL")]
         level: Option<String>,
+        /// A credit the data requires wherever it is shown (repeatable); OpenStreetMap's is
+        /// added by itself for OSM data.
+        #[arg(long, value_name = "TEXT")]
+        attribution: Vec<String>,
         /// The files to import.
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
@@ -92,7 +98,34 @@ pub enum Command {
         /// Where to listen.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+        #[command(flatten)]
+        web: Web,
     },
+    /// Draw a printable PNG map of a zone (or everything) in tier colours, with a legend.
+    Render {
+        #[command(flatten)]
+        database: Database,
+        /// The zone's code; the whole area when not given.
+        #[arg(long)]
+        zone: Option<String>,
+        /// The PNG file to write.
+        #[arg(long, value_name = "map.png")]
+        out: PathBuf,
+        /// Width in pixels.
+        #[arg(long, default_value_t = 1600)]
+        width: u32,
+        /// Language of the legend: zh or en.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+    },
+}
+
+/// Where the web front end and fonts are.
+#[derive(Debug, Clone, Args)]
+pub struct Web {
+    /// The built web front end; defaults to $WANGGE_WEB, else ./web/dist when it exists.
+    #[arg(long, value_name = "DIR", env = "WANGGE_WEB")]
+    pub web: Option<PathBuf>,
 }
 
 /// `--layer` of import.

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use wangge_core::{Atlas, ChangeSet, Dataset, Layer, Stats};
 use wangge_import::{Crs, ImportOptions, InputLayer};
-use wangge_server::AppState;
+use wangge_server::{AppState, ServerOptions};
 use wangge_store::{GpkgStore, Store};
 
 use crate::args::{Command, ExportLayer, LayerArg};
@@ -17,12 +17,17 @@ use crate::progress::Bar;
 /// Runs one subcommand.
 pub async fn run(command: Command) -> Result<()> {
     match command {
-        Command::Demo { db, addr, no_serve } => {
+        Command::Demo {
+            db,
+            addr,
+            no_serve,
+            web,
+        } => {
             let store = demo(&db).await?;
             if no_serve {
                 return Ok(());
             }
-            serve(store, addr).await
+            serve(store, addr, web.web).await
         }
         Command::Import {
             database,
@@ -32,6 +37,7 @@ pub async fn run(command: Command) -> Result<()> {
             repair,
             source_layer,
             level,
+            attribution,
             inputs,
         } => {
             let options = ImportOptions {
@@ -41,6 +47,7 @@ pub async fn run(command: Command) -> Result<()> {
                 repair,
                 source_layer,
                 zone_level: level,
+                attribution,
             };
             import(&database.db, &options, &inputs).await
         }
@@ -50,11 +57,98 @@ pub async fn run(command: Command) -> Result<()> {
             layer,
             out,
         } => export(&database.db, layer, &out).await,
-        Command::Serve { database, addr } => {
+        Command::Serve {
+            database,
+            addr,
+            web,
+        } => {
             let store: Arc<dyn Store> = Arc::new(open_existing(&database.db)?);
-            serve(store, addr).await
+            serve(store, addr, web.web).await
         }
+        Command::Render {
+            database,
+            zone,
+            out,
+            width,
+            lang,
+        } => render(&database.db, zone.as_deref(), &out, width, &lang).await,
     }
+}
+
+/// Fonts with Chinese glyphs for rendered maps, tried in order after $WANGGE_FONT.
+const FONT_CANDIDATES: &[&str] = &[
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Medium.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+];
+
+/// A font for map text: $WANGGE_FONT, else the first CJK font found on the system.
+fn find_font() -> Option<Arc<Vec<u8>>> {
+    let from_env = std::env::var_os("WANGGE_FONT").map(PathBuf::from);
+    let font = from_env
+        .into_iter()
+        .chain(FONT_CANDIDATES.iter().map(PathBuf::from))
+        .find_map(|p| std::fs::read(&p).ok())
+        .map(Arc::new);
+    if font.is_none() {
+        tracing::warn!(
+            "no CJK font found (install fonts-noto-cjk or set WANGGE_FONT); map legends will have no text"
+        );
+    }
+    font
+}
+
+/// The web front end: the given directory, else ./web/dist when it has been built.
+fn web_dir(given: Option<PathBuf>) -> Option<PathBuf> {
+    let dir = given.or_else(|| Some(PathBuf::from("web/dist")))?;
+    if dir.join("index.html").is_file() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "note: no web front end at {} (build it with `make web`); serving the API and a plain page",
+            dir.display()
+        );
+        None
+    }
+}
+
+async fn render(path: &Path, zone: Option<&str>, out: &Path, width: u32, lang: &str) -> Result<()> {
+    let lang = match lang {
+        "zh" | "zh-CN" => wangge_tiles::Lang::Zh,
+        "en" => wangge_tiles::Lang::En,
+        other => bail!("--lang {other}: use zh or en"),
+    };
+    let atlas = Atlas::new(load(path).await?);
+    let (area, title) = match zone {
+        Some(code) => {
+            let z = atlas.zone_by_code(code).ok_or_else(|| {
+                anyhow!("no zone has code {code}; `wangge export --layer zones -` lists them")
+            })?;
+            (
+                geo::BoundingRect::bounding_rect(&z.geometry),
+                z.name.clone(),
+            )
+        }
+        None => (
+            None,
+            atlas
+                .data()
+                .main_zone()
+                .map_or_else(|| "wangge".into(), |z| z.name.clone()),
+        ),
+    };
+    let options = wangge_tiles::RenderOptions {
+        width,
+        font: find_font(),
+        lang,
+        attribution: (!atlas.data().attribution.is_empty())
+            .then(|| atlas.data().attribution.join(" · ")),
+    };
+    let png = wangge_tiles::render_png(&atlas, area, &title, &options)?;
+    std::fs::write(out, &png).with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!("wrote {} ({} bytes)", out.display(), png.len());
+    Ok(())
 }
 
 fn input_layer(layer: LayerArg) -> InputLayer {
@@ -237,9 +331,18 @@ async fn export(path: &Path, layer: ExportLayer, out: &Path) -> Result<()> {
     Ok(())
 }
 
-async fn serve(store: Arc<dyn Store>, addr: std::net::SocketAddr) -> Result<()> {
+async fn serve(
+    store: Arc<dyn Store>,
+    addr: std::net::SocketAddr,
+    web: Option<PathBuf>,
+) -> Result<()> {
     let description = store.describe();
-    let state = AppState::load(store).await?;
+    let options = ServerOptions {
+        web_dir: web_dir(web),
+        font: find_font(),
+        tile_cache_entries: 0,
+    };
+    let state = AppState::load(store, options).await?;
     let snapshot = state.snapshot();
     eprintln!(
         "serving {description} (data version {}, {} compounds) on http://{addr}/ — Ctrl-C stops",

@@ -2,7 +2,9 @@
 
 use std::collections::HashSet;
 
-use crate::{Building, Chief, Compound, Error, Id, LevelConfig, Result, StreetSegment, Zone};
+use crate::{
+    Building, Chief, Compound, Error, Id, LevelConfig, Result, StreetSegment, TierChange, Zone,
+};
 
 /// The spatial layers, as named on the command line, in the API and in tiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -63,6 +65,8 @@ pub struct Dataset {
     pub streets: Vec<StreetSegment>,
     /// Street chiefs.
     pub chiefs: Vec<Chief>,
+    /// Credits the data requires wherever it is shown, e.g. `© OpenStreetMap contributors`.
+    pub attribution: Vec<String>,
 }
 
 impl Dataset {
@@ -71,6 +75,24 @@ impl Dataset {
         Self {
             levels,
             ..Self::default()
+        }
+    }
+
+    /// The zone the data is about: the single top zone, and below it as long as a zone has exactly
+    /// one child (a district holding one sub-district is about the sub-district). `None` when there
+    /// is no single top zone.
+    pub fn main_zone(&self) -> Option<&Zone> {
+        let mut tops = self.zones.iter().filter(|z| z.parent.is_none());
+        let mut zone = tops.next()?;
+        if tops.next().is_some() {
+            return None;
+        }
+        loop {
+            let mut children = self.zones.iter().filter(|c| c.parent == Some(zone.id));
+            match (children.next(), children.next()) {
+                (Some(only), None) => zone = only,
+                _ => return Some(zone),
+            }
         }
     }
 
@@ -138,6 +160,9 @@ impl Dataset {
         }
         if let Some(levels) = &changes.levels {
             self.levels = levels.clone();
+        }
+        if let Some(attribution) = &changes.attribution {
+            self.attribution = attribution.clone();
         }
         delete(&mut self.zones, &changes.delete_zones, |z| z.id);
         delete(&mut self.compounds, &changes.delete_compounds, |c| c.id);
@@ -208,6 +233,11 @@ pub struct ChangeSet {
     pub delete_streets: Vec<Id>,
     /// Chief ids to delete.
     pub delete_chiefs: Vec<Id>,
+    /// New attribution, if it changes.
+    pub attribution: Option<Vec<String>>,
+    /// Tier changes to record in the compounds' histories (the compounds themselves are written
+    /// through `compounds`).
+    pub tier_changes: Vec<TierChange>,
 }
 
 impl ChangeSet {
@@ -221,6 +251,7 @@ impl ChangeSet {
             buildings: data.buildings.clone(),
             streets: data.streets.clone(),
             chiefs: data.chiefs.clone(),
+            attribution: (!data.attribution.is_empty()).then(|| data.attribution.clone()),
             ..Self::default()
         }
     }
@@ -261,6 +292,8 @@ impl ChangeSet {
             delete_buildings,
             delete_streets,
             delete_chiefs,
+            attribution: (old.attribution != new.attribution).then(|| new.attribution.clone()),
+            tier_changes: Vec::new(),
         }
     }
 
@@ -277,6 +310,8 @@ impl ChangeSet {
             && self.delete_buildings.is_empty()
             && self.delete_streets.is_empty()
             && self.delete_chiefs.is_empty()
+            && self.attribution.is_none()
+            && self.tier_changes.is_empty()
     }
 }
 
@@ -294,6 +329,31 @@ mod tests {
             community: None,
             level: None,
         }
+    }
+
+    #[test]
+    fn the_main_zone_descends_through_single_children() {
+        use crate::{Totals, Zone};
+        let zone = |id: Id, parent: Option<Id>| Zone {
+            id,
+            code: id.to_string(),
+            name: format!("z{id}"),
+            level: "community".into(),
+            parent,
+            geometry: geo::MultiPolygon(vec![]),
+            totals: Totals::default(),
+        };
+        let mut data = Dataset::default();
+        assert!(data.main_zone().is_none());
+        data.zones = vec![
+            zone(1, None),
+            zone(2, Some(1)),
+            zone(3, Some(2)),
+            zone(4, Some(2)),
+        ];
+        assert_eq!(data.main_zone().map(|z| z.id), Some(2));
+        data.zones.push(zone(5, None));
+        assert!(data.main_zone().is_none());
     }
 
     #[test]

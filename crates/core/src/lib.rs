@@ -49,7 +49,7 @@ pub use levels::{Level, LevelConfig};
 pub use measure::{area_m2, length_m};
 pub use model::{
     Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Id, Management, StreetClass,
-    StreetSegment, Tier, Totals, Zone,
+    StreetSegment, Tier, TierChange, Totals, Zone,
 };
 pub use stats::Stats;
 pub use totals::{link_buildings_to_compounds, recompute_totals};

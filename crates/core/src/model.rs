@@ -280,6 +280,24 @@ pub struct Chief {
     pub level: Option<ChiefLevel>,
 }
 
+/// One change of a compound's tier: from what, to what, why, by whom and when. Tier changes are
+/// kept forever; the history of a compound is the list of its changes in time order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TierChange {
+    /// The compound.
+    pub compound: Id,
+    /// The tier before.
+    pub from: Tier,
+    /// The tier after.
+    pub to: Tier,
+    /// Why (required: a tier never changes without a reason).
+    pub reason: String,
+    /// Who made the change.
+    pub by: String,
+    /// When, in milliseconds since the Unix epoch (UTC).
+    pub at_ms: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -142,6 +142,9 @@ pub struct ImportOptions {
     /// `admin_level` to level keys such as `6=district,8=subdistrict,10=community` (the default
     /// when the layer is inferred).
     pub zone_level: Option<String>,
+    /// Credits to record with the data and show wherever it is shown (`--attribution`);
+    /// OpenStreetMap's is added by itself for OSM files and OSM-derived GeoJSON.
+    pub attribution: Vec<String>,
 }
 
 /// Progress of a long import, for a progress bar. Implementations must be cheap to call.
@@ -286,6 +289,32 @@ impl fmt::Display for ImportReport {
     }
 }
 
+/// The credit OpenStreetMap's licence (ODbL) requires wherever its data is shown.
+pub const OSM_ATTRIBUTION: &str = "© OpenStreetMap contributors";
+
+/// Whether a GeoJSON file comes from OpenStreetMap: its first 64 KiB carry the property names of
+/// the common OSM exports (Geofabrik's `osm_id`/`fclass`, Overpass's `@id`, Tilezen's
+/// `kind_detail`, osmium's `osm_type`) or name OpenStreetMap.
+fn looks_like_osm(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(64 * 1024);
+    let read = std::fs::File::open(path).and_then(|f| f.take(64 * 1024).read_to_end(&mut head));
+    if read.is_err() {
+        return false;
+    }
+    let text = String::from_utf8_lossy(&head);
+    [
+        "\"osm_id\"",
+        "\"fclass\"",
+        "\"@id\"",
+        "\"kind_detail\"",
+        "\"osm_type\"",
+        "openstreetmap",
+    ]
+    .iter()
+    .any(|marker| text.contains(marker))
+}
+
 /// The file formats, chosen by extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -374,6 +403,15 @@ pub fn import_path(
     let (added, mut report) = builder.finish();
     report.file = path.to_path_buf();
     let mut data = existing.clone();
+    let mut credits = options.attribution.clone();
+    if format == Format::OsmPbf || (format == Format::GeoJson && looks_like_osm(path)) {
+        credits.push(OSM_ATTRIBUTION.to_string());
+    }
+    for credit in credits {
+        if !data.attribution.contains(&credit) {
+            data.attribution.push(credit);
+        }
+    }
     data.zones.extend(added.zones);
     data.compounds.extend(added.compounds);
     data.buildings.extend(added.buildings);

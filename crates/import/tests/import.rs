@@ -701,3 +701,43 @@ fn gcj02_and_bd09_input_round_trips_to_wgs84() {
     let unconverted = round_trip_error(Crs::Wgs84, coordtransform::wgs84_to_gcj02);
     assert!(unconverted > 1e-3, "{unconverted}");
 }
+
+#[test]
+fn osm_derived_data_carries_its_attribution_and_other_data_does_not() {
+    let osm = wangge_import::OSM_ATTRIBUTION;
+    let lujiazui = import(
+        &data("shanghai-lujiazui/buildings.geojson"),
+        &empty(),
+        &options(Some(InputLayer::Buildings)),
+    );
+    assert_eq!(lujiazui.data.attribution, vec![osm.to_string()]);
+    let kouvola = import(&data("osm-pbf/kouvola.osm.pbf"), &empty(), &options(None));
+    assert_eq!(kouvola.data.attribution, vec![osm.to_string()]);
+    // Importing more OSM data does not credit twice.
+    let again = import(
+        &data("hangzhou/residential-compounds.geojson"),
+        &lujiazui.data,
+        &options(Some(InputLayer::Compounds)),
+    );
+    assert_eq!(again.data.attribution, vec![osm.to_string()]);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let own = write(
+        &dir,
+        "own.geojson",
+        &collection(&[polygon_feature(
+            r#"{"name":"甲"}"#,
+            "[[121.5,31.23],[121.501,31.23],[121.501,31.231],[121.5,31.23]]",
+        )]),
+    );
+    let surveyed = import(&own, &empty(), &options(Some(InputLayer::Compounds)));
+    assert!(surveyed.data.attribution.is_empty());
+    let credited = ImportOptions {
+        attribution: vec!["区规划局".into()],
+        ..options(Some(InputLayer::Compounds))
+    };
+    assert_eq!(
+        import(&own, &empty(), &credited).data.attribution,
+        vec!["区规划局".to_string()]
+    );
+}

@@ -157,10 +157,12 @@ pub(crate) async fn landing() -> Html<&'static str> {
 
 pub(crate) async fn health(State(state): State<AppState>) -> Json<Value> {
     let snapshot = state.snapshot();
+    let cache = state.tiles().stats();
     Json(json!({
         "status": "ok",
         "store": state.store().describe(),
         "data_version": snapshot.version,
+        "tile_cache": { "entries": cache.entries, "hits": cache.hits, "misses": cache.misses },
         "version": env!("CARGO_PKG_VERSION"),
     }))
 }

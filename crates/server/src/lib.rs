@@ -7,28 +7,44 @@
 mod api;
 mod error;
 mod state;
+pub mod tiles;
+mod views;
 pub mod wire;
 
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
-pub use state::{AppState, StateError};
+pub use state::{AppState, ServerOptions, Snapshot, StateError};
 
 /// The largest request body the server accepts.
 pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
 
 /// Builds the router.
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(api::landing))
+    let web = state
+        .options()
+        .web_dir
+        .clone()
+        .filter(|d| d.join("index.html").is_file());
+    let router = Router::new()
         .route("/health", get(api::health))
+        .route("/api/meta", get(views::meta))
+        .route("/api/summary", get(views::summary))
+        .route("/api/zones/{code}/summary", get(views::zone_summary))
+        .route("/api/compounds/{code}/tier", post(views::set_tier))
+        .route("/api/compounds/{code}/history", get(views::tier_history))
+        .route("/tiles/{file}", get(tiles::tilejson))
+        .route("/tiles/{layer}/{z}/{x}/{file}", get(tiles::tile))
+        .route("/styles/{file}", get(views::style))
+        .route("/render/{file}", get(views::render))
         .route("/api", get(api::index))
         .route("/api/stats", get(api::stats))
         .route("/api/levels", get(api::levels))
@@ -40,7 +56,17 @@ pub fn app(state: AppState) -> Router {
         .route("/api/buildings", get(api::buildings))
         .route("/api/buildings/{id}", get(api::building))
         .route("/api/streets", get(api::streets))
-        .fallback(api::not_found)
+        // Unknown API paths answer JSON, never the front end's page.
+        .route("/api/{*rest}", get(api::not_found));
+    // The built front end when there is one; otherwise a plain page that lists the API.
+    let router = match web {
+        Some(dir) => router
+            .fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")))),
+        None => router
+            .route("/", get(api::landing))
+            .fallback(api::not_found),
+    };
+    router
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(error::panic_response))

@@ -1,11 +1,15 @@
-//! The server's shared state: the store and the current in-memory atlas.
+//! The server's shared state: the store, the current in-memory atlas, the tile cache, and the
+//! write path that keeps the three in step.
 
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use wangge_core::Atlas;
-use wangge_store::Store;
+use wangge_core::{Atlas, ChangeSet};
+use wangge_store::{Applied, Store};
 
-/// Failure to build the state at start-up.
+use crate::tiles::TileCache;
+
+/// Failure to build the state at start-up or to reload it.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     /// The store could not be read.
@@ -19,6 +23,17 @@ pub enum StateError {
     },
 }
 
+/// How the server is set up beyond its store.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// The built web front end (`web/dist`); `None` serves a plain landing page at `/`.
+    pub web_dir: Option<PathBuf>,
+    /// A font (TTF/OTF/TTC bytes) for text in rendered PNG maps; `None` draws legends without text.
+    pub font: Option<Arc<Vec<u8>>>,
+    /// How many encoded tiles the cache keeps at most.
+    pub tile_cache_entries: usize,
+}
+
 /// Shared by every request: cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -29,6 +44,10 @@ pub struct AppState {
 struct Inner {
     store: Arc<dyn Store>,
     current: RwLock<Snapshot>,
+    tiles: TileCache,
+    options: ServerOptions,
+    /// Writers take this so that each change is applied to the newest atlas.
+    writer: tokio::sync::Mutex<()>,
 }
 
 /// An atlas together with the data version it was built from.
@@ -42,12 +61,21 @@ pub struct Snapshot {
 
 impl AppState {
     /// Loads the store into memory and indexes it.
-    pub async fn load(store: Arc<dyn Store>) -> Result<Self, StateError> {
+    pub async fn load(store: Arc<dyn Store>, options: ServerOptions) -> Result<Self, StateError> {
         let snapshot = read(store.as_ref()).await?;
+        let capacity = if options.tile_cache_entries == 0 {
+            20_000
+        } else {
+            options.tile_cache_entries
+        };
+        let version = snapshot.version;
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
                 current: RwLock::new(snapshot),
+                tiles: TileCache::new(capacity, version),
+                options,
+                writer: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -57,7 +85,17 @@ impl AppState {
         &self.inner.store
     }
 
-    /// The current atlas and version. Requests hold this snapshot; a reload swaps it whole.
+    /// The server's options.
+    pub fn options(&self) -> &ServerOptions {
+        &self.inner.options
+    }
+
+    /// The tile cache.
+    pub fn tiles(&self) -> &TileCache {
+        &self.inner.tiles
+    }
+
+    /// The current atlas and version. Requests hold this snapshot; a change swaps it whole.
     pub fn snapshot(&self) -> Snapshot {
         match self.inner.current.read() {
             Ok(s) => s.clone(),
@@ -65,14 +103,48 @@ impl AppState {
         }
     }
 
-    /// Re-reads the store and swaps in a new atlas.
+    /// Installs a new snapshot and drops the cached tiles of the area that changed, as one step
+    /// under the tile cache's lock, so that no tile encoded from the old data can be cached after.
+    fn install(&self, snapshot: Snapshot, touched: Option<geo::Rect<f64>>) {
+        self.inner.tiles.swap(snapshot.version, touched, || {
+            match self.inner.current.write() {
+                Ok(mut s) => *s = snapshot,
+                Err(poisoned) => *poisoned.into_inner() = snapshot,
+            }
+        });
+    }
+
+    /// Applies a change set: in the store (one transaction), then in memory, then in the tile
+    /// cache (only the tiles the change touched are dropped).
+    pub async fn apply(&self, changes: ChangeSet) -> Result<Applied, wangge_store::Error> {
+        let _writer = self.inner.writer.lock().await;
+        let applied = self.inner.store.apply(&changes).await?;
+        let current = self.snapshot();
+        let atlas = tokio::task::spawn_blocking(move || {
+            let mut data = current.atlas.data().clone();
+            data.apply(&changes);
+            Atlas::new(data)
+        })
+        .await
+        .map_err(|e| wangge_store::Error::Task(e.to_string()))?;
+        self.install(
+            Snapshot {
+                atlas: Arc::new(atlas),
+                version: applied.version,
+            },
+            applied.touched,
+        );
+        Ok(applied)
+    }
+
+    /// Re-reads the store and swaps in a new atlas; every cached tile is dropped.
     pub async fn reload(&self) -> Result<u64, StateError> {
+        let _writer = self.inner.writer.lock().await;
         let snapshot = read(self.inner.store.as_ref()).await?;
         let version = snapshot.version;
-        match self.inner.current.write() {
-            Ok(mut s) => *s = snapshot,
-            Err(poisoned) => *poisoned.into_inner() = snapshot,
-        }
+        let everything = snapshot.atlas.extent();
+        self.install(snapshot, everything);
+        self.inner.tiles.clear();
         Ok(version)
     }
 }

@@ -66,6 +66,9 @@ pub fn compound(atlas: &Atlas, c: &Compound) -> Value {
             "population": population,
             "buildings": buildings,
             "area_m2": area_m2(&c.geometry).round(),
+            // Filled in by the street-chief and inspection work; null until then.
+            "chief": Value::Null,
+            "last_inspection": Value::Null,
         }),
     )
 }

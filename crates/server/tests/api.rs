@@ -19,7 +19,12 @@ async fn state() -> (AppState, tempfile::TempDir) {
         .await
         .expect("insert");
     let store: Arc<dyn Store> = Arc::new(store);
-    (AppState::load(store).await.expect("state"), dir)
+    (
+        AppState::load(store, wangge_server::ServerOptions::default())
+            .await
+            .expect("state"),
+        dir,
+    )
 }
 
 async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
@@ -219,4 +224,354 @@ async fn a_reload_shows_changes_made_in_the_store() {
     assert_eq!(state.reload().await.expect("reload"), 2);
     let (_, body) = get(&state, "/api/compounds/C0").await;
     assert_eq!(body["properties"]["tier"], "red");
+}
+
+// ---- Tiles, caching, tier changes, summaries, styles, maps ----
+
+use axum::http::header;
+use std::io::Read;
+
+async fn raw(state: &AppState, request: Request<Body>) -> axum::response::Response {
+    app(state.clone()).oneshot(request).await.expect("response")
+}
+
+async fn bytes(response: axum::response::Response) -> Vec<u8> {
+    response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec()
+}
+
+/// The `tier` of every feature of the `compounds` MVT layer, by compound id.
+fn tiers_in_tile(tile: Vec<u8>) -> std::collections::BTreeMap<u64, String> {
+    let reader = mvt_reader::Reader::new(tile).expect("a valid MVT");
+    let names = reader.get_layer_names().expect("layer names");
+    let index = names
+        .iter()
+        .position(|n| n == "compounds")
+        .expect("a compounds layer");
+    reader
+        .get_features(index)
+        .expect("features")
+        .into_iter()
+        .map(|f| {
+            let tier = match f.properties.as_ref().and_then(|p| p.get("tier")) {
+                Some(mvt_reader::feature::Value::String(s)) => s.clone(),
+                other => panic!("tier is {other:?}"),
+            };
+            (f.id.expect("feature id"), tier)
+        })
+        .collect()
+}
+
+/// The z16 tile holding compound C0 (id 100) of the sample, and one far from it.
+fn tiles_near_and_far() -> (String, String) {
+    let c0 = sample().compounds[0].geometry.clone();
+    let rect = geo::BoundingRect::bounding_rect(&c0).expect("bounds");
+    let t = wangge_tiles::TileId::covering(rect, 16)
+        .next()
+        .expect("a tile");
+    let far = wangge_tiles::TileId::covering(
+        geo::Rect::new(
+            geo::coord! { x: 102.7195, y: 25.0490 },
+            geo::coord! { x: 102.7196, y: 25.0491 },
+        ),
+        16,
+    )
+    .next()
+    .expect("a tile");
+    (
+        format!("/tiles/compounds/16/{}/{}.mvt", t.x, t.y),
+        format!("/tiles/zones/16/{}/{}.mvt", far.x, far.y),
+    )
+}
+
+#[tokio::test]
+async fn a_tier_change_shows_in_the_very_next_tile_and_only_nearby_tiles_are_dropped() {
+    let (state, _dir) = state().await;
+    let (near, far) = tiles_near_and_far();
+    let response = raw(
+        &state,
+        Request::get(&near).body(Body::empty()).expect("request"),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "application/vnd.mapbox-vector-tile"
+    );
+    let before = tiers_in_tile(bytes(response).await);
+    assert_eq!(before.get(&100).map(String::as_str), Some("green"));
+    // Warm a tile far away too.
+    assert_eq!(
+        raw(
+            &state,
+            Request::get(&far).body(Body::empty()).expect("request")
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    assert_eq!(state.tiles().stats().entries, 2);
+
+    let change = Request::post("/api/compounds/C0/tier")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            r#"{"tier": "red", "reason": "发现群租", "by": "张网格员"}"#,
+        ))
+        .expect("request");
+    let response = raw(&state, change).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer: Value = serde_json::from_slice(&bytes(response).await).expect("json");
+    assert_eq!(answer["compound"]["properties"]["tier"], "red");
+    assert_eq!(answer["change"]["from"], "green");
+    // The near tile was dropped, the far one kept.
+    assert_eq!(state.tiles().stats().entries, 1);
+    let after = tiers_in_tile(
+        bytes(
+            raw(
+                &state,
+                Request::get(&near).body(Body::empty()).expect("request"),
+            )
+            .await,
+        )
+        .await,
+    );
+    assert_eq!(after.get(&100).map(String::as_str), Some("red"));
+    let others_before: Vec<_> = before.iter().filter(|(id, _)| **id != 100).collect();
+    let others_after: Vec<_> = after.iter().filter(|(id, _)| **id != 100).collect();
+    assert_eq!(others_before, others_after);
+
+    let (status, history) = get(&state, "/api/compounds/C0/history").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(history["history"][0]["reason"], "发现群租");
+    assert_eq!(history["history"][0]["to"], "red");
+    let (_, summary) = get(&state, "/api/zones/530102001/summary").await;
+    let red_before = sample()
+        .compounds
+        .iter()
+        .filter(|c| c.tier == wangge_core::Tier::Red)
+        .count();
+    assert_eq!(summary["tiers"]["red"], red_before as u64 + 1);
+}
+
+#[tokio::test]
+async fn tier_changes_without_a_reason_or_to_nowhere_are_refused() {
+    let (state, _dir) = state().await;
+    for (uri, body, status, text) in [
+        (
+            "/api/compounds/C0/tier",
+            r#"{"tier": "red", "reason": "  "}"#,
+            StatusCode::BAD_REQUEST,
+            "reason",
+        ),
+        (
+            "/api/compounds/C0/tier",
+            r#"{"tier": "blue", "reason": "x"}"#,
+            StatusCode::BAD_REQUEST,
+            "blue",
+        ),
+        (
+            "/api/compounds/C0/tier",
+            r#"{"tier": "green", "reason": "x"}"#,
+            StatusCode::BAD_REQUEST,
+            "already",
+        ),
+        (
+            "/api/compounds/C0/tier",
+            r#"{"tier": "red"}"#,
+            StatusCode::BAD_REQUEST,
+            "reason",
+        ),
+        (
+            "/api/compounds/C0/tier",
+            r#"{"tier": "red", "reason": "x", "extra": 1}"#,
+            StatusCode::BAD_REQUEST,
+            "extra",
+        ),
+        (
+            "/api/compounds/C0/tier",
+            "not json",
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
+            "/api/compounds/NOPE/tier",
+            r#"{"tier": "red", "reason": "x"}"#,
+            StatusCode::NOT_FOUND,
+            "NOPE",
+        ),
+    ] {
+        let request = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .expect("request");
+        let response = raw(&state, request).await;
+        assert_eq!(response.status(), status, "{body}");
+        let answer: Value = serde_json::from_slice(&bytes(response).await).unwrap_or(Value::Null);
+        assert!(
+            answer["error"].as_str().unwrap_or_default().contains(text),
+            "{body}: {answer}"
+        );
+    }
+    assert_eq!(
+        state.store().data_version().await.expect("version"),
+        1,
+        "nothing was written"
+    );
+}
+
+#[tokio::test]
+async fn tiles_are_gzipped_revalidated_and_bad_requests_refused() {
+    let (state, _dir) = state().await;
+    let (near, _) = tiles_near_and_far();
+    let request = Request::get(&near)
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .expect("request");
+    let response = raw(&state, request).await;
+    assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache");
+    let etag = response.headers()[header::ETAG]
+        .to_str()
+        .expect("etag")
+        .to_string();
+    let zipped = bytes(response).await;
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(zipped.as_slice())
+        .read_to_end(&mut plain)
+        .expect("gunzip");
+    assert_eq!(
+        tiers_in_tile(plain).get(&100).map(String::as_str),
+        Some("green")
+    );
+    let request = Request::get(&near)
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .header(header::IF_NONE_MATCH, &etag)
+        .body(Body::empty())
+        .expect("request");
+    let response = raw(&state, request).await;
+    assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+    assert!(bytes(response).await.is_empty());
+    assert!(state.tiles().stats().hits >= 1);
+
+    for (uri, status) in [
+        ("/tiles/compounds/23/0/0.mvt", StatusCode::BAD_REQUEST),
+        ("/tiles/compounds/2/4/0.mvt", StatusCode::BAD_REQUEST),
+        ("/tiles/compounds/2/0/-1.mvt", StatusCode::BAD_REQUEST),
+        ("/tiles/compounds/a/0/0.mvt", StatusCode::BAD_REQUEST),
+        ("/tiles/parks/1/0/0.mvt", StatusCode::NOT_FOUND),
+        ("/tiles/compounds/1/0/0.png", StatusCode::NOT_FOUND),
+        (
+            "/tiles/compounds/1/0/99999999999999999999.mvt",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/tiles/parks.json", StatusCode::NOT_FOUND),
+        ("/tiles/compounds/1/0", StatusCode::NOT_FOUND),
+    ] {
+        let (got, body) = get(&state, uri).await;
+        assert_eq!(got, status, "{uri}: {body}");
+        assert!(body["error"].is_string(), "{uri}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn tilejson_style_meta_and_summary_describe_the_map() {
+    let (state, _dir) = state().await;
+    let request = Request::get("/tiles/all.json")
+        .header(header::HOST, "maps.example:9000")
+        .body(Body::empty())
+        .expect("request");
+    let tilejson: Value =
+        serde_json::from_slice(&bytes(raw(&state, request).await).await).expect("json");
+    assert_eq!(tilejson["tilejson"], "3.0.0");
+    assert_eq!(
+        tilejson["tiles"][0],
+        "http://maps.example:9000/tiles/all/{z}/{x}/{y}.mvt"
+    );
+    let ids: Vec<&str> = tilejson["vector_layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .filter_map(|l| l["id"].as_str())
+        .collect();
+    for layer in [
+        "compounds",
+        "compound_points",
+        "buildings",
+        "streets",
+        "zones",
+        "zone_labels",
+    ] {
+        assert!(ids.contains(&layer), "{ids:?}");
+    }
+    let bounds = tilejson["bounds"].as_array().expect("bounds");
+    assert!((bounds[0].as_f64().expect("x") - 102.70).abs() < 1e-6);
+
+    let request = Request::get("/styles/leader.json")
+        .header(header::HOST, "maps.example:9000")
+        .body(Body::empty())
+        .expect("request");
+    let style = String::from_utf8(bytes(raw(&state, request).await).await).expect("utf-8");
+    assert!(!style.contains("{base}"));
+    assert!(style.contains("http://maps.example:9000/tiles/"), "{style}");
+    let style: Value = serde_json::from_str(&style).expect("style JSON");
+    assert_eq!(style["version"], 8);
+    assert!(
+        style.get("glyphs").is_none(),
+        "labels render locally; no glyph server is needed"
+    );
+    let (status, _) = get(&state, "/styles/nope.json").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (_, meta) = get(&state, "/api/meta").await;
+    assert_eq!(meta["name"], "演示街道");
+    assert_eq!(meta["attribution"], serde_json::json!([]));
+    let (_, summary) = get(&state, "/api/summary").await;
+    assert_eq!(summary["zone"]["code"], "530102001");
+    let children = summary["children"].as_array().expect("children");
+    assert_eq!(children.len(), 4);
+    let total: u64 = ["green", "yellow", "red"]
+        .iter()
+        .map(|t| summary["tiers"][*t].as_u64().expect("count"))
+        .sum();
+    assert_eq!(total, 8);
+    let (status, _) = get(&state, "/api/zones/nope/summary").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = get(&state, "/api/nothing/here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body["error"].is_string());
+}
+
+#[tokio::test]
+async fn maps_render_as_png() {
+    let (state, _dir) = state().await;
+    for uri in [
+        "/render/all.png?width=400",
+        "/render/530102001001.png?width=300&lang=en",
+    ] {
+        let response = raw(
+            &state,
+            Request::get(uri).body(Body::empty()).expect("request"),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK, "{uri}");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "image/png");
+        let png = bytes(response).await;
+        assert_eq!(&png[1..4], b"PNG");
+        let width = u32::from_be_bytes([png[16], png[17], png[18], png[19]]);
+        assert!(width == 400 || width == 300, "{uri}: {width}");
+    }
+    for (uri, status) in [
+        ("/render/nope.png", StatusCode::NOT_FOUND),
+        ("/render/all.jpg", StatusCode::NOT_FOUND),
+        ("/render/all.png?width=5", StatusCode::BAD_REQUEST),
+        ("/render/all.png?lang=fr", StatusCode::BAD_REQUEST),
+    ] {
+        let (got, _) = get(&state, uri).await;
+        assert_eq!(got, status, "{uri}");
+    }
 }

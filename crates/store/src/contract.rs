@@ -12,7 +12,7 @@ use geo::{
 };
 use wangge_core::{
     Building, ChangeSet, Chief, ChiefRole, Compound, CompoundKind, Dataset, Id, Layer, LevelConfig,
-    Management, StreetClass, StreetSegment, Tier, Totals, Zone,
+    Management, StreetClass, StreetSegment, Tier, TierChange, Totals, Zone,
 };
 
 use crate::{Page, Record, Store};
@@ -385,6 +385,63 @@ pub async fn concurrent_writers(store: Arc<dyn Store>) {
     );
 }
 
+/// Tier changes are recorded with the compound, read back oldest first, and refused for a
+/// compound that does not exist; attribution is stored with the data.
+pub async fn tier_history_and_attribution(store: Arc<dyn Store>) {
+    let data = sample();
+    store
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    assert!(store.tier_history(100).await.expect("history").is_empty());
+    let mut changed = data.clone();
+    let mut steps = Vec::new();
+    for (i, to) in [Tier::Yellow, Tier::Red].into_iter().enumerate() {
+        let before = changed.clone();
+        let from = changed.compounds[0].tier;
+        changed.compounds[0].tier = to;
+        let change = TierChange {
+            compound: 100,
+            from,
+            to,
+            reason: format!("巡查发现问题 {i}"),
+            by: "王主任".into(),
+            at_ms: 1_790_000_000_000 + i as i64 * 60_000,
+        };
+        let mut set = ChangeSet::diff(&before, &changed);
+        set.tier_changes.push(change.clone());
+        store.apply(&set).await.expect("tier change");
+        steps.push(change);
+    }
+    assert_eq!(store.tier_history(100).await.expect("history"), steps);
+    assert!(store.tier_history(101).await.expect("history").is_empty());
+    let dangling = ChangeSet {
+        tier_changes: vec![TierChange {
+            compound: 4242,
+            ..steps[0].clone()
+        }],
+        ..ChangeSet::default()
+    };
+    assert!(
+        store.apply(&dangling).await.is_err(),
+        "a change to a missing compound must be refused"
+    );
+    assert_eq!(store.tier_history(100).await.expect("history").len(), 2);
+
+    let mut credited = store.load().await.expect("load");
+    assert!(credited.attribution.is_empty());
+    let before = credited.clone();
+    credited.attribution = vec!["© OpenStreetMap contributors".into(), "区规划局".into()];
+    store
+        .apply(&ChangeSet::diff(&before, &credited))
+        .await
+        .expect("attribution");
+    assert_eq!(
+        store.load().await.expect("load").attribution,
+        credited.attribution
+    );
+}
+
 /// Expands into one test per contract check for a backend. `$make` is an async block that yields
 /// `(Arc<dyn Store>, guard)`: a fresh empty store and whatever must live as long as it.
 #[macro_export]
@@ -409,6 +466,11 @@ macro_rules! contract_tests {
         async fn contract_failed_change_rolls_back() {
             let (store, _guard) = $make.await;
             $crate::contract::failed_change_rolls_back(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_tier_history_and_attribution() {
+            let (store, _guard) = $make.await;
+            $crate::contract::tier_history_and_attribution(store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn contract_concurrent_writers() {

@@ -14,13 +14,15 @@ pub mod gpkg;
 
 use async_trait::async_trait;
 use geo::Rect;
-use wangge_core::{Building, ChangeSet, Compound, Dataset, Id, Layer, StreetSegment, Zone};
+use wangge_core::{
+    Building, ChangeSet, Compound, Dataset, Id, Layer, StreetSegment, TierChange, Zone,
+};
 
 pub use error::{Error, Result};
 pub use gpkg::GpkgStore;
 
 /// The schema version this build reads and writes. A store with a newer schema is refused.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A page of results: skip `offset` records, return at most `limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +95,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Records of a layer whose bounding boxes intersect `bbox`, ordered by id and paged.
     async fn in_bbox(&self, layer: Layer, bbox: Rect<f64>, page: Page) -> Result<Vec<Record>>;
+
+    /// A compound's tier changes, oldest first.
+    async fn tier_history(&self, compound: Id) -> Result<Vec<TierChange>>;
 
     /// Every zone whose area covers the point (boundary included), ordered by level (top first)
     /// and then by id.

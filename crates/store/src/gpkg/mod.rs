@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use geo::{BoundingRect, Geometry, Point, Rect, coord};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use wangge_core::{ChangeSet, Dataset, Layer, LevelConfig, Zone};
+use wangge_core::{ChangeSet, Dataset, Id, Layer, LevelConfig, TierChange, Zone};
 
 use crate::{Applied, Error, Page, Record, Result, SCHEMA_VERSION, Store};
 
@@ -22,7 +22,10 @@ const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
 const GPKG_USER_VERSION: i64 = 10300;
 
 /// Schema migrations: entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("sql/001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sql/001_init.sql"),
+    include_str!("sql/002_tier_history.sql"),
+];
 const RTREE: &str = include_str!("sql/rtree.sql");
 const SPATIAL_TABLES: [&str; 4] = ["zones", "compounds", "buildings", "streets"];
 
@@ -370,6 +373,13 @@ fn apply_in(tx: &Transaction<'_>, location: &str, changes: &ChangeSet) -> Result
             .map_err(sql_error(location, format!("deleting chief {id}")))?;
     }
     rows::write_chiefs(tx, location, &changes.chiefs)?;
+    if let Some(attribution) = &changes.attribution {
+        tx.execute(
+            "UPDATE wangge_meta SET value = ?1 WHERE key = 'attribution'",
+            [attribution.join("\n")],
+        )
+        .map_err(sql_error(location, "writing the attribution"))?;
+    }
     let mut version = data_version(tx, location)?;
     if !changes.is_empty() {
         version += 1;
@@ -388,6 +398,7 @@ fn apply_in(tx: &Transaction<'_>, location: &str, changes: &ChangeSet) -> Result
             ),
             None => (None, None, None, None),
         };
+        rows::write_tier_changes(tx, location, &changes.tier_changes, version)?;
         tx.execute(
             "INSERT INTO wangge_changes (version, layers, min_x, min_y, max_x, max_y) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![version as i64, names.join(","), x0, y0, x1, y1],
@@ -456,6 +467,14 @@ impl Store for GpkgStore {
                 buildings: rows::read_buildings(&tx, location, "", [])?,
                 streets: rows::read_streets(&tx, location, "", [])?,
                 chiefs: rows::read_chiefs(&tx, location)?,
+                attribution: meta(&tx, location, "attribution")?
+                    .map(|text| {
+                        text.lines()
+                            .map(str::to_owned)
+                            .filter(|l| !l.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             };
             tx.finish().map_err(sql_error(location, "ending a read"))?;
             Ok(data)
@@ -522,6 +541,11 @@ impl Store for GpkgStore {
             })
         })
         .await
+    }
+
+    async fn tier_history(&self, compound: Id) -> Result<Vec<TierChange>> {
+        self.run(move |conn, location| rows::read_tier_changes(conn, location, compound))
+            .await
     }
 
     async fn zones_containing(&self, lon: f64, lat: f64) -> Result<Vec<Zone>> {

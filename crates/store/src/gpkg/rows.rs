@@ -4,7 +4,7 @@ use geo::Geometry;
 use rusqlite::{Connection, Params, Row, Transaction, params};
 use wangge_core::{
     Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Management, StreetClass,
-    StreetSegment, Tier, Totals, Zone,
+    StreetSegment, Tier, TierChange, Totals, Zone,
 };
 
 use super::{geom, sql_error};
@@ -426,4 +426,64 @@ pub(crate) fn write_chiefs(tx: &Transaction<'_>, location: &str, chiefs: &[Chief
         ))?;
     }
     Ok(())
+}
+
+pub(crate) fn write_tier_changes(
+    tx: &Transaction<'_>,
+    location: &str,
+    changes: &[TierChange],
+    version: u64,
+) -> Result<()> {
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO tier_changes (compound_id, from_tier, to_tier, reason, changed_by, at_ms, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .map_err(sql_error(location, "writing tier changes"))?;
+    for c in changes {
+        stmt.execute(params![
+            c.compound,
+            c.from.as_str(),
+            c.to.as_str(),
+            c.reason,
+            c.by,
+            c.at_ms,
+            version as i64
+        ])
+        .map_err(sql_error(
+            location,
+            format!("recording the tier change of compound {}", c.compound),
+        ))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn read_tier_changes(
+    conn: &Connection,
+    location: &str,
+    compound: i64,
+) -> Result<Vec<TierChange>> {
+    read(
+        conn,
+        location,
+        "tier_changes",
+        "id, compound_id, from_tier, to_tier, reason, changed_by, at_ms",
+        "WHERE compound_id = ?1 ORDER BY at_ms, id",
+        [compound],
+        |r| {
+            let id: i64 = r.get(0)?;
+            let build = || -> std::result::Result<TierChange, (i64, String)> {
+                let e = |e: rusqlite::Error| (id, e.to_string());
+                Ok(TierChange {
+                    compound: r.get(1).map_err(e)?,
+                    from: parse(id, r.get(2).map_err(e)?, Tier::parse)?,
+                    to: parse(id, r.get(3).map_err(e)?, Tier::parse)?,
+                    reason: r.get(4).map_err(e)?,
+                    by: r.get(5).map_err(e)?,
+                    at_ms: r.get(6).map_err(e)?,
+                })
+            };
+            Ok(build())
+        },
+    )
 }

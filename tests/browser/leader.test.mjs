@@ -1,0 +1,461 @@
+// The leader view in headless Chromium, against the real server on the demo sub-district.
+//
+// Needs: the built binary (`cargo build --bin wangge`; $WANGGE_BIN overrides), the built front end
+// (`npm ci --prefix web && npm run build --prefix web`), Debian's chromium and fonts-noto-cjk.
+// Writes tests/artifacts/leader.png (and leader-*.png) for a person to look at.
+// WANGGE_URL=http://127.0.0.1:8080 runs the test against a server that is already running instead.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+import { PNG } from 'pngjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const artifacts = join(repo, 'tests/artifacts');
+const dist = process.env.WANGGE_WEB ?? join(repo, 'web/dist');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const VIEWPORT = { width: 1280, height: 800 };
+
+const TIER_RGB = { green: [0x2e, 0x9d, 0x48], yellow: [0xf2, 0xc2, 0x00], red: [0xd7, 0x26, 0x3d] };
+/**
+ * Largest difference on any channel for a pixel to count as a tier colour. Compound fills are
+ * opaque at the overview zoom; the darker outlines and their anti-aliasing stay outside it.
+ */
+const TOLERANCE = 12;
+/** Fewest pixels of each tier colour the map must draw (the demo gives thousands of each). */
+const MIN_TIER_PIXELS = 1000;
+
+let server;
+let serverLog = '';
+let base;
+let workDir;
+let browser;
+let page;
+const foreignRequests = [];
+let requestCount = 0;
+const pageErrors = [];
+const consoleLog = [];
+
+function binary() {
+  const candidates = [
+    process.env.WANGGE_BIN,
+    process.env.CARGO_TARGET_DIR && join(process.env.CARGO_TARGET_DIR, 'debug/wangge'),
+    join(repo, 'target/debug/wangge'),
+    join(homedir(), '.cache/wangge/target/debug/wangge'),
+  ].filter(Boolean);
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`no wangge binary (tried ${candidates.join(', ')}): run cargo build --bin wangge`);
+  return found;
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = net.createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function waitForServer(url, ms) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`wangge exited with ${server.exitCode}:\n${serverLog}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > end) throw new Error(`wangge did not answer ${url} within ${ms} ms:\n${serverLog}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function getJson(path) {
+  const res = await fetch(base + path);
+  assert.equal(res.status, 200, `GET ${path} answered ${res.status}`);
+  return res.json();
+}
+
+/** Resolves when the map is idle with every tile loaded. */
+const settle = () => page.evaluate(() => window.__wangge.settle());
+
+/** Pixels of the map canvas not covered by the legend, the card or MapLibre's controls. */
+async function mapRegion() {
+  return page.evaluate(() => {
+    const r = (e) => {
+      const b = e.getBoundingClientRect();
+      return { x: b.left, y: b.top, w: b.width, h: b.height };
+    };
+    const canvas = document.querySelector('#map canvas');
+    const covers = [...document.querySelectorAll('#legend, #card:not([hidden]), .maplibregl-ctrl')].map(r);
+    return { canvas: r(canvas), covers };
+  });
+}
+
+function countTierPixels(png, region) {
+  const counts = { green: 0, yellow: 0, red: 0 };
+  const { canvas, covers } = region;
+  const inside = (x, y) => covers.some((c) => x >= c.x && x < c.x + c.w && y >= c.y && y < c.y + c.h);
+  for (let y = Math.ceil(canvas.y); y < Math.min(png.height, canvas.y + canvas.h); y++) {
+    for (let x = Math.ceil(canvas.x); x < Math.min(png.width, canvas.x + canvas.w); x++) {
+      if (inside(x, y)) continue;
+      const i = (y * png.width + x) * 4;
+      const px = [png.data[i], png.data[i + 1], png.data[i + 2]];
+      for (const [tier, rgb] of Object.entries(TIER_RGB)) {
+        if (rgb.every((v, k) => Math.abs(v - px[k]) <= TOLERANCE)) counts[tier]++;
+      }
+    }
+  }
+  return counts;
+}
+
+function differingPixels(a, b, region) {
+  const { canvas } = region;
+  let n = 0;
+  for (let y = Math.ceil(canvas.y); y < Math.min(a.height, canvas.y + canvas.h); y++) {
+    for (let x = Math.ceil(canvas.x); x < Math.min(a.width, canvas.x + canvas.w); x++) {
+      const i = (y * a.width + x) * 4;
+      if (Math.abs(a.data[i] - b.data[i]) + Math.abs(a.data[i + 1] - b.data[i + 1]) + Math.abs(a.data[i + 2] - b.data[i + 2]) > 60) n++;
+    }
+  }
+  return n;
+}
+
+async function startServer() {
+  workDir = mkdtempSync(join(tmpdir(), 'wangge-browser-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(binary(), ['demo', '--db', join(workDir, 'demo.gpkg'), '--addr', `127.0.0.1:${port}`], {
+    cwd: repo,
+    env: { ...process.env, WANGGE_WEB: dist, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout.on('data', (d) => (serverLog += d));
+  server.stderr.on('data', (d) => (serverLog += d));
+  await waitForServer(`${base}/health`, 60_000);
+}
+
+before(async () => {
+  assert.ok(
+    existsSync(join(dist, 'index.html')),
+    `${dist}/index.html is missing: build the front end (npm ci --prefix web && npm run build --prefix web)`,
+  );
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk`);
+  if (process.env.WANGGE_URL) {
+    base = process.env.WANGGE_URL.replace(/\/$/, '');
+  } else {
+    await startServer();
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // no background traffic: this machine has no network beyond 127.0.0.1
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+  });
+  const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, locale: 'zh-CN' });
+  // every page of the context: no request may leave 127.0.0.1
+  context.on('request', (req) => {
+    const url = new URL(req.url());
+    if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) return; // data:, blob:
+    requestCount++;
+    if (url.hostname !== '127.0.0.1') foreignRequests.push(req.url());
+  });
+  page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => consoleLog.push(`${m.type()}: ${m.text()}`));
+  const index = await (await fetch(`${base}/`)).text();
+  assert.match(index, /app\.js/, `${base}/ is not the leader view built in ${dist}:\n${index.slice(0, 300)}`);
+  await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
+  try {
+    await page.waitForFunction(() => window.__wangge && window.__wangge.ready, null, { timeout: 30_000 });
+    await page.evaluate(() =>
+      Promise.race([
+        window.__wangge.ready.then(() => true),
+        new Promise((_, fail) => setTimeout(() => fail(new Error('the map was not ready within 60 s')), 60_000)),
+      ]),
+    );
+  } catch (e) {
+    e.message += `\npage errors: ${pageErrors.join('; ')}\nconsole:\n${consoleLog.slice(-20).join('\n')}`;
+    throw e;
+  }
+  mkdirSync(artifacts, { recursive: true });
+}, { timeout: 180_000 });
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => {
+      const timer = setTimeout(() => {
+        server.kill('SIGKILL');
+        r();
+      }, 5000);
+      server.once('exit', () => {
+        clearTimeout(timer);
+        r();
+      });
+    });
+  }
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+test('the map draws every tier colour, with no map error', { timeout: 60_000 }, async (t) => {
+  await settle();
+  const shot = await page.screenshot();
+  writeFileSync(join(artifacts, 'leader.png'), shot);
+  const counts = countTierPixels(PNG.sync.read(shot), await mapRegion());
+  t.diagnostic(`tier pixels: ${JSON.stringify(counts)}`);
+  for (const tier of Object.keys(TIER_RGB)) {
+    assert.ok(
+      counts[tier] > MIN_TIER_PIXELS,
+      `only ${counts[tier]} ${tier} pixels on the map (want > ${MIN_TIER_PIXELS}): ${JSON.stringify(counts)}`,
+    );
+  }
+  const errors = await page.evaluate(() => window.__wangge.errors);
+  assert.deepEqual(errors, [], 'the map reported errors');
+});
+
+test('labels are drawn locally, with no glyph server', { timeout: 60_000 }, async (t) => {
+  const style = await getJson('/styles/leader.json');
+  assert.equal(style.glyphs, undefined, 'the style must not name a glyphs URL');
+  const placed = await page.evaluate(
+    () => window.__wangge.map.queryRenderedFeatures({ layers: ['zone-label', 'street-label'] }).length,
+  );
+  assert.ok(placed > 0, 'no zone or street label was placed');
+  // the same view with and without the symbol layers: the labels must change pixels
+  const region = await mapRegion();
+  const withLabels = PNG.sync.read(await page.screenshot());
+  const symbols = await page.evaluate(() => {
+    const map = window.__wangge.map;
+    const ids = map.getStyle().layers.filter((l) => l.type === 'symbol').map((l) => l.id);
+    for (const id of ids) map.setLayoutProperty(id, 'visibility', 'none');
+    return ids;
+  });
+  await settle();
+  const withoutLabels = PNG.sync.read(await page.screenshot());
+  await page.evaluate((ids) => {
+    for (const id of ids) window.__wangge.map.setLayoutProperty(id, 'visibility', 'visible');
+  }, symbols);
+  await settle();
+  const changed = differingPixels(withLabels, withoutLabels, region);
+  t.diagnostic(`${placed} labels placed, ${changed} pixels drawn by labels`);
+  assert.ok(changed > 500, `labels changed only ${changed} pixels`);
+});
+
+test('the panel counts the whole jurisdiction as /api/stats does', async () => {
+  const stats = await getJson('/api/stats');
+  const shown = await page.evaluate(() =>
+    Object.fromEntries(
+      [...document.querySelectorAll('#tier-counts [data-tier]')].map((e) => [
+        e.dataset.tier,
+        Number(e.querySelector('.tier-count').dataset.count),
+      ]),
+    ),
+  );
+  assert.deepEqual(shown, {
+    green: stats.compounds_by_tier.green ?? 0,
+    yellow: stats.compounds_by_tier.yellow ?? 0,
+    red: stats.compounds_by_tier.red ?? 0,
+  });
+  const legend = await page.locator('#legend').innerText();
+  for (const n of Object.values(stats.compounds_by_tier)) assert.ok(legend.includes(n.toLocaleString('zh-CN')), legend);
+  for (const name of ['绿色·宽管级', '黄色·关注级', '红色·禁止级']) assert.ok(legend.includes(name), legend);
+});
+
+test('the attribution names OpenStreetMap whenever /api/meta says so', async () => {
+  const meta = await getJson('/api/meta');
+  const text = await page.locator('.maplibregl-ctrl-attrib').innerText();
+  for (const a of meta.attribution ?? []) assert.ok(text.includes(a), `attribution "${text}" lacks "${a}"`);
+});
+
+test('clicking a community on the map drills down; the breadcrumb goes back up', { timeout: 60_000 }, async () => {
+  const top = (await page.locator('.breadcrumb .crumb.current').innerText()).trim();
+  // a point inside a child zone, clear of compounds and overlays
+  const target = await page.evaluate(() => {
+    const { map, panel } = window.__wangge;
+    const canvas = map.getCanvas();
+    const box = canvas.getBoundingClientRect();
+    const children = panel.childCodes();
+    for (let y = 40; y < box.height - 40; y += 6) {
+      for (let x = 40; x < box.width - 40; x += 6) {
+        if (document.elementFromPoint(box.left + x, box.top + y) !== canvas) continue;
+        const near = [
+          [x - 5, y - 5],
+          [x + 5, y + 5],
+        ];
+        if (map.queryRenderedFeatures(near, { layers: ['compounds-fill'] }).length) continue;
+        const zone = map.queryRenderedFeatures([x, y], { layers: ['zones-hit'] }).find((f) => children.has(f.properties.code));
+        if (zone) return { x: box.left + x, y: box.top + y, name: zone.properties.name };
+      }
+    }
+    return null;
+  });
+  assert.ok(target, 'no child zone to click on the map');
+  await page.mouse.click(target.x, target.y);
+  await page.locator('.breadcrumb .crumb.current', { hasText: target.name }).waitFor({ timeout: 10_000 });
+  await page.locator('.breadcrumb button.crumb', { hasText: top }).click();
+  await page.locator('.breadcrumb .crumb.current', { hasText: top }).waitFor({ timeout: 10_000 });
+  await settle();
+});
+
+test('clicking a community in the panel drills down', { timeout: 60_000 }, async () => {
+  const before = await page.locator('#tier-counts').innerText();
+  const child = page.locator('#children button.child').first();
+  const name = (await child.locator('.child-name').innerText()).trim();
+  const code = await child.getAttribute('data-code');
+  const levels = (await getJson('/api/levels')).levels.map((l) => l.key);
+  const summary = await getJson(`/api/zones/${encodeURIComponent(code)}/summary`);
+  assert.equal(summary.zone.level, 'community', `the first level listed is ${summary.zone.level}, not community (levels ${levels})`);
+  const zoomBefore = await page.evaluate(() => window.__wangge.map.getZoom());
+  await child.click();
+  await page.locator('.breadcrumb .crumb.current', { hasText: name }).waitFor({ timeout: 10_000 });
+  const after = await page.locator('#tier-counts').innerText();
+  assert.notEqual(after, before, 'the tier counts did not change');
+  const shown = await page.evaluate(() =>
+    Object.fromEntries(
+      [...document.querySelectorAll('#tier-counts [data-tier]')].map((e) => [e.dataset.tier, Number(e.querySelector('.tier-count').dataset.count)]),
+    ),
+  );
+  assert.deepEqual(shown, { green: summary.tiers.green ?? 0, yellow: summary.tiers.yellow ?? 0, red: summary.tiers.red ?? 0 });
+  await page.waitForFunction((z) => window.__wangge.map.getZoom() > z + 0.3, zoomBefore, { timeout: 10_000 });
+  await settle();
+  writeFileSync(join(artifacts, 'leader-community.png'), await page.screenshot());
+});
+
+test('clicking a compound on the map opens its card', { timeout: 60_000 }, async () => {
+  // a point of the canvas that shows a compound and is not under an overlay
+  const target = await page.evaluate(() => {
+    const map = window.__wangge.map;
+    const canvas = map.getCanvas();
+    const box = canvas.getBoundingClientRect();
+    for (let y = 40; y < box.height - 40; y += 9) {
+      for (let x = 40; x < box.width - 40; x += 9) {
+        const hit = document.elementFromPoint(box.left + x, box.top + y);
+        if (hit !== canvas) continue;
+        const f = map.queryRenderedFeatures([x, y], { layers: ['compounds-fill'] })[0];
+        if (f) return { x: box.left + x, y: box.top + y, code: f.properties.code, name: f.properties.name };
+      }
+    }
+    return null;
+  });
+  assert.ok(target, 'no compound to click on the map');
+  await page.mouse.click(target.x, target.y);
+  await page.locator('#card-name', { hasText: target.name }).waitFor({ timeout: 10_000 });
+  await page.locator('#card dd[data-field="lastInspection"]').waitFor({ timeout: 10_000 });
+  const compound = await getJson(`/api/compounds/${encodeURIComponent(target.code)}`);
+  const card = await page.locator('#card').innerText();
+  if (compound.properties.last_inspection == null) {
+    assert.equal((await page.locator('#card dd[data-field="lastInspection"]').innerText()).trim(), '暂无');
+  }
+  if (compound.properties.chief?.name) assert.ok(card.includes(compound.properties.chief.name), card);
+  assert.ok(card.includes(compound.properties.households.toLocaleString('zh-CN')), card);
+  writeFileSync(join(artifacts, 'leader-card.png'), await page.screenshot());
+});
+
+test('the English switch changes the panel title', async () => {
+  assert.equal((await page.locator('#panel-title').innerText()).trim(), '分色管理统计');
+  await page.click('#lang');
+  await page.locator('#panel-title', { hasText: 'Colour tiers' }).waitFor({ timeout: 5_000 });
+  assert.match(await page.locator('#legend').innerText(), /Red · prohibited/);
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  writeFileSync(join(artifacts, 'leader-en.png'), await page.screenshot());
+  await page.click('#lang');
+  await page.locator('#panel-title', { hasText: '分色管理统计' }).waitFor({ timeout: 5_000 });
+});
+
+// Real OpenStreetMap data (Lujiazui, Shanghai, from ../shared/data): the attribution must show.
+const lujiazui = resolve(repo, '../shared/data/shanghai-lujiazui');
+test('with OpenStreetMap data the map credits OpenStreetMap', { timeout: 120_000, skip: !existsSync(lujiazui) && 'no ../shared/data' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'wangge-browser-osm-'));
+  const db = join(dir, 'lujiazui.gpkg');
+  const run = (args) =>
+    new Promise((ok, fail) => {
+      const p = spawn(binary(), args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.on('data', (d) => (out += d));
+      p.on('exit', (code) => (code === 0 ? ok(out) : fail(new Error(`wangge ${args.join(' ')} exited with ${code}:\n${out}`))));
+    });
+  let osm;
+  try {
+    await run(['import', '--db', db, '--layer', 'buildings', join(lujiazui, 'buildings.geojson')]);
+    await run(['import', '--db', db, '--layer', 'compounds', join(lujiazui, 'landuse.geojson')]);
+    await run(['import', '--db', db, '--layer', 'streets', join(lujiazui, 'roads.geojson')]);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    let log = '';
+    osm = spawn(binary(), ['serve', '--db', db, '--addr', `127.0.0.1:${port}`], {
+      cwd: repo,
+      env: { ...process.env, WANGGE_WEB: dist },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    osm.stdout.on('data', (d) => (log += d));
+    osm.stderr.on('data', (d) => (log += d));
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${url}/health`)).ok) break;
+      } catch {
+        // not yet
+      }
+      if (i > 150 || osm.exitCode !== null) throw new Error(`wangge serve did not start:\n${log}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const meta = await (await fetch(`${url}/api/meta`)).json();
+    assert.ok(meta.attribution?.some((a) => a.includes('OpenStreetMap')), `meta.attribution is ${JSON.stringify(meta.attribution)}`);
+    const other = await page.context().newPage();
+    try {
+      await other.goto(`${url}/`);
+      await other.waitForFunction(() => window.__wangge && window.__wangge.ready, null, { timeout: 30_000 });
+      await other.evaluate(() => window.__wangge.ready.then(() => true));
+      const text = await other.locator('.maplibregl-ctrl-attrib').innerText();
+      assert.ok(text.includes('© OpenStreetMap contributors'), `attribution shows "${text}"`);
+      const shot = await other.screenshot();
+      writeFileSync(join(artifacts, 'leader-osm.png'), shot);
+      const region = await other.evaluate(() => {
+        const b = document.querySelector('#map canvas').getBoundingClientRect();
+        const covers = [...document.querySelectorAll('#legend, .maplibregl-ctrl')].map((e) => {
+          const r = e.getBoundingClientRect();
+          return { x: r.left, y: r.top, w: r.width, h: r.height };
+        });
+        return { canvas: { x: b.left, y: b.top, w: b.width, h: b.height }, covers };
+      });
+      const counts = countTierPixels(PNG.sync.read(shot), region);
+      t.diagnostic(`tier pixels: ${JSON.stringify(counts)}`);
+      assert.ok(counts.green > MIN_TIER_PIXELS, `the imported compounds were not drawn: ${JSON.stringify(counts)}`);
+    } finally {
+      await other.close();
+    }
+  } finally {
+    if (osm && osm.exitCode === null) {
+      osm.kill('SIGTERM');
+      await new Promise((r) => osm.once('exit', r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the page runs without errors and requests nothing from outside 127.0.0.1', () => {
+  assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
+  assert.ok(requestCount > 10, `only ${requestCount} requests seen: is the request listener working?`);
+  assert.deepEqual(foreignRequests, [], 'requests to other hosts');
+});

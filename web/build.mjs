@@ -1,0 +1,42 @@
+// Builds the leader view into dist/: index.html, app.js + app.css (esbuild), and MapLibre's
+// worker beside app.js (MapLibre loads it from `new URL('./maplibre-gl-worker.mjs', import.meta.url)`).
+// `node build.mjs --watch` rebuilds on change.
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, 'dist');
+const watch = process.argv.includes('--watch');
+const require = createRequire(import.meta.url);
+const maplibreDist = dirname(require.resolve('maplibre-gl/package.json')) + '/dist';
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+const copyStatic = () => {
+  copyFileSync(join(here, 'index.html'), join(dist, 'index.html'));
+  copyFileSync(join(maplibreDist, 'maplibre-gl-worker.mjs'), join(dist, 'maplibre-gl-worker.mjs'));
+};
+
+const options = {
+  entryPoints: { app: join(here, 'src/main.js') },
+  outdir: dist,
+  bundle: true,
+  format: 'esm',
+  target: ['es2022', 'chrome110', 'firefox115', 'safari16'],
+  minify: !watch,
+  sourcemap: watch ? 'inline' : 'linked',
+  legalComments: 'linked',
+  logLevel: 'info',
+  plugins: [{ name: 'static', setup: (b) => b.onEnd(copyStatic) }],
+};
+
+if (watch) {
+  const ctx = await esbuild.context(options);
+  await ctx.watch();
+} else {
+  await esbuild.build(options);
+}

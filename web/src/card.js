@@ -1,0 +1,118 @@
+// The compound card: what a leader needs to know about one compound, from /api/compounds/{code}.
+
+import { api } from './api.js';
+import { t, num, lang } from './i18n.js';
+import { el } from './util.js';
+
+export class Card {
+  /** @param {HTMLElement} root @param {{ onClose: () => void }} options */
+  constructor(root, { onClose }) {
+    this.root = root;
+    this.onClose = onClose;
+    this.code = null;
+    this.feature = null;
+    this.state = 'closed';
+    this.onKey = (e) => {
+      if (e.key === 'Escape') this.close();
+    };
+    document.addEventListener('keydown', this.onKey);
+  }
+
+  async open(code, hint = {}) {
+    this.code = code;
+    this.feature = null;
+    this.hint = hint;
+    this.state = 'loading';
+    this.render();
+    try {
+      const feature = await api.compound(code);
+      if (this.code !== code) return;
+      this.feature = feature;
+      this.state = 'open';
+    } catch {
+      if (this.code !== code) return;
+      this.state = 'error';
+    }
+    this.render();
+  }
+
+  close() {
+    if (this.state === 'closed') return;
+    this.code = null;
+    this.feature = null;
+    this.state = 'closed';
+    this.render();
+    this.onClose();
+  }
+
+  render() {
+    const root = this.root;
+    root.replaceChildren();
+    root.hidden = this.state === 'closed';
+    if (this.state === 'closed') return;
+    const p = this.feature?.properties ?? {};
+    const name = p.name ?? this.hint.name ?? this.code;
+    const tier = p.tier ?? this.hint.tier;
+    root.dataset.tier = tier ?? '';
+    root.append(
+      el('div', { class: 'card-head' }, [
+        el('h3', { class: 'card-name', id: 'card-name' }, name),
+        el('button', { class: 'card-close', type: 'button', title: t('card.close'), 'aria-label': t('card.close'), onclick: () => this.close() }, '×'),
+      ]),
+    );
+    if (tier) {
+      root.append(el('div', { class: `tier-badge tier-${tier}` }, [el('span', { class: 'dot' }), t(`tier.${tier}`)]));
+    }
+    if (this.state === 'loading') {
+      root.append(el('p', { class: 'card-note' }, t('card.loading')));
+      return;
+    }
+    if (this.state === 'error') {
+      root.append(el('p', { class: 'card-note error' }, t('card.error')));
+      return;
+    }
+    const rows = [
+      ['card.kind', p.kind ? t(`kind.${p.kind}`) : p.kind_name],
+      ['card.management', p.management ? t(`management.${p.management}`) : p.management_name],
+      ['card.households', p.households != null ? t('unit.households', { n: num(p.households) }) : null],
+      ['card.population', p.population != null ? t('unit.people', { n: num(p.population) }) : null],
+      ['card.buildings', p.buildings != null ? t('unit.buildings', { n: num(p.buildings) }) : null],
+      ['card.stars', p.stars ? stars(p.stars) : null],
+      ['card.chief', chief(p.chief)],
+      ['card.lastInspection', inspection(p.last_inspection)],
+      ['card.code', p.code],
+    ];
+    const dl = el('dl', { class: 'card-facts' });
+    for (const [key, value] of rows) {
+      dl.append(el('dt', {}, t(key)), el('dd', { 'data-field': key.slice(5) }, value ?? t('card.none')));
+    }
+    root.append(dl);
+  }
+}
+
+function stars(n) {
+  const k = Math.max(0, Math.min(5, Math.round(n)));
+  return el('span', { class: 'stars', title: `${k}/5` }, '★'.repeat(k) + '☆'.repeat(5 - k));
+}
+
+function chief(c) {
+  if (!c) return null;
+  if (typeof c === 'string') return c;
+  const parts = [c.name];
+  if (c.phone) parts.push(' ', el('a', { href: `tel:${String(c.phone).replace(/\s+/g, '')}` }, c.phone));
+  return el('span', {}, parts.filter(Boolean));
+}
+
+function inspection(i) {
+  if (!i) return null;
+  if (typeof i === 'string') return date(i);
+  const when = i.date ?? i.at ?? i.inspected_at ?? i.time ?? null;
+  const parts = [when ? date(when) : null, i.result_name ?? i.result ?? null, i.inspector ?? i.by ?? null].filter(Boolean);
+  return parts.length ? parts.join(' · ') : null;
+}
+
+function date(s) {
+  const d = new Date(s);
+  if (Number.isNaN(d.getTime())) return String(s);
+  return d.toLocaleDateString(lang() === 'zh' ? 'zh-CN' : 'en-GB', { year: 'numeric', month: 'short', day: 'numeric' });
+}
