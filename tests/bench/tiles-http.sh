@@ -4,7 +4,8 @@
 #  2. cached: wrk for DURATION seconds at CONNECTIONS connections over the same tile list.
 #
 # Usage: tests/bench/tiles-http.sh [DB] [LAYER]    (default: a fresh demo database, layer all)
-# Env:   DURATION (default 20), CONNECTIONS (default 64), THREADS (default 2), WANGGE_BIN.
+# Env:   DURATION (default 20), CONNECTIONS (default 64), THREADS (default 2), TILE_CACHE
+#        (default 100000 tiles), WANGGE_BIN.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target=${CARGO_TARGET_DIR:-$HOME/.cache/wangge/target}
@@ -17,7 +18,7 @@ db=${1:-$work/demo.gpkg}
 layer=${2:-all}
 [ -f "$db" ] || "$bin" demo --db "$db" --no-serve
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$bin" serve --db "$db" --addr "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+"$bin" serve --db "$db" --addr "127.0.0.1:$port" --tile-cache "${TILE_CACHE:-100000}" >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
 
@@ -41,7 +42,8 @@ count=$(wc -l <"$work/paths.txt")
 
 # Cold: one request per tile, in one process, with keep-alive.
 start=$(date +%s.%N)
-sed "s|^|http://127.0.0.1:$port|" "$work/paths.txt" | xargs curl -s -o /dev/null -H 'Accept-Encoding: gzip'
+sed "s|.*|url = \"http://127.0.0.1:$port&\"\noutput = \"/dev/null\"|" "$work/paths.txt" >"$work/curl.conf"
+curl -s -K "$work/curl.conf" -H 'Accept-Encoding: gzip'
 end=$(date +%s.%N)
 cold=$(python3 -c "print(f'{$count / ($end - $start):.0f}')")
 echo "cold: $count tiles (z12-z16, layer $layer) in $(python3 -c "print(f'{$end - $start:.2f}')") s = $cold tiles/s (curl, one connection)"

@@ -126,6 +126,9 @@ pub struct Web {
     /// The built web front end; defaults to $WANGGE_WEB, else ./web/dist when it exists.
     #[arg(long, value_name = "DIR", env = "WANGGE_WEB")]
     pub web: Option<PathBuf>,
+    /// How many encoded tiles to keep in memory (least recently used go first).
+    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    pub tile_cache: usize,
 }
 
 /// `--layer` of import.

@@ -11,7 +11,7 @@ use wangge_import::{Crs, ImportOptions, InputLayer};
 use wangge_server::{AppState, ServerOptions};
 use wangge_store::{GpkgStore, Store};
 
-use crate::args::{Command, ExportLayer, LayerArg};
+use crate::args::{Command, ExportLayer, LayerArg, Web};
 use crate::progress::Bar;
 
 /// Runs one subcommand.
@@ -27,7 +27,7 @@ pub async fn run(command: Command) -> Result<()> {
             if no_serve {
                 return Ok(());
             }
-            serve(store, addr, web.web).await
+            serve(store, addr, web).await
         }
         Command::Import {
             database,
@@ -63,7 +63,7 @@ pub async fn run(command: Command) -> Result<()> {
             web,
         } => {
             let store: Arc<dyn Store> = Arc::new(open_existing(&database.db)?);
-            serve(store, addr, web.web).await
+            serve(store, addr, web).await
         }
         Command::Render {
             database,
@@ -331,16 +331,12 @@ async fn export(path: &Path, layer: ExportLayer, out: &Path) -> Result<()> {
     Ok(())
 }
 
-async fn serve(
-    store: Arc<dyn Store>,
-    addr: std::net::SocketAddr,
-    web: Option<PathBuf>,
-) -> Result<()> {
+async fn serve(store: Arc<dyn Store>, addr: std::net::SocketAddr, web: Web) -> Result<()> {
     let description = store.describe();
     let options = ServerOptions {
-        web_dir: web_dir(web),
+        web_dir: web_dir(web.web),
         font: find_font(),
-        tile_cache_entries: 0,
+        tile_cache_entries: web.tile_cache,
     };
     let state = AppState::load(store, options).await?;
     let snapshot = state.snapshot();
