@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite needs, where they are missing. Idempotent.
+# PostgreSQL 15 + PostGIS 3 are for the throwaway clusters the PostGIS tests start themselves.
 set -euo pipefail
 
 need=()
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+[ -f /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 

@@ -442,6 +442,56 @@ pub async fn tier_history_and_attribution(store: Arc<dyn Store>) {
     );
 }
 
+/// Every change is recorded with its version, layers and box, for other servers to catch up.
+pub async fn changes_are_recorded(store: Arc<dyn Store>) {
+    assert!(store.changes_since(0).await.expect("changes").is_empty());
+    let data = sample();
+    store
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    let mut changed = data.clone();
+    changed.streets[0].name = Some("新路".into());
+    store
+        .apply(&ChangeSet::diff(&data, &changed))
+        .await
+        .expect("rename");
+    let all = store.changes_since(0).await.expect("changes");
+    assert_eq!(
+        all.iter().map(|c| c.version).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert_eq!(
+        all[0].layers,
+        vec![
+            Layer::Zones,
+            Layer::Compounds,
+            Layer::Buildings,
+            Layer::Streets
+        ]
+    );
+    assert_eq!(all[1].layers, vec![Layer::Streets]);
+    let street = data.streets[0].geometry.bounding_rect().expect("box");
+    let touched = all[1].touched.expect("a box");
+    assert!(
+        touched.min().x <= street.min().x && touched.max().x >= street.max().x,
+        "{touched:?}"
+    );
+    // Recorded within the last day, as a sanity check of the clock conversion.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
+    assert!(
+        (now - all[1].at_ms).abs() < 86_400_000,
+        "{} vs {now}",
+        all[1].at_ms
+    );
+    let later = store.changes_since(1).await.expect("changes");
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0].version, 2);
+}
+
 /// Expands into one test per contract check for a backend. `$make` is an async block that yields
 /// `(Arc<dyn Store>, guard)`: a fresh empty store and whatever must live as long as it.
 #[macro_export]
@@ -471,6 +521,11 @@ macro_rules! contract_tests {
         async fn contract_tier_history_and_attribution() {
             let (store, _guard) = $make.await;
             $crate::contract::tier_history_and_attribution(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_changes_are_recorded() {
+            let (store, _guard) = $make.await;
+            $crate::contract::changes_are_recorded(store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn contract_concurrent_writers() {

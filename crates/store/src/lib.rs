@@ -78,6 +78,19 @@ pub struct Applied {
     pub layers: Vec<Layer>,
 }
 
+/// One applied change as the store records it: what another server needs to catch up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeRecord {
+    /// The data version the change produced.
+    pub version: u64,
+    /// When it was committed, in milliseconds since the Unix epoch (UTC).
+    pub at_ms: i64,
+    /// The spatial layers it touched.
+    pub layers: Vec<Layer>,
+    /// The box covering every geometry it touched, before and after, if any.
+    pub touched: Option<Rect<f64>>,
+}
+
 /// Persistent storage for one jurisdiction.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -95,6 +108,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Records of a layer whose bounding boxes intersect `bbox`, ordered by id and paged.
     async fn in_bbox(&self, layer: Layer, bbox: Rect<f64>, page: Page) -> Result<Vec<Record>>;
+
+    /// The changes after `version`, oldest first.
+    async fn changes_since(&self, version: u64) -> Result<Vec<ChangeRecord>>;
+
+    /// Data versions committed by anyone, as they happen, for stores that several servers share.
+    /// After a lost connection the stream sends the current version again, so a receiver catches
+    /// up with [`changes_since`](Store::changes_since). `None`: the store tells nobody (one
+    /// process owns it).
+    async fn subscribe(&self) -> Result<Option<tokio::sync::mpsc::Receiver<u64>>> {
+        Ok(None)
+    }
 
     /// A compound's tier changes, oldest first.
     async fn tier_history(&self, compound: Id) -> Result<Vec<TierChange>>;

@@ -14,7 +14,7 @@ use geo::{BoundingRect, Geometry, Point, Rect, coord};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use wangge_core::{ChangeSet, Dataset, Id, Layer, LevelConfig, TierChange, Zone};
 
-use crate::{Applied, Error, Page, Record, Result, SCHEMA_VERSION, Store};
+use crate::{Applied, ChangeRecord, Error, Page, Record, Result, SCHEMA_VERSION, Store};
 
 /// The GeoPackage application id, "GPKG" in ASCII.
 const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
@@ -539,6 +539,39 @@ impl Store for GpkgStore {
                 Layer::Buildings => rows::read_buildings(conn, location, &filter, args)?.into_iter().map(Record::Building).collect(),
                 Layer::Streets => rows::read_streets(conn, location, &filter, args)?.into_iter().map(Record::Street).collect(),
             })
+        })
+        .await
+    }
+
+    async fn changes_since(&self, version: u64) -> Result<Vec<ChangeRecord>> {
+        self.run(move |conn, location| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT version, CAST(round((julianday(at) - 2440587.5) * 86400000) AS INTEGER), layers,
+                            min_x, min_y, max_x, max_y
+                     FROM wangge_changes WHERE version > ?1 ORDER BY version",
+                )
+                .map_err(sql_error(location, "reading changes"))?;
+            let rows = stmt
+                .query_map([i64::try_from(version).unwrap_or(i64::MAX)], |r| {
+                    let corners: [Option<f64>; 4] = [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?];
+                    let touched = match corners {
+                        [Some(x0), Some(y0), Some(x1), Some(y1)] => {
+                            Some(Rect::new(coord! { x: x0, y: y0 }, coord! { x: x1, y: y1 }))
+                        }
+                        _ => None,
+                    };
+                    let layers: String = r.get(2)?;
+                    Ok(ChangeRecord {
+                        version: r.get::<_, i64>(0)?.max(0) as u64,
+                        at_ms: r.get(1)?,
+                        layers: layers.split(',').filter_map(Layer::parse).collect(),
+                        touched,
+                    })
+                })
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(sql_error(location, "reading changes"))?;
+            Ok(rows)
         })
         .await
     }

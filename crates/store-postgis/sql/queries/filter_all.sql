@@ -1,0 +1,2 @@
+-- A whole layer, in id order (appended to a select_*.sql).
+ORDER BY id

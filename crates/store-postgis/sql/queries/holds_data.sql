@@ -1,0 +1,4 @@
+-- True when any layer, the chiefs or the tier history holds a row.
+SELECT EXISTS (SELECT 1 FROM zones) OR EXISTS (SELECT 1 FROM compounds)
+    OR EXISTS (SELECT 1 FROM buildings) OR EXISTS (SELECT 1 FROM streets)
+    OR EXISTS (SELECT 1 FROM chiefs) OR EXISTS (SELECT 1 FROM tier_changes)

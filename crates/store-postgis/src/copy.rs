@@ -1,0 +1,230 @@
+//! Moving a jurisdiction from another store (a GeoPackage, say) into an empty PostGIS schema in
+//! one transaction, and proving the copy exact: per layer, the record counts and a checksum of
+//! the records in id order, computed the same way from what the source gave and what the target
+//! reads back before it commits.
+
+use std::fmt::{self, Debug, Write as _};
+
+use wangge_core::{ChangeSet, Dataset, TierChange};
+use wangge_store::{Error, Result, Store};
+
+use crate::connect::pg_error;
+use crate::{PostgisStore, apply, rows};
+
+/// One layer's check after a migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerCheck {
+    /// What was compared: `levels`, `zones`, `compounds`, `buildings`, `streets`, `chiefs`,
+    /// `attribution` or `tier_changes`.
+    pub name: &'static str,
+    /// Records the source gave.
+    pub source_count: usize,
+    /// Records the target holds.
+    pub target_count: usize,
+    /// The checksum of the source's records in id order.
+    pub source_checksum: u64,
+    /// The checksum of the target's records in id order, computed the same way.
+    pub target_checksum: u64,
+}
+
+impl LayerCheck {
+    /// True when counts and checksums agree.
+    pub fn matches(&self) -> bool {
+        self.source_count == self.target_count && self.source_checksum == self.target_checksum
+    }
+}
+
+/// What [`migrate_from`] copied, with the evidence that the copy is exact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationReport {
+    /// The source store, as it describes itself.
+    pub source: String,
+    /// The target, as it describes itself (password hidden).
+    pub target: String,
+    /// The source's data version when it was read.
+    pub source_version: u64,
+    /// The target's data version after the copy.
+    pub target_version: u64,
+    /// One check per layer.
+    pub layers: Vec<LayerCheck>,
+}
+
+impl MigrationReport {
+    /// True when every layer's counts and checksums agree.
+    pub fn is_exact(&self) -> bool {
+        self.layers.iter().all(LayerCheck::matches)
+    }
+}
+
+impl fmt::Display for MigrationReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "copied {} (version {}) into {} (version {})",
+            self.source, self.source_version, self.target, self.target_version
+        )?;
+        writeln!(
+            f,
+            "{:<13} {:>8} {:>8}  {:<16}  {:<16}",
+            "layer", "source", "target", "source checksum", "target checksum"
+        )?;
+        for l in &self.layers {
+            writeln!(
+                f,
+                "{:<13} {:>8} {:>8}  {:016x}  {:016x}{}",
+                l.name,
+                l.source_count,
+                l.target_count,
+                l.source_checksum,
+                l.target_checksum,
+                if l.matches() { "" } else { "  MISMATCH" }
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A 64-bit FNV-1a hash: simple, stable across builds and platforms, and enough to notice a
+/// record that changed on the way.
+fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3)
+    })
+}
+
+/// The count and checksum of records: the hash of each one's `Debug` text, which spells every
+/// field, and every float in the shortest form that reads back to the same bits, so two records
+/// hash alike exactly when they are equal. A 0xFF byte (never in UTF-8) ends each record.
+fn checksum<T: Debug>(records: &[T]) -> (usize, u64) {
+    let mut hash = 0xCBF2_9CE4_8422_2325;
+    let mut text = String::new();
+    for record in records {
+        text.clear();
+        // Writing to a String cannot fail.
+        let _ = write!(text, "{record:?}");
+        hash = fnv1a(hash, text.as_bytes());
+        hash = fnv1a(hash, &[0xFF]);
+    }
+    (records.len(), hash)
+}
+
+fn check<T: Debug>(name: &'static str, source: &[T], target: &[T]) -> LayerCheck {
+    let (source_count, source_checksum) = checksum(source);
+    let (target_count, target_checksum) = checksum(target);
+    LayerCheck {
+        name,
+        source_count,
+        target_count,
+        source_checksum,
+        target_checksum,
+    }
+}
+
+/// Compares two datasets and their tier histories layer by layer, each sorted by id.
+fn compare(
+    source: &Dataset,
+    source_history: &[TierChange],
+    target: &Dataset,
+    target_history: &[TierChange],
+) -> Vec<LayerCheck> {
+    let s = normalised(source.clone());
+    let t = normalised(target.clone());
+    vec![
+        check("levels", &s.levels.levels, &t.levels.levels),
+        check("zones", &s.zones, &t.zones),
+        check("compounds", &s.compounds, &t.compounds),
+        check("buildings", &s.buildings, &t.buildings),
+        check("streets", &s.streets, &t.streets),
+        check("chiefs", &s.chiefs, &t.chiefs),
+        check("attribution", &s.attribution, &t.attribution),
+        check("tier_changes", source_history, target_history),
+    ]
+}
+
+/// Sorts every layer by id, so that datasets from different backends compare alike.
+fn normalised(mut data: Dataset) -> Dataset {
+    data.zones.sort_by_key(|z| z.id);
+    data.compounds.sort_by_key(|c| c.id);
+    data.buildings.sort_by_key(|b| b.id);
+    data.streets.sort_by_key(|s| s.id);
+    data.chiefs.sort_by_key(|c| c.id);
+    data
+}
+
+/// Copies everything in `source` — levels, every layer, chiefs, attribution and each compound's
+/// tier history — into `target` in one transaction, then reads it back inside that transaction
+/// and compares counts and checksums per layer. The target must be empty; if any layer differs
+/// nothing is committed. The copy is one change: the target's data version becomes 1.
+pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<MigrationReport> {
+    let data = source.load().await?;
+    let source_version = source.data_version().await?;
+    let mut compounds: Vec<_> = data.compounds.iter().map(|c| c.id).collect();
+    compounds.sort_unstable();
+    let mut history = Vec::new();
+    for id in compounds {
+        history.extend(source.tier_history(id).await?);
+    }
+
+    let location = target.location();
+    let mut client = target.client().await?;
+    let tx = client
+        .transaction()
+        .await
+        .map_err(pg_error(location, "starting the migration copy"))?;
+    let version = apply::lock_version(&tx, location).await?;
+    let holds_data: bool = tx
+        .query_one(crate::queries::HOLDS_DATA, &[])
+        .await
+        .and_then(|row| row.try_get(0))
+        .map_err(pg_error(location, "checking that the target is empty"))?;
+    if version != 0 || holds_data {
+        return Err(Error::Task(format!(
+            "{location} (schema {}) is not empty (data version {version}); migrate only into a new schema (nothing was changed)",
+            target.schema()
+        )));
+    }
+    let changes = ChangeSet {
+        tier_changes: history.clone(),
+        ..ChangeSet::insert_all(&data)
+    };
+    let applied = apply::apply_in(&tx, location, target.channel(), &changes).await?;
+    let copied = rows::load(&tx, location).await?;
+    let copied_history = rows::read_all_tier_history(&tx, location).await?;
+    let report = MigrationReport {
+        source: source.describe(),
+        target: target.describe(),
+        source_version,
+        target_version: applied.version,
+        layers: compare(&data, &history, &copied, &copied_history),
+    };
+    if let Some(bad) = report.layers.iter().find(|l| !l.matches()) {
+        return Err(Error::Task(format!(
+            "{location}: the copy of {} does not match its source ({} records read back of {}, checksum {:016x} instead of {:016x}); nothing was committed\n{report}",
+            bad.name, bad.target_count, bad.source_count, bad.target_checksum, bad.source_checksum
+        )));
+    }
+    tx.commit()
+        .await
+        .map_err(pg_error(location, "committing the migration copy"))?;
+    tracing::info!(
+        source = report.source,
+        target = report.target,
+        "migrated the store"
+    );
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksums_tell_records_apart_to_the_last_bit() {
+        let a = [1.0_f64, 0.1 + 0.2];
+        let b = [1.0_f64, 0.3];
+        assert_ne!(checksum(&a), checksum(&b));
+        assert_eq!(checksum(&a), checksum(&[1.0, 0.1 + 0.2]));
+        assert_ne!(checksum(&["ab", "c"]), checksum(&["a", "bc"]));
+        assert_eq!(checksum::<u8>(&[]).0, 0);
+    }
+}

@@ -1,0 +1,350 @@
+//! The wangge store over PostgreSQL 15 + PostGIS 3: the same [`Store`] trait, with exactly the
+//! GeoPackage backend's behaviour, for deployments where several servers share one database.
+//!
+//! - **Layout**: one schema per store (default `wangge`), tables like the GeoPackage's, geometries
+//!   as `geometry(MultiPolygon, 4326)` / `geometry(LineString, 4326)` with GiST indexes, EWKB on
+//!   the wire through geozero, bit-exact. Every SQL statement lives in `sql/`.
+//! - **Start**: [`PostgisStore::connect`] retries a server that is down with exponential back-off
+//!   (bounded by [`ConnectOptions::connect_timeout`]), then applies versioned migrations in one
+//!   transaction under an advisory lock, refusing a schema from a newer wangge.
+//! - **Writes**: one transaction per change set, writers serialised on the data version's row
+//!   lock, deferred foreign keys checked before commit so a dangling reference is refused with the
+//!   table and row that hold it; `Ok` only after `COMMIT`.
+//! - **Serving**: a pool that recovers by itself when PostgreSQL comes back; a lost connection is
+//!   [`Error::Unavailable`](wangge_store::Error::Unavailable) (the server answers 503).
+//! - **Other servers**: every change is recorded in `wangge_changes` ([`PostgisStore::changes_since`])
+//!   and announced with `NOTIFY` on commit ([`PostgisStore::subscribe`]).
+//! - **Moving in**: [`migrate_from`] copies any store into an empty schema and proves the copy
+//!   exact with per-layer counts and checksums.
+//!
+//! # Examples
+//!
+//! ```no_run
+//! use wangge_store::Store;
+//! use wangge_store_postgis::{ConnectOptions, PostgisStore};
+//!
+//! # async fn example() -> wangge_store::Result<()> {
+//! let store =
+//!     PostgisStore::connect("postgres://wangge:secret@db:5432/grid", ConnectOptions::default())
+//!         .await?;
+//! assert_eq!(store.describe(), "postgres://wangge:***@db:5432/grid");
+//! let data = store.load().await?;
+//! # let _ = data;
+//! # Ok(())
+//! # }
+//! ```
+
+mod apply;
+mod connect;
+mod copy;
+mod geom;
+mod migrate;
+mod notify;
+mod queries;
+mod rows;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Object, Pool};
+use geo::{Rect, coord};
+use tokio::sync::mpsc;
+use tokio_postgres::IsolationLevel;
+use wangge_core::{ChangeSet, Dataset, Id, Layer, TierChange, Zone};
+use wangge_store::{Applied, Page, Record, Result, Store};
+
+pub use connect::{ConnectOptions, redact};
+pub use copy::{LayerCheck, MigrationReport, migrate_from};
+pub use migrate::SCHEMA_VERSION;
+
+use connect::{pg_error, pool_error};
+
+pub use wangge_store::ChangeRecord;
+
+/// A wangge store in a PostgreSQL database with PostGIS. Cheap to clone: clones share the pool.
+#[derive(Clone)]
+pub struct PostgisStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    /// The URL with the password hidden.
+    location: String,
+    schema: String,
+    /// The NOTIFY channel: `<schema>_changes`, so `wangge_changes` for the default schema, and
+    /// stores in other schemas of the same database do not hear each other.
+    channel: String,
+    /// Connection settings with the search path, for subscriptions' own connections.
+    config: tokio_postgres::Config,
+}
+
+impl std::fmt::Debug for PostgisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The configuration holds the password, so only the redacted URL is shown.
+        f.debug_struct("PostgisStore")
+            .field("location", &self.inner.location)
+            .field("schema", &self.inner.schema)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgisStore {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`, or a
+    /// libpq key/value string), waiting for it with exponential back-off for at most
+    /// `options.connect_timeout` when it is down or starting, and brings the schema up to date.
+    ///
+    /// Fails with [`Error::Unavailable`](wangge_store::Error::Unavailable) naming the URL (password
+    /// hidden) when the server cannot be reached in time or refuses the credentials, and with
+    /// [`Error::SchemaTooNew`](wangge_store::Error::SchemaTooNew) when a newer wangge wrote the
+    /// schema.
+    pub async fn connect(url: &str, options: ConnectOptions) -> Result<Self> {
+        let location = redact(url);
+        connect::check_schema(&options.schema)?;
+        let config = connect::parse_config(url, &location)?;
+        let first_config = connect::with_search_path(&config, &options.schema, "public");
+        let pool = connect::pool(first_config.clone(), &options, &location)?;
+        let mut client =
+            connect::first_connection(&pool, &location, options.connect_timeout).await?;
+        let postgis = migrate::migrate(&mut client, &location, &options.schema).await?;
+        drop(client);
+        // Tables and queries name PostGIS's types and functions unqualified, so its schema must
+        // be on the search path; it almost always is `public`, which the first pool assumed.
+        let (pool, config) = if postgis == "public" {
+            (pool, first_config)
+        } else {
+            pool.close();
+            let config = connect::with_search_path(&config, &options.schema, &postgis);
+            (connect::pool(config.clone(), &options, &location)?, config)
+        };
+        tracing::info!(
+            url = location,
+            schema = options.schema,
+            "opened the PostGIS store"
+        );
+        Ok(Self {
+            inner: Arc::new(Inner {
+                pool,
+                channel: format!("{}_changes", options.schema),
+                schema: options.schema,
+                location,
+                config,
+            }),
+        })
+    }
+
+    /// The schema that holds the store's tables.
+    pub fn schema(&self) -> &str {
+        &self.inner.schema
+    }
+
+    /// The URL with the password hidden.
+    pub fn location(&self) -> &str {
+        &self.inner.location
+    }
+
+    /// The channel on which committed changes are announced (`<schema>_changes`).
+    pub fn channel(&self) -> &str {
+        &self.inner.channel
+    }
+
+    /// A pooled connection, or `Unavailable` when PostgreSQL cannot be reached.
+    async fn client(&self) -> Result<Object> {
+        self.inner
+            .pool
+            .get()
+            .await
+            .map_err(|e| pool_error(&self.inner.location, e))
+    }
+
+    /// The changes applied after `version`, oldest first: what a server that has seen `version`
+    /// must catch up on (reload, and drop cached tiles meeting each touched box).
+    pub async fn changes_since(&self, version: u64) -> Result<Vec<ChangeRecord>> {
+        let location = self.location();
+        let after = i64::try_from(version).unwrap_or(i64::MAX);
+        let client = self.client().await?;
+        let rows = rows::query(
+            &client,
+            location,
+            "reading the changes",
+            queries::CHANGES_SINCE,
+            &[&after],
+        )
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let read = || -> std::result::Result<_, tokio_postgres::Error> {
+                    Ok((
+                        row.try_get::<_, i64>(0)?,
+                        row.try_get::<_, i64>(1)?,
+                        row.try_get::<_, Vec<String>>(2)?,
+                        [
+                            row.try_get::<_, Option<f64>>(3)?,
+                            row.try_get::<_, Option<f64>>(4)?,
+                            row.try_get::<_, Option<f64>>(5)?,
+                            row.try_get::<_, Option<f64>>(6)?,
+                        ],
+                    ))
+                };
+                let (version, at_ms, names, extent) =
+                    read().map_err(pg_error(location, "reading the changes"))?;
+                let layers = names
+                    .iter()
+                    .map(|name| {
+                        Layer::parse(name).ok_or_else(|| {
+                            rows::corrupt(
+                                location,
+                                "wangge_changes",
+                                version,
+                                format!("unknown layer `{name}`"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let touched = match extent {
+                    [Some(x0), Some(y0), Some(x1), Some(y1)] => {
+                        Some(Rect::new(coord! { x: x0, y: y0 }, coord! { x: x1, y: y1 }))
+                    }
+                    _ => None,
+                };
+                Ok(ChangeRecord {
+                    version: u64::try_from(version).map_err(|_| {
+                        rows::corrupt(location, "wangge_changes", version, "negative version")
+                    })?,
+                    at_ms,
+                    layers,
+                    touched,
+                })
+            })
+            .collect()
+    }
+
+    /// Listens for changes committed by any server on this store: each committed change's data
+    /// version arrives on the receiver. The listening connection is its own (not the pool's);
+    /// when it drops, it reconnects with back-off and then sends the current data version, so a
+    /// receiver that reloads whenever the version moves misses nothing. Listening is established
+    /// before this returns. Dropping the receiver stops it.
+    pub async fn subscribe(&self) -> Result<mpsc::Receiver<u64>> {
+        notify::Listener {
+            config: self.inner.config.clone(),
+            channel: self.inner.channel.clone(),
+            location: self.inner.location.clone(),
+        }
+        .subscribe()
+        .await
+    }
+}
+
+#[async_trait]
+impl Store for PostgisStore {
+    fn describe(&self) -> String {
+        self.inner.location.clone()
+    }
+
+    async fn load(&self) -> Result<Dataset> {
+        let location = self.location();
+        let mut client = self.client().await?;
+        // One snapshot for all layers, so that they agree with each other.
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(pg_error(location, "starting a read"))?;
+        let data = rows::load(&tx, location).await?;
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "ending a read"))?;
+        Ok(data)
+    }
+
+    async fn apply(&self, changes: &ChangeSet) -> Result<Applied> {
+        if changes.is_empty() {
+            return Ok(Applied {
+                version: self.data_version().await?,
+                touched: None,
+                layers: Vec::new(),
+            });
+        }
+        // A level configuration that cannot work is refused before anything is sent.
+        if let Some(levels) = &changes.levels {
+            levels.validate()?;
+        }
+        let location = self.location();
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg_error(location, "starting a write"))?;
+        // On an error the transaction is dropped, which rolls it back.
+        let applied = apply::apply_in(&tx, location, self.channel(), changes).await?;
+        // A write is acknowledged only once PostgreSQL has committed it; if the connection is
+        // lost during COMMIT the outcome is unknown and the caller hears `Unavailable`.
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "committing the change"))?;
+        Ok(applied)
+    }
+
+    async fn data_version(&self) -> Result<u64> {
+        let location = self.location();
+        let client = self.client().await?;
+        let text = rows::meta(&client, location, "data_version").await?;
+        rows::parse_version(location, text)
+    }
+
+    async fn in_bbox(&self, layer: Layer, bbox: Rect<f64>, page: Page) -> Result<Vec<Record>> {
+        let location = self.location();
+        let client = self.client().await?;
+        let client = &client;
+        let limit = i64::try_from(page.limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
+        let (x0, y0, x1, y1) = (bbox.min().x, bbox.min().y, bbox.max().x, bbox.max().y);
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] =
+            [&x0, &y0, &x1, &y1, &limit, &offset];
+        let filter = queries::FILTER_BBOX;
+        Ok(match layer {
+            Layer::Zones => rows::read_zones(client, location, filter, &params)
+                .await?
+                .into_iter()
+                .map(Record::Zone)
+                .collect(),
+            Layer::Compounds => rows::read_compounds(client, location, filter, &params)
+                .await?
+                .into_iter()
+                .map(Record::Compound)
+                .collect(),
+            Layer::Buildings => rows::read_buildings(client, location, filter, &params)
+                .await?
+                .into_iter()
+                .map(Record::Building)
+                .collect(),
+            Layer::Streets => rows::read_streets(client, location, filter, &params)
+                .await?
+                .into_iter()
+                .map(Record::Street)
+                .collect(),
+        })
+    }
+
+    async fn changes_since(&self, version: u64) -> Result<Vec<ChangeRecord>> {
+        PostgisStore::changes_since(self, version).await
+    }
+
+    async fn subscribe(&self) -> Result<Option<mpsc::Receiver<u64>>> {
+        PostgisStore::subscribe(self).await.map(Some)
+    }
+
+    async fn tier_history(&self, compound: Id) -> Result<Vec<TierChange>> {
+        let client = self.client().await?;
+        rows::read_tier_history(&client, self.location(), compound).await
+    }
+
+    async fn zones_containing(&self, lon: f64, lat: f64) -> Result<Vec<Zone>> {
+        let client = self.client().await?;
+        rows::read_zones_containing(&client, self.location(), lon, lat).await
+    }
+}

@@ -1,0 +1,84 @@
+//! Every SQL statement the backend runs, read from `sql/queries/*.sql` at compile time.
+//!
+//! `{table}`, `{schema}` and `{postgis}` in a statement are replaced by a table name or an
+//! identifier that the code has checked or quoted; everything else is a bound parameter.
+
+/// Every compound's tier changes, by compound and then oldest first (for migration checks).
+pub(crate) const ALL_TIER_HISTORY: &str = include_str!("../sql/queries/all_tier_history.sql");
+/// The changes after a data version, oldest first, with their time in milliseconds since the epoch.
+pub(crate) const CHANGES_SINCE: &str = include_str!("../sql/queries/changes_since.sql");
+/// Installs PostGIS in `public`, so that every wangge schema finds it on its search path.
+pub(crate) const CREATE_POSTGIS: &str = include_str!("../sql/queries/create_postgis.sql");
+/// Creates the store's schema and points this transaction's search path at it and at PostGIS.
+pub(crate) const CREATE_SCHEMA: &str = include_str!("../sql/queries/create_schema.sql");
+/// After the deferred foreign keys failed: the first row that refers to a row that does not exist,
+/// with the table it refers to and the missing key, so the error can name them.
+pub(crate) const DANGLING: &str = include_str!("../sql/queries/dangling.sql");
+/// Clears the level configuration before it is written anew (zones are checked at commit).
+pub(crate) const DELETE_LEVELS: &str = include_str!("../sql/queries/delete_levels.sql");
+/// Deletes rows of `{table}` by id.
+pub(crate) const DELETE_ROWS: &str = include_str!("../sql/queries/delete_rows.sql");
+/// Serialises installing PostGIS in the database, whichever schema the servers use.
+pub(crate) const EXTENSION_LOCK: &str = include_str!("../sql/queries/extension_lock.sql");
+/// A whole layer, in id order (appended to a select_*.sql).
+pub(crate) const FILTER_ALL: &str = include_str!("../sql/queries/filter_all.sql");
+/// Records whose bounding box intersects the box ($1, $2)–($3, $4), in id order, paged by $5 and $6
+/// (appended to a select_*.sql). The GiST index (`&&`, 32-bit boxes rounded outwards) finds the
+/// candidates; the exact 64-bit envelope columns decide, as the GeoPackage backend's headers do.
+pub(crate) const FILTER_BBOX: &str = include_str!("../sql/queries/filter_bbox.sql");
+/// True when any layer, the chiefs or the tier history holds a row.
+pub(crate) const HOLDS_DATA: &str = include_str!("../sql/queries/holds_data.sql");
+/// Records an applied change: its data version, the layers and the box it touched.
+pub(crate) const INSERT_CHANGE: &str = include_str!("../sql/queries/insert_change.sql");
+/// One zone level, at its place in the hierarchy.
+pub(crate) const INSERT_LEVEL: &str = include_str!("../sql/queries/insert_level.sql");
+/// Appends one tier change to a compound's history, with the data version it produced.
+pub(crate) const INSERT_TIER_CHANGE: &str = include_str!("../sql/queries/insert_tier_change.sql");
+/// The data version, locked until the end of the transaction: writers take this lock first, so they
+/// run one after another and each gets the next version.
+pub(crate) const LOCK_VERSION: &str = include_str!("../sql/queries/lock_version.sql");
+/// One fact about the store.
+pub(crate) const META_GET: &str = include_str!("../sql/queries/meta_get.sql");
+/// Records one fact about the store.
+pub(crate) const META_SET: &str = include_str!("../sql/queries/meta_set.sql");
+/// Serialises migrations of one schema across servers until the transaction ends: a second server
+/// starting at the same moment waits here, then finds the schema up to date.
+pub(crate) const MIGRATION_LOCK: &str = include_str!("../sql/queries/migration_lock.sql");
+/// Tells listening servers about a change; PostgreSQL delivers it only when the transaction
+/// commits.
+pub(crate) const NOTIFY: &str = include_str!("../sql/queries/notify.sql");
+/// The box covering the current geometries of some rows of `{table}`, before a change replaces or
+/// deletes them: NULLs when none has one.
+pub(crate) const OLD_EXTENT: &str = include_str!("../sql/queries/old_extent.sql");
+/// The schema PostGIS is installed in, if it is installed in this database.
+pub(crate) const POSTGIS_SCHEMA: &str = include_str!("../sql/queries/postgis_schema.sql");
+/// Whether the schema $1 holds a wangge_meta table, and how many tables it holds at all.
+pub(crate) const SCHEMA_STATE: &str = include_str!("../sql/queries/schema_state.sql");
+/// Every column a Building is read from; the caller appends a filter and an order.
+pub(crate) const SELECT_BUILDINGS: &str = include_str!("../sql/queries/select_buildings.sql");
+/// Every chief, in id order.
+pub(crate) const SELECT_CHIEFS: &str = include_str!("../sql/queries/select_chiefs.sql");
+/// Every column a Compound is read from; the caller appends a filter and an order.
+pub(crate) const SELECT_COMPOUNDS: &str = include_str!("../sql/queries/select_compounds.sql");
+/// The zone levels, top first.
+pub(crate) const SELECT_LEVELS: &str = include_str!("../sql/queries/select_levels.sql");
+/// Every column a StreetSegment is read from; the caller appends a filter and an order.
+pub(crate) const SELECT_STREETS: &str = include_str!("../sql/queries/select_streets.sql");
+/// Every column a Zone is read from; the caller appends a filter and an order.
+pub(crate) const SELECT_ZONES: &str = include_str!("../sql/queries/select_zones.sql");
+/// A compound's tier changes, oldest first.
+pub(crate) const TIER_HISTORY: &str = include_str!("../sql/queries/tier_history.sql");
+/// Writes a building whether or not it exists yet (geometry as hex EWKB text, see upsert_zone.sql).
+pub(crate) const UPSERT_BUILDING: &str = include_str!("../sql/queries/upsert_building.sql");
+/// Writes a street chief whether or not they exist yet.
+pub(crate) const UPSERT_CHIEF: &str = include_str!("../sql/queries/upsert_chief.sql");
+/// Writes a compound whether or not it exists yet (geometry as hex EWKB text, see upsert_zone.sql).
+pub(crate) const UPSERT_COMPOUND: &str = include_str!("../sql/queries/upsert_compound.sql");
+/// Writes a street segment whether or not it exists yet (geometry as hex EWKB text, see
+/// upsert_zone.sql).
+pub(crate) const UPSERT_STREET: &str = include_str!("../sql/queries/upsert_street.sql");
+/// Writes a zone whether or not it exists yet. The geometry comes as hex EWKB text: PostGIS parses
+/// that as leniently as the GeoPackage backend stores (its binary input refuses degenerate rings).
+pub(crate) const UPSERT_ZONE: &str = include_str!("../sql/queries/upsert_zone.sql");
+/// Every zone whose area covers the point ($1, $2), boundary included, top level first, then by id.
+pub(crate) const ZONES_CONTAINING: &str = include_str!("../sql/queries/zones_containing.sql");

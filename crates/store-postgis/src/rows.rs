@@ -1,0 +1,737 @@
+//! Reading and writing the rows of each table: one reader and one writer per layer, with every
+//! conversion between wangge's types and PostgreSQL's checked and named by table and row.
+//!
+//! Writes are pipelined: a batch of statements is sent before the first answer is awaited, so a
+//! large import does not pay one network round trip per row.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use deadpool_postgres::{GenericClient, Transaction};
+use futures_util::future::try_join_all;
+use tokio_postgres::Row;
+use tokio_postgres::types::{FromSql, ToSql};
+use wangge_core::{
+    Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Dataset, Level, LevelConfig,
+    Management, StreetClass, StreetSegment, Tier, TierChange, Totals, Zone,
+};
+use wangge_store::{Error, Result};
+
+use crate::connect::pg_error;
+use crate::{geom, queries};
+
+/// How many statements are sent ahead of their answers.
+const PIPELINE_DEPTH: usize = 256;
+
+/// A problem with one row: its id and what is wrong.
+type Problem = (i64, String);
+
+/// A row whose value cannot be understood, or a value that cannot be stored.
+pub(crate) fn corrupt(location: &str, table: &str, id: i64, problem: impl ToString) -> Error {
+    Error::Corrupt {
+        location: location.into(),
+        table: table.into(),
+        id,
+        problem: problem.to_string(),
+    }
+}
+
+/// One pipelined statement: boxed, so that no closure type is held across an await (which trips
+/// the compiler's proof that the store's futures are `Send`).
+pub(crate) type Pending<'a> = Pin<Box<dyn Future<Output = Result<u64>> + Send + 'a>>;
+
+/// Runs statements a batch at a time, each batch pipelined on the connection, stopping at the
+/// first error (the statements after a failed one fail too, as the transaction is then aborted).
+pub(crate) async fn pipelined(mut pending: Vec<Pending<'_>>) -> Result<()> {
+    while !pending.is_empty() {
+        let batch: Vec<Pending<'_>> = pending.drain(..pending.len().min(PIPELINE_DEPTH)).collect();
+        try_join_all(batch).await?;
+    }
+    Ok(())
+}
+
+/// Runs a query with its statement cached on the connection.
+pub(crate) async fn query<C: GenericClient>(
+    client: &C,
+    location: &str,
+    context: &str,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<Row>> {
+    let statement = client
+        .prepare_cached(sql)
+        .await
+        .map_err(pg_error(location, context))?;
+    client
+        .query(&statement, params)
+        .await
+        .map_err(pg_error(location, context))
+}
+
+/// Reads a column, naming it and the row when its value does not convert.
+fn get<'r, T: FromSql<'r>>(row: &'r Row, index: usize, id: i64) -> Result<T, Problem> {
+    row.try_get(index).map_err(|e| {
+        let name = row.columns().get(index).map_or("?", |c| c.name());
+        (id, format!("column {name}: {e}"))
+    })
+}
+
+/// The id in a row's first column.
+fn id_of(row: &Row) -> Result<i64, Problem> {
+    row.try_get(0).map_err(|e| (0, format!("column id: {e}")))
+}
+
+/// Converts a stored integer into the narrower or unsigned type the domain uses.
+fn fits<T: TryFrom<i64>>(id: i64, column: &str, value: i64) -> Result<T, Problem> {
+    T::try_from(value).map_err(|_| (id, format!("{column} {value} is out of range")))
+}
+
+/// Parses a vocabulary value, reporting the row on failure.
+fn parse<T>(id: i64, text: &str, f: impl Fn(&str) -> wangge_core::Result<T>) -> Result<T, Problem> {
+    f(text).map_err(|e| (id, e.to_string()))
+}
+
+/// Maps every row, turning conversion problems into errors that name the table and row.
+fn map_rows<T>(
+    location: &str,
+    table: &str,
+    rows: &[Row],
+    map: impl Fn(&Row) -> Result<T, Problem>,
+) -> Result<Vec<T>> {
+    rows.iter()
+        .map(|row| map(row).map_err(|(id, problem)| corrupt(location, table, id, problem)))
+        .collect()
+}
+
+fn zone(r: &Row) -> Result<Zone, Problem> {
+    let id = id_of(r)?;
+    Ok(Zone {
+        id,
+        code: get(r, 1, id)?,
+        name: get(r, 2, id)?,
+        level: get(r, 3, id)?,
+        parent: get(r, 4, id)?,
+        totals: Totals {
+            households: fits(id, "households", get(r, 5, id)?)?,
+            population: fits(id, "population", get(r, 6, id)?)?,
+            buildings: fits(id, "buildings", get(r, 7, id)?)?,
+            compounds: fits(id, "compounds", get(r, 8, id)?)?,
+        },
+        geometry: geom::decode_multipolygon(get(r, 9, id)?).map_err(|p| (id, p))?,
+    })
+}
+
+fn compound(r: &Row) -> Result<Compound, Problem> {
+    let id = id_of(r)?;
+    let stars: Option<i16> = get(r, 6, id)?;
+    Ok(Compound {
+        id,
+        code: get(r, 1, id)?,
+        name: get(r, 2, id)?,
+        kind: parse(id, get(r, 3, id)?, CompoundKind::parse)?,
+        management: parse(id, get(r, 4, id)?, Management::parse)?,
+        tier: parse(id, get(r, 5, id)?, Tier::parse)?,
+        stars: stars.map(|s| fits(id, "stars", i64::from(s))).transpose()?,
+        source_id: get(r, 7, id)?,
+        geometry: geom::decode_multipolygon(get(r, 8, id)?).map_err(|p| (id, p))?,
+    })
+}
+
+fn building(r: &Row) -> Result<Building, Problem> {
+    let id = id_of(r)?;
+    Ok(Building {
+        id,
+        source_id: get(r, 1, id)?,
+        name: get(r, 2, id)?,
+        address: get(r, 3, id)?,
+        compound: get(r, 4, id)?,
+        floors: fits(id, "floors", i64::from(get::<i32>(r, 5, id)?))?,
+        units: fits(id, "units", i64::from(get::<i32>(r, 6, id)?))?,
+        households: fits(id, "households", get(r, 7, id)?)?,
+        population: fits(id, "population", get(r, 8, id)?)?,
+        height_m: get(r, 9, id)?,
+        estimated: get(r, 10, id)?,
+        geometry: geom::decode_multipolygon(get(r, 11, id)?).map_err(|p| (id, p))?,
+    })
+}
+
+fn street(r: &Row) -> Result<StreetSegment, Problem> {
+    let id = id_of(r)?;
+    Ok(StreetSegment {
+        id,
+        source_id: get(r, 1, id)?,
+        name: get(r, 2, id)?,
+        class: parse(id, get(r, 3, id)?, StreetClass::parse)?,
+        geometry: geom::decode_linestring(get(r, 4, id)?).map_err(|p| (id, p))?,
+    })
+}
+
+fn chief(r: &Row) -> Result<Chief, Problem> {
+    let id = id_of(r)?;
+    let level: Option<&str> = get(r, 5, id)?;
+    Ok(Chief {
+        id,
+        name: get(r, 1, id)?,
+        role: parse(id, get(r, 2, id)?, ChiefRole::parse)?,
+        phone: get(r, 3, id)?,
+        community: get(r, 4, id)?,
+        level: level.map(|l| parse(id, l, ChiefLevel::parse)).transpose()?,
+    })
+}
+
+fn tier_change(r: &Row) -> Result<TierChange, Problem> {
+    let id = id_of(r)?;
+    Ok(TierChange {
+        compound: get(r, 1, id)?,
+        from: parse(id, get(r, 2, id)?, Tier::parse)?,
+        to: parse(id, get(r, 3, id)?, Tier::parse)?,
+        reason: get(r, 4, id)?,
+        by: get(r, 5, id)?,
+        at_ms: get(r, 6, id)?,
+    })
+}
+
+/// Reads zones: `filter` is appended to the select (a `WHERE`, an `ORDER BY`, a `LIMIT`).
+pub(crate) async fn read_zones<C: GenericClient>(
+    client: &C,
+    location: &str,
+    filter: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<Zone>> {
+    let sql = format!("{}{filter}", queries::SELECT_ZONES);
+    let rows = query(client, location, "reading zones", &sql, params).await?;
+    map_rows(location, "zones", &rows, zone)
+}
+
+/// Reads compounds; see [`read_zones`].
+pub(crate) async fn read_compounds<C: GenericClient>(
+    client: &C,
+    location: &str,
+    filter: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<Compound>> {
+    let sql = format!("{}{filter}", queries::SELECT_COMPOUNDS);
+    let rows = query(client, location, "reading compounds", &sql, params).await?;
+    map_rows(location, "compounds", &rows, compound)
+}
+
+/// Reads buildings; see [`read_zones`].
+pub(crate) async fn read_buildings<C: GenericClient>(
+    client: &C,
+    location: &str,
+    filter: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<Building>> {
+    let sql = format!("{}{filter}", queries::SELECT_BUILDINGS);
+    let rows = query(client, location, "reading buildings", &sql, params).await?;
+    map_rows(location, "buildings", &rows, building)
+}
+
+/// Reads street segments; see [`read_zones`].
+pub(crate) async fn read_streets<C: GenericClient>(
+    client: &C,
+    location: &str,
+    filter: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<StreetSegment>> {
+    let sql = format!("{}{filter}", queries::SELECT_STREETS);
+    let rows = query(client, location, "reading streets", &sql, params).await?;
+    map_rows(location, "streets", &rows, street)
+}
+
+/// Reads every chief, in id order.
+pub(crate) async fn read_chiefs<C: GenericClient>(
+    client: &C,
+    location: &str,
+) -> Result<Vec<Chief>> {
+    let rows = query(
+        client,
+        location,
+        "reading chiefs",
+        queries::SELECT_CHIEFS,
+        &[],
+    )
+    .await?;
+    map_rows(location, "chiefs", &rows, chief)
+}
+
+/// Reads the zones covering a point, top level first, then by id.
+pub(crate) async fn read_zones_containing<C: GenericClient>(
+    client: &C,
+    location: &str,
+    lon: f64,
+    lat: f64,
+) -> Result<Vec<Zone>> {
+    let rows = query(
+        client,
+        location,
+        "finding the zones at a point",
+        queries::ZONES_CONTAINING,
+        &[&lon, &lat],
+    )
+    .await?;
+    map_rows(location, "zones", &rows, zone)
+}
+
+/// Reads the level configuration; a store that has never been given levels uses the default
+/// hierarchy, as the GeoPackage backend does.
+pub(crate) async fn read_levels<C: GenericClient>(
+    client: &C,
+    location: &str,
+) -> Result<LevelConfig> {
+    let rows = query(
+        client,
+        location,
+        "reading zone levels",
+        queries::SELECT_LEVELS,
+        &[],
+    )
+    .await?;
+    let levels = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let row = i as i64 + 1;
+            Ok(Level {
+                key: get(r, 0, row)?,
+                name_zh: get(r, 1, row)?,
+                name_en: get(r, 2, row)?,
+                code_digits: fits(row, "code_digits", i64::from(get::<i16>(r, 3, row)?))?,
+            })
+        })
+        .collect::<Result<Vec<_>, Problem>>()
+        .map_err(|(row, problem)| corrupt(location, "zone_levels", row, problem))?;
+    Ok(if levels.is_empty() {
+        LevelConfig::default()
+    } else {
+        LevelConfig { levels }
+    })
+}
+
+/// Reads a compound's tier changes, oldest first.
+pub(crate) async fn read_tier_history<C: GenericClient>(
+    client: &C,
+    location: &str,
+    compound: i64,
+) -> Result<Vec<TierChange>> {
+    let rows = query(
+        client,
+        location,
+        "reading tier history",
+        queries::TIER_HISTORY,
+        &[&compound],
+    )
+    .await?;
+    map_rows(location, "tier_changes", &rows, tier_change)
+}
+
+/// Reads every tier change, by compound and then oldest first.
+pub(crate) async fn read_all_tier_history<C: GenericClient>(
+    client: &C,
+    location: &str,
+) -> Result<Vec<TierChange>> {
+    let rows = query(
+        client,
+        location,
+        "reading tier history",
+        queries::ALL_TIER_HISTORY,
+        &[],
+    )
+    .await?;
+    map_rows(location, "tier_changes", &rows, tier_change)
+}
+
+/// Reads one fact about the store from `wangge_meta`.
+pub(crate) async fn meta<C: GenericClient>(
+    client: &C,
+    location: &str,
+    key: &str,
+) -> Result<Option<String>> {
+    let rows = query(
+        client,
+        location,
+        &format!("reading {key}"),
+        queries::META_GET,
+        &[&key],
+    )
+    .await?;
+    rows.first()
+        .map(|r| {
+            r.try_get(0)
+                .map_err(|e| corrupt(location, "wangge_meta", 0, format!("{key}: {e}")))
+        })
+        .transpose()
+}
+
+/// Parses the data version as `wangge_meta` holds it.
+pub(crate) fn parse_version(location: &str, text: Option<String>) -> Result<u64> {
+    let text = text.unwrap_or_else(|| "0".into());
+    text.parse().map_err(|_| {
+        corrupt(
+            location,
+            "wangge_meta",
+            0,
+            format!("data_version `{text}` is not a number"),
+        )
+    })
+}
+
+/// Reads everything, with the layers in id order. Run inside one transaction, so that the layers
+/// agree with each other; the reads are pipelined.
+pub(crate) async fn load<C: GenericClient>(client: &C, location: &str) -> Result<Dataset> {
+    let (levels, zones, compounds, buildings, streets, chiefs, attribution) = tokio::try_join!(
+        read_levels(client, location),
+        read_zones(client, location, queries::FILTER_ALL, &[]),
+        read_compounds(client, location, queries::FILTER_ALL, &[]),
+        read_buildings(client, location, queries::FILTER_ALL, &[]),
+        read_streets(client, location, queries::FILTER_ALL, &[]),
+        read_chiefs(client, location),
+        meta(client, location, "attribution"),
+    )?;
+    Ok(Dataset {
+        levels,
+        zones,
+        compounds,
+        buildings,
+        streets,
+        chiefs,
+        // One credit per line, empty lines dropped, exactly as the GeoPackage backend reads it.
+        attribution: attribution
+            .map(|text| {
+                text.lines()
+                    .map(str::to_owned)
+                    .filter(|l| !l.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+/// Converts a count to the signed column type, refusing what does not fit instead of wrapping.
+fn signed<T>(location: &str, table: &str, id: i64, column: &str, value: T) -> Result<i64>
+where
+    T: Copy + std::fmt::Display + TryInto<i64>,
+{
+    value.try_into().map_err(|_| {
+        corrupt(
+            location,
+            table,
+            id,
+            format!("{column} {value} is too large to store"),
+        )
+    })
+}
+
+/// Encodes a geometry for writing, naming the row when it cannot be.
+fn encoded(location: &str, table: &str, id: i64, hex: Result<String, String>) -> Result<String> {
+    hex.map_err(|problem| corrupt(location, table, id, problem))
+}
+
+/// Prepares a statement on the transaction's connection, cached there.
+async fn prepare(
+    tx: &Transaction<'_>,
+    location: &str,
+    sql: &str,
+    context: &str,
+) -> Result<tokio_postgres::Statement> {
+    tx.prepare_cached(sql)
+        .await
+        .map_err(pg_error(location, context))
+}
+
+/// Inserts or replaces zones.
+pub(crate) async fn write_zones(
+    tx: &Transaction<'_>,
+    location: &str,
+    zones: &[Zone],
+) -> Result<()> {
+    if zones.is_empty() {
+        return Ok(());
+    }
+    let statement = prepare(tx, location, queries::UPSERT_ZONE, "writing zones").await?;
+    let rows = zones
+        .iter()
+        .map(|z| {
+            let t = z.totals;
+            let count = |column, value| signed(location, "zones", z.id, column, value);
+            Ok((
+                z,
+                [
+                    count("households", t.households)?,
+                    count("population", t.population)?,
+                    count("buildings", t.buildings)?,
+                    count("compounds", t.compounds)?,
+                ],
+                encoded(
+                    location,
+                    "zones",
+                    z.id,
+                    geom::encode_multipolygon(&z.geometry),
+                )?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let statement = &statement;
+    pipelined(
+        rows.iter()
+            .map(|(z, t, geometry)| -> Pending<'_> {
+                Box::pin(async move {
+                    tx.execute(
+                        statement,
+                        &[
+                            &z.id, &z.code, &z.name, &z.level, &z.parent, &t[0], &t[1], &t[2],
+                            &t[3], geometry,
+                        ],
+                    )
+                    .await
+                    .map_err(pg_error(
+                        location,
+                        format!("writing zone {} ({})", z.code, z.id),
+                    ))
+                })
+            })
+            .collect(),
+    )
+    .await
+}
+
+/// Inserts or replaces compounds.
+pub(crate) async fn write_compounds(
+    tx: &Transaction<'_>,
+    location: &str,
+    compounds: &[Compound],
+) -> Result<()> {
+    if compounds.is_empty() {
+        return Ok(());
+    }
+    let statement = prepare(tx, location, queries::UPSERT_COMPOUND, "writing compounds").await?;
+    let rows = compounds
+        .iter()
+        .map(|c| {
+            Ok((
+                c,
+                c.stars.map(i16::from),
+                encoded(
+                    location,
+                    "compounds",
+                    c.id,
+                    geom::encode_multipolygon(&c.geometry),
+                )?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let statement = &statement;
+    pipelined(
+        rows.iter()
+            .map(|(c, stars, geometry)| -> Pending<'_> {
+                Box::pin(async move {
+                    tx.execute(
+                        statement,
+                        &[
+                            &c.id,
+                            &c.code,
+                            &c.name,
+                            &c.kind.as_str(),
+                            &c.management.as_str(),
+                            &c.tier.as_str(),
+                            stars,
+                            &c.source_id,
+                            geometry,
+                        ],
+                    )
+                    .await
+                    .map_err(pg_error(
+                        location,
+                        format!("writing compound {} ({})", c.code, c.id),
+                    ))
+                })
+            })
+            .collect(),
+    )
+    .await
+}
+
+/// Inserts or replaces buildings.
+pub(crate) async fn write_buildings(
+    tx: &Transaction<'_>,
+    location: &str,
+    buildings: &[Building],
+) -> Result<()> {
+    if buildings.is_empty() {
+        return Ok(());
+    }
+    let statement = prepare(tx, location, queries::UPSERT_BUILDING, "writing buildings").await?;
+    let rows = buildings
+        .iter()
+        .map(|b| {
+            Ok((
+                b,
+                [i32::from(b.floors), i32::from(b.units)],
+                [i64::from(b.households), i64::from(b.population)],
+                encoded(
+                    location,
+                    "buildings",
+                    b.id,
+                    geom::encode_multipolygon(&b.geometry),
+                )?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let statement = &statement;
+    pipelined(
+        rows.iter()
+            .map(|(b, small, big, geometry)| -> Pending<'_> {
+                Box::pin(async move {
+                    tx.execute(
+                        statement,
+                        &[
+                            &b.id,
+                            &b.source_id,
+                            &b.name,
+                            &b.address,
+                            &b.compound,
+                            &small[0],
+                            &small[1],
+                            &big[0],
+                            &big[1],
+                            &b.height_m,
+                            &b.estimated,
+                            geometry,
+                        ],
+                    )
+                    .await
+                    .map_err(pg_error(location, format!("writing building {}", b.id)))
+                })
+            })
+            .collect(),
+    )
+    .await
+}
+
+/// Inserts or replaces street segments.
+pub(crate) async fn write_streets(
+    tx: &Transaction<'_>,
+    location: &str,
+    streets: &[StreetSegment],
+) -> Result<()> {
+    if streets.is_empty() {
+        return Ok(());
+    }
+    let statement = prepare(tx, location, queries::UPSERT_STREET, "writing streets").await?;
+    let rows = streets
+        .iter()
+        .map(|s| {
+            Ok((
+                s,
+                encoded(
+                    location,
+                    "streets",
+                    s.id,
+                    geom::encode_linestring(&s.geometry),
+                )?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let statement = &statement;
+    pipelined(
+        rows.iter()
+            .map(|(s, geometry)| -> Pending<'_> {
+                Box::pin(async move {
+                    tx.execute(
+                        statement,
+                        &[&s.id, &s.source_id, &s.name, &s.class.as_str(), geometry],
+                    )
+                    .await
+                    .map_err(pg_error(location, format!("writing street {}", s.id)))
+                })
+            })
+            .collect(),
+    )
+    .await
+}
+
+/// Inserts or replaces chiefs.
+pub(crate) async fn write_chiefs(
+    tx: &Transaction<'_>,
+    location: &str,
+    chiefs: &[Chief],
+) -> Result<()> {
+    if chiefs.is_empty() {
+        return Ok(());
+    }
+    let statement = prepare(tx, location, queries::UPSERT_CHIEF, "writing chiefs").await?;
+    let statement = &statement;
+    pipelined(
+        chiefs
+            .iter()
+            .map(|c| -> Pending<'_> {
+                Box::pin(async move {
+                    tx.execute(
+                        statement,
+                        &[
+                            &c.id,
+                            &c.name,
+                            &c.role.as_str(),
+                            &c.phone,
+                            &c.community,
+                            &c.level.map(|l| l.as_str()),
+                        ],
+                    )
+                    .await
+                    .map_err(pg_error(
+                        location,
+                        format!("writing chief {} ({})", c.name, c.id),
+                    ))
+                })
+            })
+            .collect(),
+    )
+    .await
+}
+
+/// Appends tier changes, each with the data version the change produced.
+pub(crate) async fn write_tier_changes(
+    tx: &Transaction<'_>,
+    location: &str,
+    changes: &[TierChange],
+    version: i64,
+) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let statement = prepare(
+        tx,
+        location,
+        queries::INSERT_TIER_CHANGE,
+        "writing tier changes",
+    )
+    .await?;
+    let statement = &statement;
+    pipelined(
+        changes
+            .iter()
+            .map(|c| -> Pending<'_> {
+                Box::pin(async move {
+                    tx.execute(
+                        statement,
+                        &[
+                            &c.compound,
+                            &c.from.as_str(),
+                            &c.to.as_str(),
+                            &c.reason,
+                            &c.by,
+                            &c.at_ms,
+                            &version,
+                        ],
+                    )
+                    .await
+                    .map_err(pg_error(
+                        location,
+                        format!("recording the tier change of compound {}", c.compound),
+                    ))
+                })
+            })
+            .collect(),
+    )
+    .await
+}

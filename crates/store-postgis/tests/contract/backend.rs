@@ -1,0 +1,463 @@
+//! What only the PostGIS backend has to prove: connecting to a server that is down, refusing a
+//! newer schema, migrating once when two servers start together, notifications between servers,
+//! copying a GeoPackage in exactly, bit-exact geometries and boxes, append-only tier history, and
+//! surviving a PostgreSQL restart without being recreated.
+
+use std::time::{Duration, Instant};
+
+use geo::{LineString, MultiPolygon, Rect, coord, line_string, polygon};
+use tokio::sync::mpsc::Receiver;
+use wangge_core::{ChangeSet, Layer, Tier, TierChange};
+use wangge_store::contract::{normalised, sample};
+use wangge_store::{Error, GpkgStore, Page, Record, Store};
+use wangge_store_postgis::testing::{TestCluster, TestSchema, database_url, free_port};
+use wangge_store_postgis::{ConnectOptions, PostgisStore, migrate_from, redact};
+
+/// Runs SQL on the database directly, as an administrator would.
+async fn raw_sql(url: &str, sql: &str) -> Result<(), tokio_postgres::Error> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    tokio::spawn(connection);
+    client.batch_execute(sql).await
+}
+
+/// The next version a subscription delivers, waiting at most 20 s.
+async fn next_version(versions: &mut Receiver<u64>) -> u64 {
+    tokio::time::timeout(Duration::from_secs(20), versions.recv())
+        .await
+        .expect("a version within 20 s")
+        .expect("the subscription is open")
+}
+
+/// A change that renames one compound.
+fn rename(data: &mut wangge_core::Dataset, name: &str) -> ChangeSet {
+    let before = data.clone();
+    data.compounds[1].name = name.into();
+    ChangeSet::diff(&before, data)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_is_down_is_retried_then_named_without_its_password() {
+    let port = free_port().expect("a free port");
+    let url = format!("postgres://wangge:s3cret@127.0.0.1:{port}/grid");
+    let started = Instant::now();
+    let error = PostgisStore::connect(
+        &url,
+        ConnectOptions {
+            connect_timeout: Duration::from_secs(2),
+            ..ConnectOptions::default()
+        },
+    )
+    .await
+    .expect_err("nothing listens there");
+    let elapsed = started.elapsed();
+    let message = error.to_string();
+    assert!(matches!(error, Error::Unavailable(_)), "{error:?}");
+    assert!(
+        message.contains(&format!("postgres://wangge:***@127.0.0.1:{port}/grid")),
+        "{message}"
+    );
+    assert!(!message.contains("s3cret"), "{message}");
+    assert!(message.contains("attempts"), "{message}");
+    assert!(
+        elapsed >= Duration::from_millis(700) && elapsed <= Duration::from_secs(4),
+        "gave up after {elapsed:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_database_is_refused_at_once_without_retrying() {
+    let url = database_url();
+    let (base, _) = url.rsplit_once('/').expect("a URL with a database");
+    let url = format!("{base}/no_such_database");
+    let started = Instant::now();
+    let error = PostgisStore::connect(&url, ConnectOptions::default())
+        .await
+        .expect_err("the database does not exist");
+    let message = error.to_string();
+    assert!(message.contains("no_such_database"), "{message}");
+    assert!(message.contains(&redact(&url)), "{message}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}: waiting cannot help",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_url_is_described_and_debugged_without_its_password() {
+    let schema = TestSchema::new();
+    let store = schema.connect().await;
+    assert_eq!(store.describe(), redact(&schema.url));
+    assert_eq!(
+        redact("postgres://u:pw@127.0.0.1:5432/db"),
+        "postgres://u:***@127.0.0.1:5432/db"
+    );
+    let debug = format!("{store:?}");
+    assert!(debug.contains(&schema.name), "{debug}");
+    assert!(!debug.contains("password"), "{debug}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schema_from_a_newer_wangge_is_refused() {
+    let schema = TestSchema::new();
+    drop(schema.connect().await);
+    raw_sql(
+        &schema.url,
+        &format!(
+            "UPDATE {}.wangge_meta SET value = '99' WHERE key = 'schema_version'",
+            schema.name
+        ),
+    )
+    .await
+    .expect("bump the schema version");
+    let error = PostgisStore::connect(&schema.url, schema.options())
+        .await
+        .expect_err("a newer schema");
+    let message = error.to_string();
+    assert!(
+        matches!(error, Error::SchemaTooNew { found: 99, .. }),
+        "{error:?}"
+    );
+    assert!(
+        message.contains("schema version 99") && message.contains(&schema.name),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_starting_at_once_migrate_once() {
+    let schema = TestSchema::new();
+    let (a, b) = tokio::join!(
+        PostgisStore::connect(&schema.url, schema.options()),
+        PostgisStore::connect(&schema.url, schema.options()),
+    );
+    let (a, b) = (a.expect("first server"), b.expect("second server"));
+    a.apply(&ChangeSet::insert_all(&sample()))
+        .await
+        .expect("insert");
+    assert_eq!(b.data_version().await.expect("version"), 1);
+    assert_eq!(
+        normalised(b.load().await.expect("load")),
+        normalised(sample())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_through_one_store_reaches_the_other_s_subscription() {
+    let schema = TestSchema::new();
+    let writer = schema.connect().await;
+    let reader = schema.connect().await;
+    let other_schema = TestSchema::new();
+    let elsewhere = other_schema.connect().await;
+    let mut versions = reader.subscribe().await.expect("subscribe");
+    let mut unrelated = elsewhere.subscribe().await.expect("subscribe elsewhere");
+
+    let mut data = sample();
+    writer
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    assert_eq!(next_version(&mut versions).await, 1);
+    let applied = writer
+        .apply(&rename(&mut data, "新名"))
+        .await
+        .expect("rename");
+    assert_eq!(next_version(&mut versions).await, applied.version);
+
+    // The other server catches up from the change log.
+    let changes = reader.changes_since(0).await.expect("changes");
+    assert_eq!(
+        changes.iter().map(|c| c.version).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert_eq!(changes[0].layers, Layer::ALL.to_vec());
+    assert_eq!(changes[1].layers, vec![Layer::Compounds]);
+    let touched = changes[1].touched.expect("a box");
+    assert_eq!(Some(touched), applied.touched);
+    assert!(changes[0].at_ms > 1_600_000_000_000);
+    assert!(
+        reader
+            .changes_since(2)
+            .await
+            .expect("no changes")
+            .is_empty()
+    );
+    assert_eq!(reader.load().await.expect("load").compounds[1].name, "新名");
+
+    // A store in another schema of the same database hears nothing of it.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), unrelated.recv())
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrating_from_a_geopackage_copies_everything_exactly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = GpkgStore::open(dir.path().join("source.gpkg")).expect("create gpkg");
+    let data = sample();
+    source
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    let mut changed = data.clone();
+    for (i, to) in [Tier::Red, Tier::Yellow].into_iter().enumerate() {
+        let before = changed.clone();
+        let from = changed.compounds[2].tier;
+        changed.compounds[2].tier = to;
+        let mut set = ChangeSet::diff(&before, &changed);
+        set.tier_changes.push(TierChange {
+            compound: 102,
+            from,
+            to,
+            reason: format!("复查 {i}"),
+            by: "李网格员".into(),
+            at_ms: 1_790_000_000_000 + i as i64,
+        });
+        source.apply(&set).await.expect("tier change");
+    }
+    let before = changed.clone();
+    changed.attribution = vec!["© OpenStreetMap contributors".into()];
+    source
+        .apply(&ChangeSet::diff(&before, &changed))
+        .await
+        .expect("attribution");
+
+    let schema = TestSchema::new();
+    let target = schema.connect().await;
+    let report = migrate_from(&source, &target).await.expect("migrate");
+    assert!(report.is_exact(), "{report}");
+    assert_eq!(report.source_version, 4);
+    assert_eq!(report.target_version, 1);
+    let count = |name: &str| {
+        report
+            .layers
+            .iter()
+            .find(|l| l.name == name)
+            .map(|l| l.target_count)
+    };
+    assert_eq!(count("zones"), Some(5));
+    assert_eq!(count("buildings"), Some(24));
+    assert_eq!(count("tier_changes"), Some(2));
+    assert_eq!(count("attribution"), Some(1));
+    for check in &report.layers {
+        assert_eq!(check.source_checksum, check.target_checksum, "{report}");
+    }
+    assert_eq!(
+        normalised(target.load().await.expect("load target")),
+        normalised(source.load().await.expect("load source"))
+    );
+    assert_eq!(
+        target.tier_history(102).await.expect("history"),
+        source.tier_history(102).await.expect("history")
+    );
+    assert_eq!(target.data_version().await.expect("version"), 1);
+
+    let again = migrate_from(&source, &target)
+        .await
+        .expect_err("the target is no longer empty");
+    assert!(again.to_string().contains("not empty"), "{again}");
+    assert_eq!(target.data_version().await.expect("version"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn geometries_round_trip_bit_exactly_and_boxes_are_exact() {
+    let schema = TestSchema::new();
+    let store = schema.connect().await;
+    let mut data = sample();
+    // Coordinates that a float32 or a decimal detour would change.
+    let x = 102.700_000_000_000_01_f64;
+    let y = 0.1_f64 + 0.2 + 25.0;
+    data.buildings[0].geometry = MultiPolygon(vec![polygon![
+        (x: x, y: y),
+        (x: x + 1e-9, y: y),
+        (x: x + 1e-9, y: y + 3e-10),
+        (x: x, y: y),
+    ]]);
+    // Degenerate shapes the GeoPackage backend stores as they are: a one-point street and a
+    // two-point ring.
+    data.streets[0].geometry = line_string![(x: 102.71, y: 25.031)];
+    // An empty footprint is kept, and no box query finds it.
+    data.buildings[2].geometry = MultiPolygon(vec![]);
+    data.buildings[1].geometry = MultiPolygon(vec![
+        polygon![(x: 102.705, y: 25.035), (x: 102.705, y: 25.035)],
+    ]);
+    store
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    let loaded = normalised(store.load().await.expect("load"));
+    assert_eq!(loaded, normalised(data.clone()));
+    let bits = |g: &MultiPolygon<f64>| -> Vec<u64> {
+        g.0[0]
+            .exterior()
+            .coords()
+            .flat_map(|c| [c.x.to_bits(), c.y.to_bits()])
+            .collect()
+    };
+    assert_eq!(
+        bits(&loaded.buildings[0].geometry),
+        bits(&data.buildings[0].geometry)
+    );
+    assert_eq!(
+        loaded.streets[0].geometry,
+        LineString::from(vec![(102.71, 25.031)])
+    );
+
+    // A box ending one ulp before the building starts misses it, though the index's 32-bit boxes
+    // overlap; a box ending exactly where it starts finds it.
+    let building = |max_x: f64| {
+        Rect::new(
+            coord! { x: x - 0.001, y: y - 0.001 },
+            coord! { x: max_x, y: y + 0.001 },
+        )
+    };
+    let ids = |records: Vec<Record>| records.iter().map(Record::id).collect::<Vec<_>>();
+    let page = Page::default();
+    let miss = store
+        .in_bbox(Layer::Buildings, building(x.next_down()), page)
+        .await
+        .expect("query");
+    assert!(!ids(miss).contains(&1000));
+    let hit = store
+        .in_bbox(Layer::Buildings, building(x), page)
+        .await
+        .expect("query");
+    assert!(ids(hit).contains(&1000));
+    let world = Rect::new(coord! { x: -180.0, y: -90.0 }, coord! { x: 180.0, y: 90.0 });
+    let everything = ids(store
+        .in_bbox(Layer::Buildings, world, page)
+        .await
+        .expect("query"));
+    assert_eq!(everything.len(), data.buildings.len() - 1);
+    assert!(!everything.contains(&1002));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dangling_references_name_the_table_and_both_rows() {
+    let schema = TestSchema::new();
+    let store = schema.connect().await;
+    let data = sample();
+    store
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    let mut chief = data.chiefs[0].clone();
+    chief.id = 77;
+    chief.community = Some(999);
+    let error = store
+        .apply(&ChangeSet {
+            chiefs: vec![chief],
+            ..ChangeSet::default()
+        })
+        .await
+        .expect_err("dangling community");
+    assert!(matches!(error, Error::Refused(_)), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "change refused: chiefs row 77 refers to zones row 999, which does not exist"
+    );
+    let error = store
+        .apply(&ChangeSet {
+            delete_compounds: vec![100],
+            ..ChangeSet::default()
+        })
+        .await
+        .expect_err("buildings stand in it");
+    assert!(
+        error
+            .to_string()
+            .contains("buildings row 1000 refers to compounds row 100"),
+        "{error}"
+    );
+    assert_eq!(store.data_version().await.expect("version"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tier_history_cannot_be_edited_behind_wangge_s_back() {
+    let schema = TestSchema::new();
+    let store = schema.connect().await;
+    let mut data = sample();
+    store
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    let before = data.clone();
+    data.compounds[0].tier = Tier::Red;
+    let mut set = ChangeSet::diff(&before, &data);
+    set.tier_changes.push(TierChange {
+        compound: 100,
+        from: Tier::Green,
+        to: Tier::Red,
+        reason: "群租".into(),
+        by: "王主任".into(),
+        at_ms: 1_790_000_000_000,
+    });
+    store.apply(&set).await.expect("tier change");
+    for sql in [
+        "UPDATE {s}.tier_changes SET reason = 'x'",
+        "DELETE FROM {s}.tier_changes",
+        "TRUNCATE {s}.tier_changes CASCADE",
+    ] {
+        let error = raw_sql(&schema.url, &sql.replace("{s}", &schema.name))
+            .await
+            .expect_err("tier history is append-only");
+        let message = error
+            .as_db_error()
+            .map(|e| e.message().to_string())
+            .unwrap_or_default();
+        assert!(message.contains("tier history cannot be"), "{message}");
+    }
+    assert_eq!(store.tier_history(100).await.expect("history").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgresql_restart_is_survived_without_recreating_the_store() {
+    let cluster = TestCluster::start().expect("an own cluster to restart");
+    let schema = TestSchema::in_database(&cluster.url());
+    let store = schema.connect().await;
+    let mut data = sample();
+    store
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    let mut versions = store.subscribe().await.expect("subscribe");
+
+    cluster.stop().expect("stop PostgreSQL");
+    let during = store.apply(&rename(&mut data, "停机时")).await;
+    match during {
+        Err(Error::Unavailable(message)) => {
+            assert!(message.contains(&redact(&cluster.url())), "{message}");
+        }
+        other => panic!("an apply during the outage must be Unavailable: {other:?}"),
+    }
+    assert!(matches!(store.load().await, Err(Error::Unavailable(_))));
+    cluster.resume().expect("start PostgreSQL again");
+
+    // The subscription reconnects and reports the version it may have missed changes up to.
+    assert_eq!(next_version(&mut versions).await, 1);
+    let applied = store
+        .apply(&rename(&mut data, "恢复后"))
+        .await
+        .expect("an apply after the restart");
+    assert_eq!(applied.version, 2);
+    assert_eq!(next_version(&mut versions).await, 2);
+
+    cluster.restart().expect("pg_ctl restart");
+    let applied = store
+        .apply(&rename(&mut data, "重启后"))
+        .await
+        .expect("an apply after pg_ctl restart");
+    assert_eq!(applied.version, 3);
+    let mut last = 0;
+    while last < 3 {
+        let version = next_version(&mut versions).await;
+        assert!(version >= last && version <= 3, "{version} after {last}");
+        last = version;
+    }
+    // Every acknowledged write is there.
+    let loaded = store.load().await.expect("load");
+    assert_eq!(loaded.compounds[1].name, "重启后");
+    assert_eq!(store.data_version().await.expect("version"), 3);
+}
