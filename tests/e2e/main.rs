@@ -1,4 +1,5 @@
 //! End-to-end tests: the built `wangge` binary, driven as a user drives it.
 
 mod cli;
+mod postgis;
 mod serve;

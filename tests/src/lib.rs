@@ -99,6 +99,34 @@ impl Server {
     pub fn get(&self, path: &str) -> (u16, String) {
         http_get(&self.addr, path).unwrap_or((0, String::new()))
     }
+
+    /// The raw bytes of `GET path` after the headers (for tiles).
+    pub fn get_bytes(&self, path: &str) -> Vec<u8> {
+        let Ok(mut stream) = TcpStream::connect(&self.addr) else {
+            return Vec::new();
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+        if write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        )
+        .is_err()
+        {
+            return Vec::new();
+        }
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        match raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            Some(i) => raw[i + 4..].to_vec(),
+            None => Vec::new(),
+        }
+    }
+
+    /// `POST path` with a JSON body → (status, body).
+    pub fn post(&self, path: &str, json: &str) -> (u16, String) {
+        http_post(&self.addr, path, json).unwrap_or((0, String::new()))
+    }
 }
 
 impl Drop for Server {
@@ -106,6 +134,30 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A minimal HTTP/1.1 POST of a JSON body with `Connection: close`.
+pub fn http_post(addr: &str, path: &str, json: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
+        json.len()
+    )?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
 }
 
 /// A minimal HTTP/1.1 GET with `Connection: close`.

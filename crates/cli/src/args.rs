@@ -16,22 +16,32 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Where the data lives.
+/// Where the data lives: a GeoPackage file, or a PostgreSQL + PostGIS database.
 #[derive(Debug, Clone, Args)]
 pub struct Database {
     /// The embedded database file (a GeoPackage; QGIS and GDAL open it too).
     #[arg(long, value_name = "FILE.gpkg")]
-    pub db: PathBuf,
+    pub db: Option<PathBuf>,
+    /// A PostgreSQL + PostGIS database, e.g. postgres://user:pass@host/db (also $DATABASE_URL);
+    /// --db wins when both are given.
+    #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The PostgreSQL schema that holds wangge's tables.
+    #[arg(long, value_name = "NAME", default_value = "wangge")]
+    pub schema: String,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create the demo sub-district (if the file is missing) and serve it.
+    /// Create the demo sub-district (if the database is empty) and serve it.
     Demo {
         /// The database file to create or reuse.
         #[arg(long, value_name = "FILE.gpkg", default_value = "demo.gpkg")]
         db: PathBuf,
+        /// Use a PostgreSQL + PostGIS database instead of the file (also $DATABASE_URL).
+        #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
+        database_url: Option<String>,
         /// Where to listen.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
@@ -100,6 +110,18 @@ pub enum Command {
         addr: SocketAddr,
         #[command(flatten)]
         web: Web,
+    },
+    /// Copy an embedded database into an empty PostGIS database, and check that nothing was lost.
+    Migrate {
+        /// The GeoPackage to copy.
+        #[arg(long, value_name = "FILE.gpkg")]
+        from: PathBuf,
+        /// The PostGIS database to copy into (also $DATABASE_URL).
+        #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+        /// The PostgreSQL schema that will hold wangge's tables.
+        #[arg(long, value_name = "NAME", default_value = "wangge")]
+        schema: String,
     },
     /// Draw a printable PNG map of a zone (or everything) in tier colours, with a legend.
     Render {

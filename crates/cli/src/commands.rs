@@ -10,8 +10,9 @@ use wangge_core::{Atlas, ChangeSet, Dataset, Layer, Stats};
 use wangge_import::{Crs, ImportOptions, InputLayer};
 use wangge_server::{AppState, ServerOptions};
 use wangge_store::{GpkgStore, Store};
+use wangge_store_postgis::{ConnectOptions, PostgisStore};
 
-use crate::args::{Command, ExportLayer, LayerArg, Web};
+use crate::args::{Command, Database, ExportLayer, LayerArg, Web};
 use crate::progress::Bar;
 
 /// Runs one subcommand.
@@ -19,11 +20,19 @@ pub async fn run(command: Command) -> Result<()> {
     match command {
         Command::Demo {
             db,
+            database_url,
             addr,
             no_serve,
             web,
         } => {
-            let store = demo(&db).await?;
+            let location = match database_url {
+                Some(url) => Location::Url {
+                    url,
+                    schema: "wangge".into(),
+                },
+                None => Location::File(db),
+            };
+            let store = demo(&location).await?;
             if no_serve {
                 return Ok(());
             }
@@ -49,20 +58,20 @@ pub async fn run(command: Command) -> Result<()> {
                 zone_level: level,
                 attribution,
             };
-            import(&database.db, &options, &inputs).await
+            import(&Location::of(database)?, &options, &inputs).await
         }
-        Command::Stats { database, json } => stats(&database.db, json).await,
+        Command::Stats { database, json } => stats(&Location::of(database)?, json).await,
         Command::Export {
             database,
             layer,
             out,
-        } => export(&database.db, layer, &out).await,
+        } => export(&Location::of(database)?, layer, &out).await,
         Command::Serve {
             database,
             addr,
             web,
         } => {
-            let store: Arc<dyn Store> = Arc::new(open_existing(&database.db)?);
+            let store = Location::of(database)?.open(false).await?;
             serve(store, addr, web).await
         }
         Command::Render {
@@ -71,7 +80,21 @@ pub async fn run(command: Command) -> Result<()> {
             out,
             width,
             lang,
-        } => render(&database.db, zone.as_deref(), &out, width, &lang).await,
+        } => {
+            render(
+                &Location::of(database)?,
+                zone.as_deref(),
+                &out,
+                width,
+                &lang,
+            )
+            .await
+        }
+        Command::Migrate {
+            from,
+            database_url,
+            schema,
+        } => migrate(&from, &database_url, &schema).await,
     }
 }
 
@@ -113,7 +136,13 @@ fn web_dir(given: Option<PathBuf>) -> Option<PathBuf> {
     }
 }
 
-async fn render(path: &Path, zone: Option<&str>, out: &Path, width: u32, lang: &str) -> Result<()> {
+async fn render(
+    path: &Location,
+    zone: Option<&str>,
+    out: &Path,
+    width: u32,
+    lang: &str,
+) -> Result<()> {
     let lang = match lang {
         "zh" | "zh-CN" => wangge_tiles::Lang::Zh,
         "en" => wangge_tiles::Lang::En,
@@ -173,25 +202,95 @@ fn parse_fields(fields: &[String]) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
-/// Opens a database that must exist already.
-fn open_existing(path: &Path) -> Result<GpkgStore> {
-    GpkgStore::open_existing(path).with_context(|| {
-        format!(
-            "cannot open {}; create it with `wangge import --db {} FILE…` or `wangge demo --db {}`",
-            path.display(),
-            path.display(),
-            path.display()
-        )
-    })
+/// Where the data lives, resolved from the arguments.
+#[derive(Debug, Clone)]
+enum Location {
+    /// A GeoPackage file.
+    File(PathBuf),
+    /// A PostGIS database and the schema in it.
+    Url { url: String, schema: String },
 }
 
-async fn load(path: &Path) -> Result<Dataset> {
-    Ok(open_existing(path)?.load().await?)
+impl Location {
+    fn of(database: Database) -> Result<Location> {
+        match (database.db, database.database_url) {
+            (Some(path), _) => Ok(Location::File(path)),
+            (None, Some(url)) => Ok(Location::Url {
+                url,
+                schema: database.schema,
+            }),
+            (None, None) => bail!(
+                "say where the data is: --db FILE.gpkg or --database-url postgres://… (or DATABASE_URL)"
+            ),
+        }
+    }
+
+    /// Opens the store; a missing file is created only when `create` is set.
+    async fn open(&self, create: bool) -> Result<Arc<dyn Store>> {
+        match self {
+            Location::File(path) if create => Ok(Arc::new(GpkgStore::open(path)?)),
+            Location::File(path) => Ok(Arc::new(GpkgStore::open_existing(path).with_context(|| {
+                format!(
+                    "cannot open {}; create it with `wangge import --db {} FILE…` or `wangge demo --db {}`",
+                    path.display(),
+                    path.display(),
+                    path.display()
+                )
+            })?)),
+            Location::Url { url, schema } => {
+                let options = ConnectOptions { schema: schema.clone(), ..ConnectOptions::default() };
+                Ok(Arc::new(PostgisStore::connect(url, options).await?))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::File(path) => write!(f, "{}", path.display()),
+            Location::Url { url, schema } => {
+                write!(f, "{} (schema {schema})", wangge_store_postgis::redact(url))
+            }
+        }
+    }
+}
+
+async fn load(location: &Location) -> Result<Dataset> {
+    Ok(location.open(false).await?.load().await?)
+}
+
+/// Copies a GeoPackage into an empty PostGIS database and verifies every layer.
+async fn migrate(from: &Path, url: &str, schema: &str) -> Result<()> {
+    let source = GpkgStore::open_existing(from)
+        .with_context(|| format!("cannot open {}", from.display()))?;
+    let options = ConnectOptions {
+        schema: schema.to_string(),
+        ..ConnectOptions::default()
+    };
+    let target = PostgisStore::connect(url, options).await?;
+    let started = Instant::now();
+    let report = wangge_store_postgis::migrate_from(&source, &target).await?;
+    println!("{report}");
+    if !report.is_exact() {
+        bail!(
+            "the copy in {} differs from {}; see the table above",
+            target.describe(),
+            from.display()
+        );
+    }
+    eprintln!(
+        "copied {} into {} in {:.1} s; every layer's count and checksum match",
+        from.display(),
+        target.describe(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Creates the demo database when it is missing or empty; returns the store to serve.
-async fn demo(path: &Path) -> Result<Arc<dyn Store>> {
-    let store = GpkgStore::open(path)?;
+async fn demo(path: &Location) -> Result<Arc<dyn Store>> {
+    let store = path.open(true).await?;
     if store.load().await?.zones.is_empty() {
         let started = Instant::now();
         let data = wangge_demo::generate(&wangge_demo::DemoSettings::builtin());
@@ -199,7 +298,7 @@ async fn demo(path: &Path) -> Result<Arc<dyn Store>> {
         store.apply(&ChangeSet::insert_all(&data)).await?;
         eprintln!(
             "created the demo sub-district in {} ({} communities, {} compounds, {} buildings, {} street segments, {} chiefs, {} households) in {:.1} s",
-            path.display(),
+            path,
             stats.zones_by_level.get("community").copied().unwrap_or(0),
             stats.layers["compounds"],
             stats.layers["buildings"],
@@ -209,14 +308,17 @@ async fn demo(path: &Path) -> Result<Arc<dyn Store>> {
             started.elapsed().as_secs_f64()
         );
     } else {
-        eprintln!("using the existing database {}", path.display());
+        eprintln!("using the existing database {path}");
     }
-    Ok(Arc::new(store))
+    Ok(store)
 }
 
-async fn import(path: &Path, options: &ImportOptions, inputs: &[PathBuf]) -> Result<()> {
+async fn import(location: &Location, options: &ImportOptions, inputs: &[PathBuf]) -> Result<()> {
+    let Location::File(path) = location else {
+        return import_into(location, options, inputs).await;
+    };
     let existed = path.exists();
-    let result = import_into(path, options, inputs).await;
+    let result = import_into(location, options, inputs).await;
     if result.is_err() && !existed {
         // The file was created for this import only; leave nothing behind.
         for suffix in ["", "-wal", "-shm"] {
@@ -228,8 +330,8 @@ async fn import(path: &Path, options: &ImportOptions, inputs: &[PathBuf]) -> Res
     result
 }
 
-async fn import_into(path: &Path, options: &ImportOptions, inputs: &[PathBuf]) -> Result<()> {
-    let store = GpkgStore::open(path)?;
+async fn import_into(path: &Location, options: &ImportOptions, inputs: &[PathBuf]) -> Result<()> {
+    let store = path.open(true).await?;
     let before = store.load().await?;
     let started = Instant::now();
     let progress = Bar::for_stderr();
@@ -252,7 +354,7 @@ async fn import_into(path: &Path, options: &ImportOptions, inputs: &[PathBuf]) -
     eprintln!(
         "imported {} file(s) into {} in {:.1} s: data version {}, {} warning(s)",
         inputs.len(),
-        path.display(),
+        path,
         started.elapsed().as_secs_f64(),
         applied.version,
         warnings
@@ -260,7 +362,7 @@ async fn import_into(path: &Path, options: &ImportOptions, inputs: &[PathBuf]) -
     Ok(())
 }
 
-async fn stats(path: &Path, json: bool) -> Result<()> {
+async fn stats(path: &Location, json: bool) -> Result<()> {
     let data = load(path).await?;
     let stats = Stats::of(&data);
     let mut out = std::io::stdout().lock();
@@ -269,7 +371,7 @@ async fn stats(path: &Path, json: bool) -> Result<()> {
         writeln!(out)?;
         return Ok(());
     }
-    writeln!(out, "{}", path.display())?;
+    writeln!(out, "{path}")?;
     writeln!(out, "layers:")?;
     for (layer, n) in &stats.layers {
         writeln!(out, "  {layer:<12} {n:>8}")?;
@@ -301,7 +403,7 @@ async fn stats(path: &Path, json: bool) -> Result<()> {
     Ok(())
 }
 
-async fn export(path: &Path, layer: ExportLayer, out: &Path) -> Result<()> {
+async fn export(path: &Location, layer: ExportLayer, out: &Path) -> Result<()> {
     let layer = match layer {
         ExportLayer::Zones => Layer::Zones,
         ExportLayer::Compounds => Layer::Compounds,

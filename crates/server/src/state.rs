@@ -69,7 +69,11 @@ impl AppState {
             options.tile_cache_entries
         };
         let version = snapshot.version;
-        Ok(Self {
+        let feed = store.subscribe().await.map_err(|source| StateError::Load {
+            location: store.describe(),
+            source,
+        })?;
+        let state = Self {
             inner: Arc::new(Inner {
                 store,
                 current: RwLock::new(snapshot),
@@ -77,7 +81,48 @@ impl AppState {
                 options,
                 writer: tokio::sync::Mutex::new(()),
             }),
-        })
+        };
+        if let Some(feed) = feed {
+            tokio::spawn(follow(state.clone(), feed));
+        }
+        Ok(state)
+    }
+
+    /// Brings the atlas up to the store's newest version after changes made elsewhere (another
+    /// server on the same database): re-reads the data and drops the tiles that those changes
+    /// touched. Returns the version now served.
+    pub async fn catch_up(&self) -> Result<u64, StateError> {
+        let _writer = self.inner.writer.lock().await;
+        let current = self.snapshot().version;
+        let location = self.inner.store.describe();
+        let changes = self
+            .inner
+            .store
+            .changes_since(current)
+            .await
+            .map_err(|source| StateError::Load {
+                location: location.clone(),
+                source,
+            })?;
+        if changes.is_empty() {
+            return Ok(current);
+        }
+        let snapshot = read(self.inner.store.as_ref()).await?;
+        let version = snapshot.version;
+        let touched = changes.iter().filter_map(|c| c.touched).reduce(|a, b| {
+            geo::Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        });
+        self.install(snapshot, touched);
+        tracing::info!(
+            from = current,
+            to = version,
+            changes = changes.len(),
+            "caught up with changes made elsewhere"
+        );
+        Ok(version)
     }
 
     /// The store behind the server.
@@ -147,6 +192,21 @@ impl AppState {
         self.inner.tiles.clear();
         Ok(version)
     }
+}
+
+/// Follows the store's change feed: every version newer than the one served triggers a catch-up.
+/// After a lost connection the feed repeats the current version, so nothing is missed.
+async fn follow(state: AppState, mut feed: tokio::sync::mpsc::Receiver<u64>) {
+    while let Some(version) = feed.recv().await {
+        if version <= state.snapshot().version {
+            continue;
+        }
+        if let Err(e) = state.catch_up().await {
+            // The next notification (at the latest the one sent after reconnecting) retries.
+            tracing::warn!(%e, "could not catch up with version {version}");
+        }
+    }
+    tracing::warn!("the store's change feed ended; changes made by other servers will not be seen");
 }
 
 async fn read(store: &dyn Store) -> Result<Snapshot, StateError> {

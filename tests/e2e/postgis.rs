@@ -1,0 +1,157 @@
+//! PostGIS in production: an embedded database migrated into PostGIS losing nothing, and two
+//! `wangge serve` processes on one database that agree — a tier changed through one shows in the
+//! other's next tiles, through LISTEN/NOTIFY.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use wangge_e2e::{Server, text, wangge};
+
+fn unique_schema(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("e2e_{tag}_{}_{nanos}", std::process::id())
+}
+
+fn stats(args: &[&str]) -> Value {
+    let mut all = vec!["stats", "--json"];
+    all.extend_from_slice(args);
+    let out = wangge(&all);
+    assert!(out.status.success(), "{:?}", text(&out));
+    serde_json::from_slice(&out.stdout).expect("stats JSON")
+}
+
+/// The XYZ tile at zoom `z` holding a lon/lat point.
+fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n) as u32;
+    let y = ((1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n) as u32;
+    (x, y)
+}
+
+#[test]
+fn migrate_loses_nothing_and_two_servers_agree() {
+    let url = wangge_store_postgis::testing::database_url();
+    let schema = unique_schema("two");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gpkg = dir.path().join("demo.gpkg");
+    let gpkg = gpkg.to_str().expect("utf-8");
+    assert!(
+        wangge(&["demo", "--db", gpkg, "--no-serve"])
+            .status
+            .success()
+    );
+
+    let out = wangge(&[
+        "migrate",
+        "--from",
+        gpkg,
+        "--database-url",
+        &url,
+        "--schema",
+        &schema,
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("every layer's count and checksum match"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("postgres:postgres@") || !url.contains(':'),
+        "the password must be hidden: {stderr}"
+    );
+    assert_eq!(
+        stats(&["--db", gpkg]),
+        stats(&["--database-url", &url, "--schema", &schema])
+    );
+    // A second copy into a database that holds data is refused.
+    let again = wangge(&[
+        "migrate",
+        "--from",
+        gpkg,
+        "--database-url",
+        &url,
+        "--schema",
+        &schema,
+    ]);
+    assert!(!again.status.success());
+
+    let a = Server::start(&["serve", "--database-url", &url, "--schema", &schema]);
+    let b = Server::start(&["serve", "--database-url", &url, "--schema", &schema]);
+    // A green compound, and B's tile over it, read (and cached) before the change.
+    let (_, body) = b.get("/api/compounds?tier=green&limit=1");
+    let page: Value = serde_json::from_str(&body).expect("page");
+    let compound = &page["features"][0];
+    let code = compound["properties"]["code"]
+        .as_str()
+        .expect("code")
+        .to_string();
+    let first = &compound["geometry"]["coordinates"][0][0][0];
+    let (lon, lat) = (
+        first[0].as_f64().expect("lon"),
+        first[1].as_f64().expect("lat"),
+    );
+    let (x, y) = tile_of(lon, lat, 16);
+    let tile = format!("/tiles/compounds/16/{x}/{y}.mvt");
+    let before = b.get_bytes(&tile);
+    assert!(!before.is_empty(), "B serves the tile");
+    assert_eq!(
+        b.get_bytes(&tile),
+        before,
+        "B's tile is stable while nothing changes"
+    );
+
+    let (status, body) = a.post(
+        &format!("/api/compounds/{code}/tier"),
+        r#"{"tier": "red", "reason": "多台服务器测试", "by": "e2e"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let version: u64 = serde_json::from_str::<Value>(&body).expect("json")["data_version"]
+        .as_u64()
+        .expect("version");
+
+    // B hears of it through NOTIFY, catches up, and drops its cached tile.
+    let started = Instant::now();
+    loop {
+        let (_, health) = b.get("/health");
+        let health: Value = serde_json::from_str(&health).expect("health");
+        if health["data_version"].as_u64() == Some(version) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "B did not catch up: {health}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (_, body) = b.get(&format!("/api/compounds/{code}"));
+    let seen: Value = serde_json::from_str(&body).expect("compound");
+    assert_eq!(seen["properties"]["tier"], "red");
+    let after = b.get_bytes(&tile);
+    assert_ne!(after, before, "B's next tile shows the change");
+    let (_, history) = b.get(&format!("/api/compounds/{code}/history"));
+    assert!(history.contains("多台服务器测试"), "{history}");
+    eprintln!("B caught up in {:?}", started.elapsed());
+}
+
+#[test]
+fn a_database_that_is_down_is_named_with_the_password_hidden() {
+    let port = wangge_e2e::free_port();
+    let url = format!("postgres://wangge:s3cret@127.0.0.1:{port}/nowhere");
+    let started = Instant::now();
+    let out = std::process::Command::new(wangge_e2e::binary())
+        .args(["stats", "--database-url", &url])
+        .output()
+        .expect("run");
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+    assert!(!stderr.contains("s3cret"), "the password leaked: {stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "gave up in {:?}",
+        started.elapsed()
+    );
+}
