@@ -155,3 +155,82 @@ fn a_database_that_is_down_is_named_with_the_password_hidden() {
         started.elapsed()
     );
 }
+
+#[test]
+fn postgresql_down_under_load_gives_503_on_writes_and_the_server_recovers() {
+    let cluster = wangge_store_postgis::testing::TestCluster::start().expect("a private cluster");
+    let url = cluster.url();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gpkg = dir.path().join("demo.gpkg");
+    let gpkg = gpkg.to_str().expect("utf-8");
+    assert!(
+        wangge(&["demo", "--db", gpkg, "--no-serve"])
+            .status
+            .success()
+    );
+    assert!(
+        wangge(&["migrate", "--from", gpkg, "--database-url", &url])
+            .status
+            .success()
+    );
+    let server = Server::start(&["serve", "--database-url", &url]);
+    let (_, body) = server.get("/api/compounds?tier=green&limit=2");
+    let page: Value = serde_json::from_str(&body).expect("page");
+    let codes: Vec<String> = page["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| f["properties"]["code"].as_str().expect("code").to_string())
+        .collect();
+
+    cluster.stop().expect("stop PostgreSQL");
+    // Reads are answered from memory; a write cannot be made durable, so it is refused with 503.
+    let (status, _) = server.get("/api/stats");
+    assert_eq!(status, 200);
+    let (status, body) = server.post(
+        &format!("/api/compounds/{}/tier", codes[0]),
+        r#"{"tier": "yellow", "reason": "断库测试"}"#,
+    );
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("unavailable"), "{body}");
+
+    cluster.resume().expect("start PostgreSQL again");
+    let started = Instant::now();
+    let acknowledged = loop {
+        let (status, body) = server.post(
+            &format!("/api/compounds/{}/tier", codes[1]),
+            r#"{"tier": "yellow", "reason": "恢复后"}"#,
+        );
+        if status == 200 {
+            break body;
+        }
+        assert_eq!(status, 503, "{body}");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not recover: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(acknowledged.contains("\"yellow\""), "{acknowledged}");
+    drop(server);
+    // What was acknowledged is in the database; what was refused is not.
+    let out = wangge(&[
+        "export",
+        "--database-url",
+        &url,
+        "--layer",
+        "compounds",
+        "-",
+    ]);
+    let all: Value = serde_json::from_slice(&out.stdout).expect("geojson");
+    let tier = |code: &str| {
+        all["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .find(|f| f["properties"]["code"] == code)
+            .map(|f| f["properties"]["tier"].as_str().expect("tier").to_string())
+    };
+    assert_eq!(tier(&codes[1]).as_deref(), Some("yellow"));
+    assert_eq!(tier(&codes[0]).as_deref(), Some("green"));
+}
