@@ -31,6 +31,7 @@
 //! assert_eq!(found[0].name, "演示街道");
 //! ```
 
+pub mod bbox;
 pub mod code;
 pub mod dataset;
 pub mod error;
@@ -41,6 +42,7 @@ pub mod model;
 pub mod stats;
 pub mod totals;
 
+pub use bbox::{merge_boxes, union_boxes};
 pub use code::{assign_compound_codes, assign_zone_codes, reading_order};
 pub use dataset::{ChangeSet, Dataset, Layer};
 pub use error::{Error, Result};

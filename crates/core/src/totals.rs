@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use geo::{BoundingRect, InteriorPoint};
+use geo::InteriorPoint;
 
 use crate::index::covers;
 use crate::{Atlas, Dataset, Id, Layer, Totals};
@@ -66,17 +66,6 @@ pub fn recompute_totals(data: &mut Dataset) {
     for zone in &mut data.zones {
         zone.totals = totals.get(&zone.id).copied().unwrap_or_default();
     }
-}
-
-/// The bounding box of a dataset's zones, or of everything when it has no zones.
-pub fn extent(data: &Dataset) -> Option<geo::Rect<f64>> {
-    let rects = data.zones.iter().filter_map(|z| z.geometry.bounding_rect());
-    rects.reduce(|a, b| {
-        geo::Rect::new(
-            geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-            geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-        )
-    })
 }
 
 #[cfg(test)]

@@ -109,12 +109,10 @@ impl AppState {
         }
         let snapshot = read(self.inner.store.as_ref()).await?;
         let version = snapshot.version;
-        let touched = changes.iter().filter_map(|c| c.touched).reduce(|a, b| {
-            geo::Rect::new(
-                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-            )
-        });
+        let touched = changes
+            .iter()
+            .filter_map(|c| c.touched)
+            .reduce(wangge_core::union_boxes);
         self.install(snapshot, touched);
         tracing::info!(
             from = current,

@@ -12,17 +12,6 @@ use wangge_store::{Applied, Error, Result};
 use crate::connect::pg_error;
 use crate::{queries, rows};
 
-/// The union of two optional boxes.
-pub(crate) fn union(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> Option<Rect<f64>> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(Rect::new(
-            coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-            coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-        )),
-        (a, b) => a.or(b),
-    }
-}
-
 /// Takes the writers' lock and reads the data version under it.
 pub(crate) async fn lock_version(tx: &Transaction<'_>, location: &str) -> Result<u64> {
     let rows = rows::query(
@@ -188,9 +177,9 @@ pub(crate) async fn apply_in(
             .collect();
         let mut layer_box = old_extent(tx, location, table, &ids).await?;
         for (_, new) in &change.upserts {
-            layer_box = union(layer_box, *new);
+            layer_box = wangge_core::merge_boxes(layer_box, *new);
         }
-        touched = union(touched, layer_box);
+        touched = wangge_core::merge_boxes(touched, layer_box);
         if !change.deletes.is_empty() {
             let sql = queries::DELETE_ROWS.replace("{table}", table);
             tx.execute(&sql, &[&change.deletes])

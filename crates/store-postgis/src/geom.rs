@@ -49,34 +49,12 @@ fn present(column: Column) -> Result<Geometry<f64>, String> {
 
 /// Decodes a polygonal geometry, accepting a single polygon too.
 pub(crate) fn decode_multipolygon(column: Column) -> Result<MultiPolygon<f64>, String> {
-    match present(column)? {
-        Geometry::MultiPolygon(mp) => Ok(mp),
-        Geometry::Polygon(p) => Ok(MultiPolygon(vec![p])),
-        other => Err(format!("expected a polygon, found {}", kind(&other))),
-    }
+    wangge_store::shape::into_multipolygon(present(column)?)
 }
 
 /// Decodes a line geometry.
 pub(crate) fn decode_linestring(column: Column) -> Result<LineString<f64>, String> {
-    match present(column)? {
-        Geometry::LineString(l) => Ok(l),
-        Geometry::MultiLineString(mut m) if m.0.len() == 1 => Ok(m.0.remove(0)),
-        other => Err(format!("expected a line string, found {}", kind(&other))),
-    }
-}
-
-fn kind(g: &Geometry<f64>) -> &'static str {
-    match g {
-        Geometry::Point(_) => "a point",
-        Geometry::Line(_) | Geometry::LineString(_) => "a line",
-        Geometry::Polygon(_) => "a polygon",
-        Geometry::MultiPoint(_) => "several points",
-        Geometry::MultiLineString(_) => "several lines",
-        Geometry::MultiPolygon(_) => "several polygons",
-        Geometry::GeometryCollection(_) => "a geometry collection",
-        Geometry::Rect(_) => "a rectangle",
-        Geometry::Triangle(_) => "a triangle",
-    }
+    wangge_store::shape::into_linestring(present(column)?)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 pub mod contract;
 mod error;
 pub mod gpkg;
+pub mod shape;
 
 use async_trait::async_trait;
 use geo::Rect;

@@ -245,17 +245,6 @@ fn load_levels(conn: &Connection, location: &str) -> Result<LevelConfig> {
     })
 }
 
-/// The union of two optional boxes.
-fn union(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> Option<Rect<f64>> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(Rect::new(
-            coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-            coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-        )),
-        (a, b) => a.or(b),
-    }
-}
-
 fn old_box(
     tx: &Transaction<'_>,
     location: &str,
@@ -351,18 +340,21 @@ fn apply_in(tx: &Transaction<'_>, location: &str, changes: &ChangeSet) -> Result
             .prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))
             .map_err(sql_error(location, format!("deleting from {table}")))?;
         for &id in deletes.iter() {
-            layer_box = union(layer_box, old_box(tx, location, table, id)?);
+            layer_box = wangge_core::merge_boxes(layer_box, old_box(tx, location, table, id)?);
             delete
                 .execute([id])
                 .map_err(sql_error(location, format!("deleting {table} row {id}")))?;
         }
         for &(id, new) in upserts {
-            layer_box = union(layer_box, union(old_box(tx, location, table, id)?, new));
+            layer_box = wangge_core::merge_boxes(
+                layer_box,
+                wangge_core::merge_boxes(old_box(tx, location, table, id)?, new),
+            );
         }
         if let Some(r) = layer_box {
             layer_boxes.push((*layer, r));
         }
-        touched = union(touched, layer_box);
+        touched = wangge_core::merge_boxes(touched, layer_box);
     }
     rows::write_zones(tx, location, &changes.zones)?;
     rows::write_compounds(tx, location, &changes.compounds)?;
