@@ -2,7 +2,8 @@
 # A throwaway PostgreSQL 15 + PostGIS cluster for benchmarks and manual trials.
 #   eval "$(tests/bench/pg-cluster.sh start DIR)"   # exports DATABASE_URL and PGCLUSTER_DIR
 #   tests/bench/pg-cluster.sh stop DIR
-# initdb refuses to run as root, so as root the cluster belongs to the postgres user.
+# initdb refuses to run as root, so as root the cluster belongs to the postgres user, and DIR's
+# parent must be one that user can enter (e.g. a folder under /tmp with mode 755).
 set -euo pipefail
 bin=/usr/lib/postgresql/15/bin
 cmd=${1:?start or stop}

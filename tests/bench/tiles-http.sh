@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 target=${CARGO_TARGET_DIR:-$HOME/.cache/wangge/target}
 bin=${WANGGE_BIN:-$target/release/wangge}
-[ -x "$bin" ] || cargo build --release --bin wangge
+[ -n "${WANGGE_BIN:-}" ] || cargo build -q --release --bin wangge
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT

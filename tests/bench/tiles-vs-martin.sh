@@ -19,20 +19,23 @@ if [ ! -x "$martin" ]; then
   cargo install martin@1.14.0 --locked --no-default-features --features postgres --root "$HOME/.cache/wangge/martin"
   martin=$HOME/.cache/wangge/martin/bin/martin
 fi
-[ -x "$bin" ] || cargo build --release --bin wangge
+[ -n "${WANGGE_BIN:-}" ] || cargo build -q --release --bin wangge
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 work=$(mktemp -d)
+# The cluster's folder must be reachable by the postgres user when running as root.
+pgdir=$(mktemp -d /tmp/wangge-pg.XXXXXX)
+chmod 755 "$pgdir"
 cleanup() {
   kill "${pids[@]}" 2>/dev/null || true
-  tests/bench/pg-cluster.sh stop "$work/pg"
-  rm -rf "$work"
+  tests/bench/pg-cluster.sh stop "$pgdir/cluster"
+  rm -rf "$work" "$pgdir"
 }
 pids=()
 trap cleanup EXIT
 name=${2:-demo}
 data=${1:-$work/demo.gpkg}
 [ -f "$data" ] || "$bin" demo --db "$data" --no-serve 2>/dev/null
-eval "$(tests/bench/pg-cluster.sh start "$work/pg")"
+eval "$(tests/bench/pg-cluster.sh start "$pgdir/cluster")"
 "$bin" migrate --from "$data" --database-url "$DATABASE_URL" >/dev/null 2>"$work/migrate.log"
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -129,4 +132,4 @@ printf "%-34s %12s %12s\n" "wrk p99 (ms)" "$w_p99" "$m_p99"
 printf "%-34s %12s %12s\n" "errors (cold pass / wrk)" "$w_err/$w_wrk_err" "$m_err/$m_wrk_err"
 printf "%-34s %12s %12s\n" "bytes in one pass (gzip)" "$w_bytes" "$m_bytes"
 echo "== point lookups: R-tree in memory vs ST_Covers over GiST (tokio-postgres) =="
-WANGGE_LOOKUP_DATA="$data" cargo bench -q -p wangge-store-postgis --bench lookups 2>/dev/null | grep -E "lookups|ratio"
+WANGGE_LOOKUP_DATA="$data" cargo bench -q -p wangge-store-postgis --bench lookups 2>&1 | grep -E "lookups|ratio|panicked"

@@ -47,6 +47,12 @@ async fn main() {
             .expect("load"),
         None => wangge_demo::generate(&wangge_demo::DemoSettings::builtin()),
     };
+    if data.zones.is_empty() {
+        println!(
+            "point lookups: this data has no zones, so there is nothing to look up (try the demo)"
+        );
+        return;
+    }
     let schema = TestSchema::new();
     let store = Arc::new(schema.connect().await);
     store
