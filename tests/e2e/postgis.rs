@@ -66,6 +66,28 @@ fn migrate_loses_nothing_and_two_servers_agree() {
         stats(&["--db", gpkg]),
         stats(&["--database-url", &url, "--schema", &schema])
     );
+    // Imports go straight into PostGIS too, all or nothing.
+    let landuse = wangge_e2e::shared_data("shanghai-lujiazui/landuse.geojson")
+        .display()
+        .to_string();
+    let imported = wangge(&[
+        "import",
+        "--database-url",
+        &url,
+        "--schema",
+        &schema,
+        "--layer",
+        "compounds",
+        &landuse,
+    ]);
+    assert!(imported.status.success(), "{:?}", text(&imported));
+    let after = stats(&["--database-url", &url, "--schema", &schema]);
+    assert_eq!(
+        after["layers"]["compounds"].as_u64(),
+        stats(&["--db", gpkg])["layers"]["compounds"]
+            .as_u64()
+            .map(|n| n + 18)
+    );
     // A second copy into a database that holds data is refused.
     let again = wangge(&[
         "migrate",
