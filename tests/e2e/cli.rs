@@ -310,3 +310,49 @@ fn bad_input_is_named_and_nothing_is_imported() {
         fresh.display()
     );
 }
+
+#[test]
+fn check_passes_on_the_demo_and_names_an_overlap() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("check.gpkg");
+    let db = db.to_str().expect("utf-8");
+    assert!(wangge(&["demo", "--db", db, "--no-serve"]).status.success());
+    let out = wangge(&["check", "--db", db, "--json"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("check JSON");
+    assert_eq!(
+        report["violations"].as_array().map(Vec::len),
+        Some(0),
+        "{report}"
+    );
+
+    // A community drawn over the existing ones breaks "communities tile their sub-district".
+    let extra = dir.path().join("extra.geojson");
+    std::fs::write(
+        &extra,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"重叠社区"},"geometry":{"type":"Polygon","coordinates":[[[102.700,25.035],[102.712,25.035],[102.712,25.045],[102.700,25.045],[102.700,25.035]]]}}]}"#,
+    )
+    .expect("write");
+    let out = wangge(&[
+        "import",
+        "--db",
+        db,
+        "--layer",
+        "communities",
+        extra.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let out = wangge(&["check", "--db", db]);
+    let (stdout, stderr) = text(&out);
+    assert!(
+        !out.status.success(),
+        "an overlap must fail the check:\n{stdout}"
+    );
+    assert!(
+        format!("{stdout}{stderr}")
+            .to_lowercase()
+            .contains("overlap"),
+        "{stdout}\n{stderr}"
+    );
+}

@@ -90,6 +90,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check the zone invariants: each level tiles its parent, every building lies in exactly one
+    /// zone per level, every zone is one piece, every grid lies in one community. Exits non-zero
+    /// on any violation.
+    Check {
+        #[command(flatten)]
+        database: Database,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write one layer as GeoJSON (RFC 7946); `-` writes to standard output.
     Export {
         #[command(flatten)]

@@ -61,6 +61,7 @@ pub async fn run(command: Command) -> Result<()> {
             import(&Location::of(database)?, &options, &inputs).await
         }
         Command::Stats { database, json } => stats(&Location::of(database)?, json).await,
+        Command::Check { database, json } => check(&Location::of(database)?, json).await,
         Command::Export {
             database,
             layer,
@@ -399,6 +400,27 @@ async fn stats(path: &Location, json: bool) -> Result<()> {
             "({} buildings have estimated households)",
             stats.estimated_buildings
         )?;
+    }
+    Ok(())
+}
+
+/// Prints the invariant report; any violation makes the command fail, so scripts see it.
+async fn check(path: &Location, json: bool) -> Result<()> {
+    let data = load(path).await?;
+    let report = wangge_partition::check(&data);
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{path}")?;
+        writeln!(out, "{report}")?;
+    }
+    if !report.is_ok() {
+        bail!(
+            "{path}: {} zone invariants are violated",
+            report.violations.len()
+        );
     }
     Ok(())
 }

@@ -2,7 +2,10 @@
 
 use geo::{Distance, Geodesic, GeodesicArea, Haversine, Length, LineString, MultiPolygon, Point};
 
-/// The geodesic area of a (multi)polygon in square metres, on the WGS-84 ellipsoid.
+/// The geodesic area of a (multi)polygon in square metres, on the WGS-84 ellipsoid, whatever the
+/// winding. Every polygon wangge handles is far smaller than half the Earth, so the magnitude of
+/// the signed area is right; the "unsigned" variant would read a clockwise sliver as the rest of
+/// the planet.
 ///
 /// # Examples
 ///
@@ -14,7 +17,11 @@ use geo::{Distance, Geodesic, GeodesicArea, Haversine, Length, LineString, Multi
 /// assert!((a - 1_122_000.0).abs() < 10_000.0, "{a}");
 /// ```
 pub fn area_m2(geometry: &MultiPolygon<f64>) -> f64 {
-    geometry.0.iter().map(|p| p.geodesic_area_unsigned()).sum()
+    geometry
+        .0
+        .iter()
+        .map(|p| p.geodesic_area_signed().abs())
+        .sum()
 }
 
 /// The geodesic length of a line in metres.
@@ -59,5 +66,23 @@ impl LocalScale {
     /// Undoes [`project`](Self::project).
     pub fn unproject(&self, p: [f64; 2]) -> Point<f64> {
         Point::new(p[0] / self.x_scale, p[1])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    #[test]
+    fn winding_does_not_matter_and_slivers_have_no_area() {
+        let ccw = polygon![(x: 102.70, y: 25.03), (x: 102.71, y: 25.03), (x: 102.71, y: 25.04), (x: 102.70, y: 25.04)];
+        let cw = polygon![(x: 102.70, y: 25.03), (x: 102.70, y: 25.04), (x: 102.71, y: 25.04), (x: 102.71, y: 25.03)];
+        let a = area_m2(&MultiPolygon(vec![ccw]));
+        assert!((a - area_m2(&MultiPolygon(vec![cw]))).abs() < 1e-6);
+        // Three nearly collinear points, wound clockwise.
+        let sliver =
+            polygon![(x: 121.5, y: 31.2), (x: 121.5000000001, y: 31.21), (x: 121.5, y: 31.21)];
+        assert!(area_m2(&MultiPolygon(vec![sliver])) < 1.0);
     }
 }

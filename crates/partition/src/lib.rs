@@ -1,0 +1,38 @@
+//! Planning units, the unit graph and the zone invariants: the foundation of grid splitting.
+//!
+//! - [`planning_units`] cuts every community into [`Unit`]s — whole compounds, street blocks and
+//!   the cells around buildings outside compounds — that tile it exactly, so any grid made as a
+//!   union of units can neither overlap another nor leave a gap.
+//! - [`UnitGraph::build`] links units that share a boundary, with the shared length and the part
+//!   of it that runs along a street.
+//! - [`check`] verifies the invariants of the zones a dataset already has (`wangge check`).
+//!
+//! The crate is pure: no I/O, no async. Geometry work happens in a [`LocalProjection`] in metres;
+//! every geometry handed out is longitude/latitude.
+//!
+//! # Examples
+//!
+//! ```
+//! use wangge_partition::{UnitGraph, check, planning_units};
+//! let data = wangge_demo::generate(&wangge_demo::DemoSettings::builtin());
+//! let units = planning_units(&data, "community").expect("the level exists");
+//! let graph = UnitGraph::build(&units, &data.streets);
+//! assert!(graph.edges.len() >= units.units.len() - 1);
+//! assert!(check(&data).is_ok());
+//! ```
+
+mod cells;
+pub mod check;
+pub mod error;
+pub mod graph;
+pub mod problems;
+pub mod project;
+mod shared;
+pub mod units;
+
+pub use check::{CheckReport, LevelSummary, Note, Violation, check};
+pub use error::{PartitionError, Result};
+pub use graph::{Edge, UnitGraph};
+pub use problems::Problem;
+pub use project::LocalProjection;
+pub use units::{Unit, UnitId, UnitKind, UnitSet, planning_units};
