@@ -356,3 +356,90 @@ fn check_passes_on_the_demo_and_names_an_overlap() {
         "{stdout}\n{stderr}"
     );
 }
+
+#[test]
+fn tier_changes_from_the_command_line_keep_their_history() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("tiers.gpkg");
+    let db = db.to_str().expect("utf-8");
+    assert!(wangge(&["demo", "--db", db, "--no-serve"]).status.success());
+    let out = wangge(&["export", "--db", db, "--layer", "compounds", "-"]);
+    let all: Value = serde_json::from_slice(&out.stdout).expect("geojson");
+    let green = all["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| f["properties"]["tier"] == "green")
+        .expect("a green compound");
+    let code = green["properties"]["code"]
+        .as_str()
+        .expect("code")
+        .to_string();
+    let red_before = stats(db)["compounds_by_tier"]["red"].as_u64().expect("red");
+
+    let out = wangge(&[
+        "tier",
+        "--db",
+        db,
+        "--compound",
+        &code,
+        "--set",
+        "红色",
+        "--reason",
+        "出租屋消防隐患",
+        "--by",
+        "李书记",
+    ]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert_eq!(
+        stats(db)["compounds_by_tier"]["red"].as_u64(),
+        Some(red_before + 1)
+    );
+    // Refusals change nothing: no reason, the same tier again, an unknown compound or tier.
+    for args in [
+        vec![
+            "--compound",
+            code.as_str(),
+            "--set",
+            "yellow",
+            "--reason",
+            "  ",
+        ],
+        vec![
+            "--compound",
+            code.as_str(),
+            "--set",
+            "red",
+            "--reason",
+            "again",
+        ],
+        vec!["--compound", "NOPE", "--set", "red", "--reason", "x"],
+        vec![
+            "--compound",
+            code.as_str(),
+            "--set",
+            "purple",
+            "--reason",
+            "x",
+        ],
+    ] {
+        let mut all = vec!["tier", "--db", db];
+        all.extend(args.iter().copied());
+        let out = wangge(&all);
+        assert!(!out.status.success(), "{args:?} was accepted");
+    }
+    let out = wangge(&["history", "--db", db, "--compound", &code, "--json"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let history: Value = serde_json::from_str(&stdout).expect("history JSON");
+    let steps = history["history"].as_array().expect("history");
+    assert_eq!(steps.len(), 1, "{history}");
+    assert_eq!(steps[0]["from"], "green");
+    assert_eq!(steps[0]["to"], "red");
+    assert_eq!(steps[0]["reason"], "出租屋消防隐患");
+    assert_eq!(steps[0]["by"], "李书记");
+    assert!(
+        steps[0]["at"].as_str().expect("at").ends_with('Z'),
+        "{history}"
+    );
+}

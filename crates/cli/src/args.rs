@@ -133,6 +133,34 @@ pub enum Command {
         #[arg(long, value_name = "NAME", default_value = "wangge")]
         schema: String,
     },
+    /// Change a compound's colour tier, with a reason; the history keeps it.
+    Tier {
+        #[command(flatten)]
+        database: Database,
+        /// The compound's code.
+        #[arg(long)]
+        compound: String,
+        /// The new tier: green, yellow or red (绿色, 黄色, 红色 also work).
+        #[arg(long = "set", value_name = "TIER")]
+        set: String,
+        /// Why (required).
+        #[arg(long)]
+        reason: String,
+        /// Who decides; defaults to $USER.
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// A compound's tier history, oldest first.
+    History {
+        #[command(flatten)]
+        database: Database,
+        /// The compound's code.
+        #[arg(long)]
+        compound: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Draw a printable PNG map of a zone (or everything) in tier colours, with a legend.
     Render {
         #[command(flatten)]

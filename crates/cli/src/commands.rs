@@ -91,6 +91,18 @@ pub async fn run(command: Command) -> Result<()> {
             )
             .await
         }
+        Command::Tier {
+            database,
+            compound,
+            set,
+            reason,
+            by,
+        } => tier(&Location::of(database)?, &compound, &set, &reason, by).await,
+        Command::History {
+            database,
+            compound,
+            json,
+        } => history(&Location::of(database)?, &compound, json).await,
         Command::Migrate {
             from,
             database_url,
@@ -471,4 +483,99 @@ async fn serve(store: Arc<dyn Store>, addr: std::net::SocketAddr, web: Web) -> R
     );
     wangge_server::serve(state, addr).await?;
     Ok(())
+}
+
+/// Changes a compound's tier through the store (servers on a shared PostGIS hear of it).
+async fn tier(
+    location: &Location,
+    code: &str,
+    set: &str,
+    reason: &str,
+    by: Option<String>,
+) -> Result<()> {
+    let to = wangge_core::Tier::parse(set)?;
+    let by = by
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_default();
+    let store = location.open(false).await?;
+    let data = store.load().await?;
+    let at_ms = jiff::Timestamp::now().as_millisecond();
+    let changes = wangge_core::tier_change(&data, code, to, reason, &by, at_ms)?;
+    let from = changes.tier_changes[0].from;
+    let applied = store.apply(&changes).await?;
+    eprintln!(
+        "compound {code}: {} → {} ({} → {}), data version {}",
+        from.as_str(),
+        to.as_str(),
+        from.name_zh(),
+        to.name_zh(),
+        applied.version
+    );
+    Ok(())
+}
+
+/// Prints a compound's tier history.
+async fn history(location: &Location, code: &str, json: bool) -> Result<()> {
+    let store = location.open(false).await?;
+    let data = store.load().await?;
+    let compound = data
+        .compounds
+        .iter()
+        .find(|c| c.code == code)
+        .ok_or_else(|| anyhow!("no compound has code {code}"))?;
+    let history = store.tier_history(compound.id).await?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let entries: Vec<serde_json::Value> = history
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "from": c.from.as_str(),
+                    "to": c.to.as_str(),
+                    "reason": c.reason,
+                    "by": c.by,
+                    "at": iso(c.at_ms),
+                })
+            })
+            .collect();
+        let body = serde_json::json!({
+            "code": code,
+            "name": compound.name,
+            "tier": compound.tier.as_str(),
+            "history": entries,
+        });
+        serde_json::to_writer_pretty(&mut out, &body)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} {} — now {} {}",
+        code,
+        compound.name,
+        compound.tier.as_str(),
+        compound.tier.name_zh()
+    )?;
+    if history.is_empty() {
+        writeln!(out, "(no tier changes recorded)")?;
+    }
+    for c in &history {
+        writeln!(
+            out,
+            "{}  {:>6} → {:<6}  {}  ({})",
+            iso(c.at_ms),
+            c.from.as_str(),
+            c.to.as_str(),
+            c.reason,
+            c.by
+        )?;
+    }
+    Ok(())
+}
+
+/// A time as RFC 3339 in UTC, as the HTTP API shows it.
+fn iso(at_ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(at_ms)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| at_ms.to_string())
 }

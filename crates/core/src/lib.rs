@@ -40,6 +40,7 @@ pub mod levels;
 pub mod measure;
 pub mod model;
 pub mod stats;
+pub mod tiers;
 pub mod totals;
 
 pub use bbox::{merge_boxes, union_boxes};
@@ -54,4 +55,5 @@ pub use model::{
     StreetSegment, Tier, TierChange, Totals, Zone,
 };
 pub use stats::Stats;
+pub use tiers::{MAX_REASON_CHARS, TierChangeError, tier_change};
 pub use totals::{link_buildings_to_compounds, recompute_totals};

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use geo::{BoundingRect, Covers, InteriorPoint};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wangge_core::{Atlas, ChangeSet, Tier, TierChange, Zone};
+use wangge_core::{Atlas, Tier, TierChange, TierChangeError, Zone, tier_change};
 
 use crate::tiles::base_url;
 use crate::{ApiError, AppState, wire};
@@ -162,55 +162,18 @@ pub(crate) async fn set_tier(
 ) -> Result<Json<Value>, ApiError> {
     let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let to = Tier::parse(&request.tier).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let reason = request.reason.trim();
-    if reason.is_empty() {
-        return Err(ApiError::BadRequest(
-            "a tier changes only with a reason: give `reason`".into(),
-        ));
-    }
-    if reason.chars().count() > 2000 {
-        return Err(ApiError::BadRequest(
-            "`reason` is longer than 2000 characters".into(),
-        ));
-    }
-    let by = request
-        .by
-        .as_deref()
-        .map(str::trim)
-        .filter(|b| !b.is_empty())
-        .unwrap_or("anonymous");
-    let compound = {
+    let by = request.by.as_deref().unwrap_or_default();
+    let changes = {
         let atlas = state.snapshot().atlas;
-        atlas
-            .compound_by_code(&code)
-            .cloned()
-            .ok_or_else(|| ApiError::NotFound(format!("no compound has code {code}")))?
+        tier_change(atlas.data(), &code, to, &request.reason, by, now_ms()).map_err(
+            |e| match e {
+                TierChangeError::UnknownCompound(_) => ApiError::NotFound(e.to_string()),
+                other => ApiError::BadRequest(other.to_string()),
+            },
+        )?
     };
-    if compound.tier == to {
-        return Err(ApiError::BadRequest(format!(
-            "compound {code} is {} already",
-            to.as_str()
-        )));
-    }
-    let change = TierChange {
-        compound: compound.id,
-        from: compound.tier,
-        to,
-        reason: reason.to_string(),
-        by: by.to_string(),
-        at_ms: now_ms(),
-    };
-    let updated = wangge_core::Compound {
-        tier: to,
-        ..compound
-    };
-    let applied = state
-        .apply(ChangeSet {
-            compounds: vec![updated],
-            tier_changes: vec![change.clone()],
-            ..ChangeSet::default()
-        })
-        .await?;
+    let change = changes.tier_changes[0].clone();
+    let applied = state.apply(changes).await?;
     let atlas = state.snapshot().atlas;
     let feature = atlas
         .compound_by_code(&code)
