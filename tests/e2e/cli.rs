@@ -443,3 +443,131 @@ fn tier_changes_from_the_command_line_keep_their_history() {
         "{history}"
     );
 }
+
+#[test]
+fn inspections_from_the_command_line_move_the_due_date() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("inspections.gpkg");
+    let db = db.to_str().expect("utf-8");
+    assert!(wangge(&["demo", "--db", db, "--no-serve"]).status.success());
+    let due = |extra: &[&str]| -> Value {
+        let mut args = vec!["due", "--db", db, "--json"];
+        args.extend_from_slice(extra);
+        let out = wangge(&args);
+        assert!(out.status.success(), "{:?}", text(&out));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let entry = |list: &Value, code: &str| -> Value {
+        list["compounds"]
+            .as_array()
+            .expect("compounds")
+            .iter()
+            .find(|c| c["code"] == code)
+            .cloned()
+            .expect("the compound is listed")
+    };
+    // Nothing inspected yet: every compound is due today, none is overdue.
+    let before = due(&[]);
+    let today = before["today"].as_str().expect("today").to_string();
+    assert_eq!(before["overdue"], 0);
+    let first = &before["compounds"][0];
+    let code = first["code"].as_str().expect("code").to_string();
+    assert_eq!(first["next_due"], today.as_str());
+    assert!(first["last_inspection"].is_null());
+
+    // An inspection long ago (16:30 UTC on Jan 14 is Jan 15 in Shanghai) makes it overdue.
+    let out = wangge(&[
+        "inspect",
+        "--db",
+        db,
+        "--compound",
+        &code,
+        "--by",
+        "李网格",
+        "--role",
+        "网格员",
+        "--at",
+        "2025-01-14T16:30:00Z",
+        "--rentals",
+        "problem:群租 2 户",
+        "--sanitation",
+        "ok",
+    ]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let after = due(&[]);
+    let old = entry(&after, &code);
+    assert_eq!(old["last_inspection"]["date"], "2025-01-15");
+    assert_eq!(old["last_inspection"]["result"], "problem");
+    assert!(old["next_due"].as_str().expect("date") < today.as_str());
+    assert_eq!(old["overdue"], true);
+    assert!(old["days_overdue"].as_i64().expect("days") > 0);
+    assert_eq!(after["overdue"], 1);
+    let overdue_only = due(&["--overdue"]);
+    assert_eq!(overdue_only["compounds"].as_array().expect("list").len(), 1);
+
+    // An inspection now moves the due date past today.
+    let out = wangge(&[
+        "inspect",
+        "--db",
+        db,
+        "--compound",
+        &code,
+        "--by",
+        "王警官",
+        "--role",
+        "community_police",
+        "--public-order",
+        "ok",
+    ]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let now = entry(&due(&[]), &code);
+    assert!(
+        now["next_due"].as_str().expect("date") > today.as_str(),
+        "{now}"
+    );
+    assert_eq!(now["overdue"], false);
+    assert_eq!(now["last_inspection"]["inspector"], "王警官");
+
+    // Refusals write nothing: an unknown role, a bad finding, a time two days ahead, a missing
+    // compound.
+    for args in [
+        vec![
+            "--compound",
+            code.as_str(),
+            "--by",
+            "李",
+            "--role",
+            "janitor",
+        ],
+        vec![
+            "--compound",
+            code.as_str(),
+            "--by",
+            "李",
+            "--role",
+            "chief",
+            "--rentals",
+            "meh",
+        ],
+        vec![
+            "--compound",
+            code.as_str(),
+            "--by",
+            "李",
+            "--role",
+            "chief",
+            "--at",
+            "2999-01-01T00:00:00Z",
+        ],
+        vec!["--compound", "NOPE", "--by", "李", "--role", "chief"],
+    ] {
+        let mut full = vec!["inspect", "--db", db];
+        full.extend(args.iter().copied());
+        let out = wangge(&full);
+        assert!(!out.status.success(), "{args:?} should fail");
+    }
+    assert_eq!(entry(&due(&[]), &code), now);
+    let table = wangge(&["due", "--db", db]);
+    assert!(table.status.success());
+    assert!(String::from_utf8_lossy(&table.stdout).contains(&code));
+}

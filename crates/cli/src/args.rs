@@ -161,6 +161,60 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Record an inspection of a compound: who, when, and what was found per topic.
+    ///
+    /// Each finding is `ok`, `ok:NOTE`, `problem` or `problem:NOTE` (正常 / 问题 also work); a
+    /// topic left out was not looked at.
+    Inspect {
+        #[command(flatten)]
+        database: Database,
+        /// The compound's code.
+        #[arg(long)]
+        compound: String,
+        /// Who inspected, by name.
+        #[arg(long)]
+        by: String,
+        /// In what capacity: grid_worker (网格员), floating_population_officer (流动人口专管员),
+        /// community_police (社区民警) or chief (小巷管家).
+        #[arg(long)]
+        role: String,
+        /// When, in RFC 3339 (e.g. 2026-04-10T09:30:00+08:00); now when not given.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Rentals (出租).
+        #[arg(long, value_name = "ok|problem[:NOTE]")]
+        rentals: Option<String>,
+        /// Sanitation (卫生).
+        #[arg(long, value_name = "ok|problem[:NOTE]")]
+        sanitation: Option<String>,
+        /// Public order (治安).
+        #[arg(long, value_name = "ok|problem[:NOTE]")]
+        public_order: Option<String>,
+        /// Fire safety (消防).
+        #[arg(long, value_name = "ok|problem[:NOTE]")]
+        fire_safety: Option<String>,
+        /// Epidemic control (防疫).
+        #[arg(long, value_name = "ok|problem[:NOTE]")]
+        epidemic: Option<String>,
+        /// A tier to suggest (a planner or leader confirms it with `wangge tier`).
+        #[arg(long, value_name = "TIER")]
+        suggest: Option<String>,
+    },
+    /// Every compound with its tier, last inspection, next due date (Asia/Shanghai) and whether it
+    /// is overdue; the soonest due first. Green is due quarterly, yellow monthly, red weekly.
+    Due {
+        #[command(flatten)]
+        database: Database,
+        /// Only the compounds whose interior point lies in this zone.
+        #[arg(long, value_name = "CODE")]
+        zone: Option<String>,
+        /// Only the overdue compounds.
+        #[arg(long)]
+        overdue: bool,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Draw a printable PNG map of a zone (or everything) in tier colours, with a legend.
     Render {
         #[command(flatten)]

@@ -103,6 +103,43 @@ pub async fn run(command: Command) -> Result<()> {
             compound,
             json,
         } => history(&Location::of(database)?, &compound, json).await,
+        Command::Inspect {
+            database,
+            compound,
+            by,
+            role,
+            at,
+            rentals,
+            sanitation,
+            public_order,
+            fire_safety,
+            epidemic,
+            suggest,
+        } => {
+            let findings = [
+                (wangge_core::Topic::Rentals, rentals),
+                (wangge_core::Topic::Sanitation, sanitation),
+                (wangge_core::Topic::PublicOrder, public_order),
+                (wangge_core::Topic::FireSafety, fire_safety),
+                (wangge_core::Topic::Epidemic, epidemic),
+            ];
+            inspect(
+                &Location::of(database)?,
+                &compound,
+                &by,
+                &role,
+                at.as_deref(),
+                findings,
+                suggest.as_deref(),
+            )
+            .await
+        }
+        Command::Due {
+            database,
+            zone,
+            overdue,
+            json,
+        } => due(&Location::of(database)?, zone.as_deref(), overdue, json).await,
         Command::Migrate {
             from,
             database_url,
@@ -473,6 +510,7 @@ async fn serve(store: Arc<dyn Store>, addr: std::net::SocketAddr, web: Web) -> R
         web_dir: web_dir(web.web),
         font: find_font(),
         tile_cache_entries: web.tile_cache,
+        cadences: wangge_core::Cadences::default(),
     };
     let state = AppState::load(store, options).await?;
     let snapshot = state.snapshot();
@@ -578,4 +616,183 @@ fn iso(at_ms: i64) -> String {
     jiff::Timestamp::from_millisecond(at_ms)
         .map(|t| t.to_string())
         .unwrap_or_else(|_| at_ms.to_string())
+}
+
+/// Parses a finding as typed: `ok`, `problem`, either followed by `:NOTE`.
+fn parse_finding(topic: wangge_core::Topic, text: &str) -> Result<wangge_core::Finding> {
+    let (state, note) = text.split_once(':').unwrap_or((text, ""));
+    let ok = match state.trim().to_lowercase().as_str() {
+        "ok" | "good" | "正常" | "合格" => true,
+        "problem" | "bad" | "问题" | "有问题" | "不合格" => false,
+        other => bail!(
+            "--{} `{other}`: write ok, problem, ok:NOTE or problem:NOTE",
+            topic.as_str().replace('_', "-")
+        ),
+    };
+    Ok(wangge_core::Finding {
+        ok,
+        note: note.trim().to_string(),
+    })
+}
+
+/// Records an inspection through the store (servers on a shared PostGIS hear of it) and prints
+/// the compound's next due date.
+async fn inspect(
+    location: &Location,
+    code: &str,
+    by: &str,
+    role: &str,
+    at: Option<&str>,
+    findings: [(wangge_core::Topic, Option<String>); 5],
+    suggest: Option<&str>,
+) -> Result<()> {
+    let role = wangge_core::InspectorRole::parse(role)?;
+    let suggested_tier = suggest.map(wangge_core::Tier::parse).transpose()?;
+    let now = jiff::Timestamp::now().as_millisecond();
+    let at_ms = match at {
+        None => now,
+        Some(text) => text
+            .parse::<jiff::Timestamp>()
+            .with_context(|| {
+                format!("--at `{text}` is not an RFC 3339 time such as 2026-04-10T09:30:00+08:00")
+            })?
+            .as_millisecond(),
+    };
+    let mut recorded = wangge_core::Findings::default();
+    for (topic, text) in findings {
+        if let Some(text) = text {
+            recorded.set(topic, Some(parse_finding(topic, &text)?));
+        }
+    }
+    let store = location.open(false).await?;
+    let data = store.load().await?;
+    let draft = wangge_core::Inspection {
+        id: 0,
+        compound: 0,
+        inspector: by.to_string(),
+        role,
+        at_ms,
+        findings: recorded,
+        suggested_tier,
+    };
+    let changes = wangge_core::record_inspection(&data, code, draft, now)?;
+    let compound_id = changes.inspections[0].compound;
+    let applied = store.apply(&changes).await?;
+    let inspections = store.inspections(Some(compound_id)).await?;
+    let one = Dataset {
+        compounds: data
+            .compounds
+            .iter()
+            .filter(|c| c.id == compound_id)
+            .cloned()
+            .collect(),
+        ..Dataset::default()
+    };
+    let due = wangge_core::due_list(&one, &inspections, &wangge_core::Cadences::default(), now)?;
+    let next = due
+        .first()
+        .map_or_else(|| "?".to_string(), |d| d.next_due.to_string());
+    eprintln!(
+        "compound {code}: inspection {} by {by} ({}) recorded, next due {next}, data version {}",
+        applied.inspections.first().copied().unwrap_or_default(),
+        role.name_zh(),
+        applied.version
+    );
+    Ok(())
+}
+
+/// Prints every compound's place in the inspection schedule, optionally within one zone.
+async fn due(
+    location: &Location,
+    zone: Option<&str>,
+    only_overdue: bool,
+    json: bool,
+) -> Result<()> {
+    use geo::{Covers, InteriorPoint};
+    let store = location.open(false).await?;
+    let data = store.load().await?;
+    let inspections = store.inspections(None).await?;
+    let now = jiff::Timestamp::now().as_millisecond();
+    let mut subset = Dataset::default();
+    match zone {
+        Some(code) => {
+            let zone = data
+                .zones
+                .iter()
+                .find(|z| z.code == code)
+                .ok_or_else(|| anyhow!("no zone has code {code}"))?;
+            // A compound belongs to the zone its interior point lies in, as in the server.
+            subset.compounds = data
+                .compounds
+                .iter()
+                .filter(|c| {
+                    c.geometry
+                        .interior_point()
+                        .is_some_and(|p| zone.geometry.covers(&p))
+                })
+                .cloned()
+                .collect();
+        }
+        None => subset.compounds = data.compounds.clone(),
+    }
+    let list = wangge_core::due_list(
+        &subset,
+        &inspections,
+        &wangge_core::Cadences::default(),
+        now,
+    )?;
+    let today = wangge_core::inspections::local_date(now, &wangge_core::inspections::shanghai())?;
+    let overdue = list.iter().filter(|d| d.overdue).count();
+    let shown: Vec<&wangge_core::Due> =
+        list.iter().filter(|d| !only_overdue || d.overdue).collect();
+    let mut out = std::io::stdout().lock();
+    if json {
+        let atlas = Atlas::new(subset);
+        let body = serde_json::json!({
+            "zone": zone,
+            "today": today.to_string(),
+            "time_zone": "Asia/Shanghai",
+            "total": list.len(),
+            "overdue": overdue,
+            "compounds": shown
+                .iter()
+                .map(|d| wangge_server::wire::due(&atlas, d))
+                .collect::<Vec<_>>(),
+        });
+        serde_json::to_writer_pretty(&mut out, &body)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} compounds, {overdue} overdue, today {today} (Asia/Shanghai)",
+        list.len()
+    )?;
+    writeln!(
+        out,
+        "{:<16} {:<7} {:<10} {:<10} overdue",
+        "code", "tier", "last", "next due"
+    )?;
+    let tz = wangge_core::inspections::shanghai();
+    for d in shown {
+        let last = d
+            .last
+            .as_ref()
+            .and_then(|i| wangge_core::inspections::local_date(i.at_ms, &tz).ok())
+            .map_or_else(|| "never".to_string(), |date| date.to_string());
+        let late = if d.overdue {
+            format!("{} days", d.days_overdue)
+        } else {
+            "-".to_string()
+        };
+        writeln!(
+            out,
+            "{:<16} {:<7} {:<10} {:<10} {late}",
+            d.code,
+            d.tier.as_str(),
+            last,
+            d.next_due.to_string()
+        )?;
+    }
+    Ok(())
 }

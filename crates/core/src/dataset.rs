@@ -3,7 +3,8 @@
 use std::collections::HashSet;
 
 use crate::{
-    Building, Chief, Compound, Error, Id, LevelConfig, Result, StreetSegment, TierChange, Zone,
+    Building, Chief, Compound, Error, Id, Inspection, LevelConfig, Result, StreetSegment,
+    TierChange, Zone,
 };
 
 /// The spatial layers, as named on the command line, in the API and in tiles.
@@ -238,6 +239,8 @@ pub struct ChangeSet {
     /// Tier changes to record in the compounds' histories (the compounds themselves are written
     /// through `compounds`).
     pub tier_changes: Vec<TierChange>,
+    /// Inspections to record. They are appended, never replaced; the store assigns their ids.
+    pub inspections: Vec<Inspection>,
 }
 
 impl ChangeSet {
@@ -294,6 +297,7 @@ impl ChangeSet {
             delete_chiefs,
             attribution: (old.attribution != new.attribution).then(|| new.attribution.clone()),
             tier_changes: Vec::new(),
+            inspections: Vec::new(),
         }
     }
 
@@ -312,6 +316,7 @@ impl ChangeSet {
             && self.delete_chiefs.is_empty()
             && self.attribution.is_none()
             && self.tier_changes.is_empty()
+            && self.inspections.is_empty()
     }
 }
 

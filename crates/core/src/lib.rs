@@ -36,6 +36,7 @@ pub mod code;
 pub mod dataset;
 pub mod error;
 pub mod index;
+pub mod inspections;
 pub mod levels;
 pub mod measure;
 pub mod model;
@@ -48,11 +49,15 @@ pub use code::{assign_compound_codes, assign_zone_codes, reading_order};
 pub use dataset::{ChangeSet, Dataset, Layer};
 pub use error::{Error, Result};
 pub use index::{Atlas, NearestStreet};
+pub use inspections::{
+    Cadences, Due, DueError, Every, Finding, Findings, Inspection, InspectionError, due_list,
+    next_due, record_inspection,
+};
 pub use levels::{Level, LevelConfig};
 pub use measure::{area_m2, length_m};
 pub use model::{
-    Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Id, Management, StreetClass,
-    StreetSegment, Tier, TierChange, Totals, Zone,
+    Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Id, InspectorRole, Management,
+    StreetClass, StreetSegment, Tier, TierChange, Topic, Totals, Zone,
 };
 pub use stats::Stats;
 pub use tiers::{MAX_REASON_CHARS, TierChangeError, tier_change};

@@ -164,6 +164,36 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// Who made an inspection: the people the reports name as inspecting compounds.
+    InspectorRole, "inspector role" {
+        /// 网格员: a grid worker.
+        GridWorker => "grid_worker", "网格员", "grid worker", ["grid-worker", "grid"];
+        /// 流动人口专管员: the officer for the floating (non-registered) population.
+        FloatingPopulationOfficer => "floating_population_officer", "流动人口专管员", "floating-population officer", ["floating-population-officer", "floating_population", "流管员"];
+        /// 社区民警: community police.
+        CommunityPolice => "community_police", "社区民警", "community police", ["community-police", "police", "民警"];
+        /// 小巷管家: a street chief.
+        Chief => "chief", "小巷管家", "street chief", ["street_chief", "street-chief", "街长"];
+    }
+}
+
+vocabulary! {
+    /// What an inspection looks at.
+    Topic, "inspection topic" {
+        /// 出租: rented homes (forbidden in red compounds).
+        Rentals => "rentals", "出租", "rentals", ["rental", "出租房"];
+        /// 卫生: sanitation.
+        Sanitation => "sanitation", "卫生", "sanitation", [];
+        /// 治安: public order.
+        PublicOrder => "public_order", "治安", "public order", ["public-order", "order"];
+        /// 消防: fire safety.
+        FireSafety => "fire_safety", "消防", "fire safety", ["fire-safety", "fire"];
+        /// 防疫: epidemic control.
+        Epidemic => "epidemic", "防疫", "epidemic control", ["epidemic-control", "epidemic_control"];
+    }
+}
+
 /// Derived counts of what a zone holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {

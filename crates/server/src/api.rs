@@ -14,19 +14,19 @@ use wangge_core::{Atlas, Layer, Stats, Tier};
 
 use crate::{ApiError, AppState, wire};
 
-type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
+pub(crate) type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
 
 /// The default and largest page sizes.
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 1000;
 
 /// Query parameters, checked: unknown names and malformed values are refused with a message.
-struct Args {
+pub(crate) struct Args {
     map: HashMap<String, String>,
 }
 
 impl Args {
-    fn new(params: Params, allowed: &[&str]) -> Result<Self, ApiError> {
+    pub(crate) fn new(params: Params, allowed: &[&str]) -> Result<Self, ApiError> {
         let Query(map) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
         if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(ApiError::BadRequest(format!(
@@ -37,7 +37,7 @@ impl Args {
         Ok(Self { map })
     }
 
-    fn text(&self, name: &str) -> Option<&str> {
+    pub(crate) fn text(&self, name: &str) -> Option<&str> {
         self.map.get(name).map(String::as_str)
     }
 
@@ -178,6 +178,9 @@ pub(crate) async fn index() -> Json<Value> {
             "GET /api/zones/{code}",
             "GET /api/compounds?tier=&bbox=&offset=&limit=",
             "GET /api/compounds/{code}",
+            "GET /api/compounds/{code}/inspections",
+            "POST /api/compounds/{code}/inspections",
+            "GET /api/due?zone=&overdue=",
             "GET /api/buildings?compound=&bbox=&offset=&limit=",
             "GET /api/buildings/{id}",
             "GET /api/streets?bbox=&offset=&limit=",
@@ -301,7 +304,11 @@ pub(crate) async fn compound(
     let c = atlas
         .compound_by_code(&code)
         .ok_or_else(|| ApiError::NotFound(format!("no compound has code {code}")))?;
-    Ok(Json(wire::compound(&atlas, c)))
+    let mut feature = wire::compound(&atlas, c);
+    let inspections = state.store().inspections(Some(c.id)).await?;
+    let latest = wangge_core::inspections::latest_inspections(&inspections);
+    feature["properties"]["last_inspection"] = wire::last_inspection(latest.get(&c.id).copied());
+    Ok(Json(feature))
 }
 
 pub(crate) async fn buildings(

@@ -6,6 +6,7 @@
 
 mod api;
 mod error;
+mod inspections;
 mod state;
 pub mod tiles;
 mod views;
@@ -41,6 +42,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/zones/{code}/summary", get(views::zone_summary))
         .route("/api/compounds/{code}/tier", post(views::set_tier))
         .route("/api/compounds/{code}/history", get(views::tier_history))
+        .route(
+            "/api/compounds/{code}/inspections",
+            get(inspections::list).post(inspections::record),
+        )
+        .route("/api/due", get(inspections::due))
         .route("/tiles/{file}", get(tiles::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{file}", get(tiles::tile))
         .route("/styles/{file}", get(views::style))

@@ -35,12 +35,15 @@ pub(crate) async fn meta(State(state): State<AppState>) -> Json<Value> {
     }))
 }
 
-/// Counts of compounds by tier among those whose interior point lies in `zone` (all when `None`).
-fn tiers_in(atlas: &Atlas, zone: Option<&Zone>) -> Value {
-    let mut counts = [0usize; 3];
-    let compounds: Vec<&wangge_core::Compound> =
-        match zone.and_then(|z| z.geometry.bounding_rect().map(|r| (z, r))) {
-            Some((z, rect)) => atlas
+/// The compounds whose interior point lies in `zone` (all when `None`): how a compound straddling
+/// a boundary is counted in exactly one zone.
+pub(crate) fn compounds_in<'a>(
+    atlas: &'a Atlas,
+    zone: Option<&Zone>,
+) -> Vec<&'a wangge_core::Compound> {
+    match zone {
+        Some(z) => match z.geometry.bounding_rect() {
+            Some(rect) => atlas
                 .compounds_in(rect)
                 .filter(|c| {
                     c.geometry
@@ -48,9 +51,16 @@ fn tiers_in(atlas: &Atlas, zone: Option<&Zone>) -> Value {
                         .is_some_and(|p| z.geometry.covers(&p))
                 })
                 .collect(),
-            None => atlas.data().compounds.iter().collect(),
-        };
-    for c in compounds {
+            None => Vec::new(),
+        },
+        None => atlas.data().compounds.iter().collect(),
+    }
+}
+
+/// Counts of compounds by tier among those whose interior point lies in `zone` (all when `None`).
+fn tiers_in(atlas: &Atlas, zone: Option<&Zone>) -> Value {
+    let mut counts = [0usize; 3];
+    for c in compounds_in(atlas, zone) {
         counts[Tier::ALL.iter().position(|t| *t == c.tier).unwrap_or(0)] += 1;
     }
     json!({ "green": counts[0], "yellow": counts[1], "red": counts[2] })
@@ -133,11 +143,11 @@ pub(crate) struct TierRequest {
     by: Option<String>,
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
-fn iso(ms: i64) -> String {
+pub(crate) fn iso(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.to_string())
         .unwrap_or_default()

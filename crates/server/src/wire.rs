@@ -3,7 +3,10 @@
 
 use geojson::GeometryValue;
 use serde_json::{Map, Value, json};
-use wangge_core::{Atlas, Building, Compound, Layer, StreetSegment, Zone, area_m2, length_m};
+use wangge_core::inspections::{local_date, shanghai};
+use wangge_core::{
+    Atlas, Building, Compound, Due, Inspection, Layer, StreetSegment, Zone, area_m2, length_m,
+};
 
 fn feature(id: i64, geometry: GeometryValue, properties: Value) -> Value {
     let properties = match properties {
@@ -66,7 +69,8 @@ pub fn compound(atlas: &Atlas, c: &Compound) -> Value {
             "population": population,
             "buildings": buildings,
             "area_m2": area_m2(&c.geometry).round(),
-            // Filled in by the street-chief and inspection work; null until then.
+            // Filled in by the street-chief work; null until then. The compound endpoint fills
+            // `last_inspection` in from the store (see `last_inspection`).
             "chief": Value::Null,
             "last_inspection": Value::Null,
         }),
@@ -159,4 +163,77 @@ pub fn layer_collection(atlas: &Atlas, layer: Layer) -> Value {
         .map(|(_, i)| feature_of(atlas, layer, i))
         .collect();
     json!({ "type": "FeatureCollection", "name": layer.as_str(), "features": features })
+}
+
+/// A time in milliseconds since the epoch as RFC 3339 in UTC.
+fn instant(at_ms: i64) -> Value {
+    jiff::Timestamp::from_millisecond(at_ms).map_or(Value::Null, |t| json!(t.to_string()))
+}
+
+/// The Asia/Shanghai calendar date of a time, `YYYY-MM-DD`: the date every due date is counted
+/// from.
+fn shanghai_date(at_ms: i64) -> Value {
+    local_date(at_ms, &shanghai()).map_or(Value::Null, |d| json!(d.to_string()))
+}
+
+/// An inspection: who, when (`at` in UTC and `date` in Shanghai), findings per topic (null for a
+/// topic not looked at), whether all recorded findings were in order, and any suggested tier.
+pub fn inspection(i: &Inspection) -> Value {
+    let findings: Map<String, Value> = i
+        .findings
+        .iter()
+        .map(|(topic, finding)| {
+            let value = finding.map_or(
+                Value::Null,
+                |f| json!({ "ok": f.ok, "note": f.note, "topic_name": topic.name_zh() }),
+            );
+            (topic.as_str().to_string(), value)
+        })
+        .collect();
+    json!({
+        "id": i.id,
+        "inspector": i.inspector,
+        "role": i.role.as_str(),
+        "role_name": i.role.name_zh(),
+        "at": instant(i.at_ms),
+        "date": shanghai_date(i.at_ms),
+        "findings": findings,
+        "all_ok": i.findings.all_ok(),
+        "suggested_tier": i.suggested_tier.map(|t| t.as_str()),
+    })
+}
+
+/// The `last_inspection` of a compound card: its date and whether everything was in order
+/// (`result` is `ok`, `problem`, or null when no finding was recorded), or null when the compound
+/// was never inspected.
+pub fn last_inspection(i: Option<&Inspection>) -> Value {
+    let Some(i) = i else {
+        return Value::Null;
+    };
+    let ok = i.findings.all_ok();
+    json!({
+        "date": shanghai_date(i.at_ms),
+        "at": instant(i.at_ms),
+        "all_ok": ok,
+        "result": ok.map(|ok| if ok { "ok" } else { "problem" }),
+        "result_name": ok.map(|ok| if ok { "正常" } else { "发现问题" }),
+        "inspector": i.inspector,
+        "role": i.role.as_str(),
+    })
+}
+
+/// A compound's place in the inspection schedule: tier, last inspection, the next due date as a
+/// Shanghai calendar date, and whether (and by how many days) it is overdue.
+pub fn due(atlas: &Atlas, d: &Due) -> Value {
+    let compound = atlas.compound(d.compound);
+    json!({
+        "code": d.code,
+        "name": compound.map(|c| c.name.as_str()),
+        "tier": d.tier.as_str(),
+        "tier_name": d.tier.name_zh(),
+        "last_inspection": last_inspection(d.last.as_ref()),
+        "next_due": d.next_due.to_string(),
+        "overdue": d.overdue,
+        "days_overdue": d.days_overdue,
+    })
 }

@@ -575,3 +575,171 @@ async fn maps_render_as_png() {
         assert_eq!(got, status, "{uri}");
     }
 }
+
+async fn post_json(state: &AppState, uri: &str, body: &str) -> (StatusCode, Value) {
+    let request = Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let response = raw(state, request).await;
+    let status = response.status();
+    let answer = serde_json::from_slice(&bytes(response).await).unwrap_or(Value::Null);
+    (status, answer)
+}
+
+#[tokio::test]
+async fn an_inspection_moves_the_due_date_and_fills_the_card() {
+    let (state, _dir) = state().await;
+    let today = wangge_core::inspections::local_date(
+        jiff::Timestamp::now().as_millisecond(),
+        &wangge_core::inspections::shanghai(),
+    )
+    .expect("today")
+    .to_string();
+    // Never inspected: every compound is due today and none is overdue.
+    let (status, due) = get(&state, "/api/due").await;
+    assert_eq!(status, StatusCode::OK, "{due}");
+    assert_eq!(due["total"], 8);
+    assert_eq!(due["overdue"], 0);
+    assert_eq!(due["today"], today.as_str());
+    assert!(
+        due["compounds"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .all(|c| c["next_due"] == today.as_str() && c["last_inspection"].is_null()),
+        "{due}"
+    );
+    let (_, card) = get(&state, "/api/compounds/C1").await;
+    assert!(card["properties"]["last_inspection"].is_null(), "{card}");
+
+    // C1 is yellow (monthly). 16:30 UTC on Jan 31 is Feb 1 in Shanghai, so it is due on Mar 1.
+    let (status, answer) = post_json(
+        &state,
+        "/api/compounds/C1/inspections",
+        r#"{"inspector": "李网格", "role": "网格员", "at": "2026-01-31T16:30:00Z",
+            "findings": {"rentals": {"ok": false, "note": "群租 2 户"}, "sanitation": {"ok": true}},
+            "suggested_tier": "red"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(answer["next_due"], "2026-03-01");
+    assert_eq!(answer["data_version"], 2);
+    let inspection = &answer["inspection"];
+    assert!(inspection["id"].as_i64().expect("id") > 0, "{answer}");
+    assert_eq!(inspection["date"], "2026-02-01");
+    assert_eq!(inspection["role"], "grid_worker");
+    assert_eq!(inspection["findings"]["rentals"]["note"], "群租 2 户");
+    assert!(inspection["findings"]["fire_safety"].is_null());
+    assert_eq!(inspection["all_ok"], false);
+    assert_eq!(inspection["suggested_tier"], "red");
+    let overdue = today.as_str() > "2026-03-01";
+    assert_eq!(answer["due"]["overdue"], overdue);
+
+    let (_, card) = get(&state, "/api/compounds/C1").await;
+    let last = &card["properties"]["last_inspection"];
+    assert_eq!(last["date"], "2026-02-01", "{card}");
+    assert_eq!(last["result"], "problem");
+    assert_eq!(last["all_ok"], false);
+    let (status, listed) = get(&state, "/api/compounds/C1/inspections").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed["inspections"].as_array().expect("list").len(), 1);
+    assert_eq!(listed["due"]["next_due"], "2026-03-01");
+
+    // An inspection now moves the next due date a month past today.
+    let (status, answer) = post_json(
+        &state,
+        "/api/compounds/C1/inspections",
+        r#"{"inspector": "王警官", "role": "community_police", "findings": {"public_order": {"ok": true}}}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert!(answer["next_due"].as_str().expect("date") > today.as_str());
+    assert_eq!(answer["due"]["overdue"], false);
+    let (_, card) = get(&state, "/api/compounds/C1").await;
+    assert_eq!(card["properties"]["last_inspection"]["result"], "ok");
+
+    // The due list filters by zone (by interior point) and by overdue.
+    let (_, due) = get(&state, "/api/due").await;
+    let c1 = due["compounds"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|c| c["code"] == "C1")
+        .expect("C1")
+        .clone();
+    assert_eq!(c1["next_due"], answer["next_due"]);
+    assert_eq!(c1["last_inspection"]["inspector"], "王警官");
+    let (_, zoned) = get(&state, "/api/due?zone=530102001003").await;
+    let mut codes: Vec<&str> = zoned["compounds"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|c| c["code"].as_str().expect("code"))
+        .collect();
+    codes.sort_unstable();
+    assert_eq!(codes, vec!["C0", "C1", "C2", "C3"], "{zoned}");
+    let (_, empty) = get(&state, "/api/due?zone=530102001001").await;
+    assert_eq!(empty["total"], 0);
+    let (_, overdue_only) = get(&state, "/api/due?overdue=true").await;
+    assert_eq!(overdue_only["compounds"].as_array().expect("list").len(), 0);
+}
+
+#[tokio::test]
+async fn bad_inspections_are_refused_and_nothing_is_written() {
+    let (state, _dir) = state().await;
+    let in_two_days = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(49)).to_string();
+    let future = format!(r#"{{"inspector": "李", "role": "chief", "at": "{in_two_days}"}}"#);
+    for (uri, body, status, text) in [
+        (
+            "/api/compounds/C0/inspections",
+            r#"{"inspector": " ", "role": "chief"}"#,
+            StatusCode::BAD_REQUEST,
+            "inspector",
+        ),
+        (
+            "/api/compounds/C0/inspections",
+            r#"{"inspector": "李", "role": "janitor"}"#,
+            StatusCode::BAD_REQUEST,
+            "janitor",
+        ),
+        (
+            "/api/compounds/C0/inspections",
+            future.as_str(),
+            StatusCode::BAD_REQUEST,
+            "future",
+        ),
+        (
+            "/api/compounds/C0/inspections",
+            r#"{"inspector": "李", "role": "chief", "at": "yesterday"}"#,
+            StatusCode::BAD_REQUEST,
+            "RFC 3339",
+        ),
+        (
+            "/api/compounds/C0/inspections",
+            r#"{"inspector": "李", "role": "chief", "findings": {"parking": {"ok": true}}}"#,
+            StatusCode::BAD_REQUEST,
+            "parking",
+        ),
+        (
+            "/api/compounds/NOPE/inspections",
+            r#"{"inspector": "李", "role": "chief"}"#,
+            StatusCode::NOT_FOUND,
+            "NOPE",
+        ),
+    ] {
+        let (got, answer) = post_json(&state, uri, body).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert!(
+            answer["error"].as_str().unwrap_or_default().contains(text),
+            "{body}: {answer}"
+        );
+    }
+    assert_eq!(state.store().data_version().await.expect("version"), 1);
+    let (status, _) = get(&state, "/api/due?overdue=maybe").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = get(&state, "/api/due?zone=NOPE").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(&state, "/api/compounds/NOPE/inspections").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -1,7 +1,7 @@
 //! Applying a change set inside one transaction, exactly as the GeoPackage backend does:
-//! deletions, then upserts, then the attribution, the new data version, the tier history, the
-//! record of the change and its notification; references are checked last and a dangling one is
-//! refused with the table and row that hold it.
+//! deletions, then upserts, then the attribution, the new data version, the tier history and
+//! inspections, the record of the change and its notification; references are checked last and
+//! a dangling one is refused with the table and row that hold it.
 
 use deadpool_postgres::{GenericClient, Transaction};
 use geo::{BoundingRect, Rect, coord};
@@ -93,6 +93,7 @@ pub(crate) async fn apply_in(
             version: current,
             touched: None,
             layers: Vec::new(),
+            inspections: Vec::new(),
         });
     }
     if let Some(levels) = &changes.levels {
@@ -220,6 +221,8 @@ pub(crate) async fn apply_in(
         .await
         .map_err(pg_error(location, "bumping the data version"))?;
     rows::write_tier_changes(tx, location, &changes.tier_changes, stored_version).await?;
+    let inspections =
+        rows::write_inspections(tx, location, &changes.inspections, stored_version).await?;
     let names: Vec<&str> = layers.iter().map(|l| l.as_str()).collect();
     let (x0, y0, x1, y1) = match touched {
         Some(r) => (
@@ -246,6 +249,7 @@ pub(crate) async fn apply_in(
         version,
         touched,
         layers,
+        inspections,
     })
 }
 

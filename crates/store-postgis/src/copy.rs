@@ -5,7 +5,7 @@
 
 use std::fmt::{self, Debug, Write as _};
 
-use wangge_core::{ChangeSet, Dataset, TierChange};
+use wangge_core::{ChangeSet, Dataset, Inspection, TierChange};
 use wangge_store::{Error, Result, Store};
 
 use crate::connect::pg_error;
@@ -124,9 +124,17 @@ fn check<T: Debug>(name: &'static str, source: &[T], target: &[T]) -> LayerCheck
 fn compare(
     source: &Dataset,
     source_history: &[TierChange],
+    source_inspections: &[Inspection],
     target: &Dataset,
     target_history: &[TierChange],
+    target_inspections: &[Inspection],
 ) -> Vec<LayerCheck> {
+    // The target numbers inspections itself, so they are compared without their ids.
+    let unnumbered = |list: &[Inspection]| -> Vec<Inspection> {
+        list.iter()
+            .map(|i| Inspection { id: 0, ..i.clone() })
+            .collect()
+    };
     let s = normalised(source.clone());
     let t = normalised(target.clone());
     vec![
@@ -138,6 +146,11 @@ fn compare(
         check("chiefs", &s.chiefs, &t.chiefs),
         check("attribution", &s.attribution, &t.attribution),
         check("tier_changes", source_history, target_history),
+        check(
+            "inspections",
+            &unnumbered(source_inspections),
+            &unnumbered(target_inspections),
+        ),
     ]
 }
 
@@ -151,8 +164,8 @@ fn normalised(mut data: Dataset) -> Dataset {
     data
 }
 
-/// Copies everything in `source` — levels, every layer, chiefs, attribution and each compound's
-/// tier history — into `target` in one transaction, then reads it back inside that transaction
+/// Copies everything in `source` — levels, every layer, chiefs, attribution, each compound's
+/// tier history and every inspection — into `target` in one transaction, then reads it back inside that transaction
 /// and compares counts and checksums per layer. The target must be empty; if any layer differs
 /// nothing is committed. The copy is one change: the target's data version becomes 1.
 pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<MigrationReport> {
@@ -164,6 +177,7 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
     for id in compounds {
         history.extend(source.tier_history(id).await?);
     }
+    let inspections = source.inspections(None).await?;
 
     let location = target.location();
     let mut client = target.client().await?;
@@ -185,17 +199,26 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
     }
     let changes = ChangeSet {
         tier_changes: history.clone(),
+        inspections: inspections.clone(),
         ..ChangeSet::insert_all(&data)
     };
     let applied = apply::apply_in(&tx, location, target.channel(), &changes).await?;
     let copied = rows::load(&tx, location).await?;
     let copied_history = rows::read_all_tier_history(&tx, location).await?;
+    let copied_inspections = rows::read_inspections(&tx, location, None).await?;
     let report = MigrationReport {
         source: source.describe(),
         target: target.describe(),
         source_version,
         target_version: applied.version,
-        layers: compare(&data, &history, &copied, &copied_history),
+        layers: compare(
+            &data,
+            &history,
+            &inspections,
+            &copied,
+            &copied_history,
+            &copied_inspections,
+        ),
     };
     if let Some(bad) = report.layers.iter().find(|l| !l.matches()) {
         return Err(Error::Task(format!(

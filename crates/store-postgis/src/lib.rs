@@ -52,7 +52,7 @@ use deadpool_postgres::{Object, Pool};
 use geo::{Rect, coord};
 use tokio::sync::mpsc;
 use tokio_postgres::IsolationLevel;
-use wangge_core::{ChangeSet, Dataset, Id, Layer, TierChange, Zone};
+use wangge_core::{ChangeSet, Dataset, Id, Inspection, Layer, TierChange, Zone};
 use wangge_store::{Applied, Page, Record, Result, Store};
 
 pub use connect::{ConnectOptions, redact};
@@ -267,6 +267,7 @@ impl Store for PostgisStore {
                 version: self.data_version().await?,
                 touched: None,
                 layers: Vec::new(),
+                inspections: Vec::new(),
             });
         }
         // A level configuration that cannot work is refused before anything is sent.
@@ -341,6 +342,11 @@ impl Store for PostgisStore {
     async fn tier_history(&self, compound: Id) -> Result<Vec<TierChange>> {
         let client = self.client().await?;
         rows::read_tier_history(&client, self.location(), compound).await
+    }
+
+    async fn inspections(&self, compound: Option<Id>) -> Result<Vec<Inspection>> {
+        let client = self.client().await?;
+        rows::read_inspections(&client, self.location(), compound).await
     }
 
     async fn zones_containing(&self, lon: f64, lat: f64) -> Result<Vec<Zone>> {

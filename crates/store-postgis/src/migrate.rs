@@ -9,7 +9,10 @@ use crate::connect::{pg_error, quote_ident};
 use crate::{queries, rows};
 
 /// Schema migrations: entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("../sql/001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../sql/001_init.sql"),
+    include_str!("../sql/002_inspections.sql"),
+];
 
 /// The schema version this build reads and writes. A schema with a newer one is refused.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

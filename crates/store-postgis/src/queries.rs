@@ -26,10 +26,14 @@ pub(crate) const FILTER_ALL: &str = include_str!("../sql/queries/filter_all.sql"
 /// (appended to a select_*.sql). The GiST index (`&&`, 32-bit boxes rounded outwards) finds the
 /// candidates; the exact 64-bit envelope columns decide, as the GeoPackage backend's headers do.
 pub(crate) const FILTER_BBOX: &str = include_str!("../sql/queries/filter_bbox.sql");
-/// True when any layer, the chiefs or the tier history holds a row.
+/// True when any layer, the chiefs, the tier history or the inspections hold a row.
 pub(crate) const HOLDS_DATA: &str = include_str!("../sql/queries/holds_data.sql");
 /// Records an applied change: its data version, the layers and the box it touched.
 pub(crate) const INSERT_CHANGE: &str = include_str!("../sql/queries/insert_change.sql");
+/// Appends one inspection, with the data version that records it, and returns its id.
+pub(crate) const INSERT_INSPECTION: &str = include_str!("../sql/queries/insert_inspection.sql");
+/// The inspections of compound $1, or of every compound when $1 is NULL, oldest first.
+pub(crate) const INSPECTIONS: &str = include_str!("../sql/queries/inspections.sql");
 /// One zone level, at its place in the hierarchy.
 pub(crate) const INSERT_LEVEL: &str = include_str!("../sql/queries/insert_level.sql");
 /// Appends one tier change to a compound's history, with the data version it produced.

@@ -12,8 +12,9 @@ use futures_util::future::try_join_all;
 use tokio_postgres::Row;
 use tokio_postgres::types::{FromSql, ToSql};
 use wangge_core::{
-    Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Dataset, Level, LevelConfig,
-    Management, StreetClass, StreetSegment, Tier, TierChange, Totals, Zone,
+    Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Dataset, Finding, Findings, Id,
+    Inspection, InspectorRole, Level, LevelConfig, Management, StreetClass, StreetSegment, Tier,
+    TierChange, Topic, Totals, Zone,
 };
 use wangge_store::{Error, Result};
 
@@ -306,6 +307,110 @@ pub(crate) async fn read_levels<C: GenericClient>(
     } else {
         LevelConfig { levels }
     })
+}
+
+fn inspection(r: &Row) -> Result<Inspection, Problem> {
+    let id = id_of(r)?;
+    let mut findings = Findings::default();
+    for (k, topic) in Topic::ALL.iter().enumerate() {
+        let ok: Option<bool> = get(r, 5 + 2 * k, id)?;
+        let note: Option<String> = get(r, 6 + 2 * k, id)?;
+        findings.set(
+            *topic,
+            ok.map(|ok| Finding {
+                ok,
+                note: note.unwrap_or_default(),
+            }),
+        );
+    }
+    let suggested: Option<&str> = get(r, 15, id)?;
+    Ok(Inspection {
+        id,
+        compound: get(r, 1, id)?,
+        inspector: get(r, 2, id)?,
+        role: parse(id, get(r, 3, id)?, InspectorRole::parse)?,
+        at_ms: get(r, 4, id)?,
+        findings,
+        suggested_tier: suggested.map(|t| parse(id, t, Tier::parse)).transpose()?,
+    })
+}
+
+/// Reads the inspections of one compound, or of all, oldest first.
+pub(crate) async fn read_inspections<C: GenericClient>(
+    client: &C,
+    location: &str,
+    compound: Option<Id>,
+) -> Result<Vec<Inspection>> {
+    let rows = query(
+        client,
+        location,
+        "reading inspections",
+        queries::INSPECTIONS,
+        &[&compound],
+    )
+    .await?;
+    map_rows(location, "inspections", &rows, inspection)
+}
+
+/// Appends inspections, each with the data version that records it, and returns the ids
+/// PostgreSQL gave them, in order. One round trip each: inspections come a few at a time.
+pub(crate) async fn write_inspections(
+    tx: &Transaction<'_>,
+    location: &str,
+    inspections: &[Inspection],
+    version: i64,
+) -> Result<Vec<Id>> {
+    if inspections.is_empty() {
+        return Ok(Vec::new());
+    }
+    let statement = prepare(
+        tx,
+        location,
+        queries::INSERT_INSPECTION,
+        "writing inspections",
+    )
+    .await?;
+    let mut ids = Vec::with_capacity(inspections.len());
+    for i in inspections {
+        let context = || format!("recording an inspection of compound {}", i.compound);
+        let finding = |t: Topic| i.findings.get(t);
+        let (ok, note): (Vec<Option<bool>>, Vec<Option<&str>>) = Topic::ALL
+            .iter()
+            .map(|t| {
+                (
+                    finding(*t).map(|f| f.ok),
+                    finding(*t).map(|f| f.note.as_str()),
+                )
+            })
+            .unzip();
+        let suggested = i.suggested_tier.map(Tier::as_str);
+        let row = tx
+            .query_one(
+                &statement,
+                &[
+                    &i.compound,
+                    &i.inspector,
+                    &i.role.as_str(),
+                    &i.at_ms,
+                    &ok[0],
+                    &note[0],
+                    &ok[1],
+                    &note[1],
+                    &ok[2],
+                    &note[2],
+                    &ok[3],
+                    &note[3],
+                    &ok[4],
+                    &note[4],
+                    &suggested,
+                    &version,
+                ],
+            )
+            .await
+            .map_err(pg_error(location, context()))?;
+        ids.push(row.try_get(0).map_err(pg_error(location, context()))?);
+    }
+    Ok(ids)
 }
 
 /// Reads a compound's tier changes, oldest first.

@@ -11,8 +11,9 @@ use geo::{
     polygon,
 };
 use wangge_core::{
-    Building, ChangeSet, Chief, ChiefRole, Compound, CompoundKind, Dataset, Id, Layer, LevelConfig,
-    Management, StreetClass, StreetSegment, Tier, TierChange, Totals, Zone,
+    Building, ChangeSet, Chief, ChiefRole, Compound, CompoundKind, Dataset, Finding, Findings, Id,
+    Inspection, InspectorRole, Layer, LevelConfig, Management, StreetClass, StreetSegment, Tier,
+    TierChange, Totals, Zone,
 };
 
 use crate::{Page, Record, Store};
@@ -442,6 +443,127 @@ pub async fn tier_history_and_attribution(store: Arc<dyn Store>) {
     );
 }
 
+/// An inspection of compound `compound` at `at_ms` with every kind of finding: in order, a
+/// problem with a note, and topics not looked at.
+pub fn sample_inspection(compound: Id, at_ms: i64) -> Inspection {
+    Inspection {
+        id: 0,
+        compound,
+        inspector: "李网格".into(),
+        role: InspectorRole::GridWorker,
+        at_ms,
+        findings: Findings {
+            rentals: Some(Finding {
+                ok: false,
+                note: "3 户群租，未登记".into(),
+            }),
+            sanitation: Some(Finding {
+                ok: true,
+                note: String::new(),
+            }),
+            public_order: None,
+            fire_safety: Some(Finding {
+                ok: true,
+                note: "灭火器已更换".into(),
+            }),
+            epidemic: None,
+        },
+        suggested_tier: Some(Tier::Yellow),
+    }
+}
+
+/// Inspections are appended in the change's transaction with ids from the store, read back oldest
+/// first per compound or all together, count as a change without touching any layer, and are
+/// refused as a whole for a compound that does not exist.
+pub async fn inspections_are_kept(store: Arc<dyn Store>) {
+    let data = sample();
+    store
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    assert!(store.inspections(None).await.expect("none yet").is_empty());
+    let base = 1_790_000_000_000;
+    let later = sample_inspection(100, base + 3_600_000);
+    let earlier = Inspection {
+        role: InspectorRole::CommunityPolice,
+        inspector: "王警官".into(),
+        findings: Findings::default(),
+        suggested_tier: None,
+        ..sample_inspection(100, base)
+    };
+    let other = Inspection {
+        role: InspectorRole::FloatingPopulationOfficer,
+        ..sample_inspection(101, base + 60_000)
+    };
+    // Recorded out of time order, to show that reading orders them.
+    let applied = store
+        .apply(&ChangeSet {
+            inspections: vec![later.clone(), earlier.clone(), other.clone()],
+            ..ChangeSet::default()
+        })
+        .await
+        .expect("inspections");
+    assert_eq!(applied.version, 2);
+    assert!(applied.layers.is_empty() && applied.touched.is_none());
+    assert_eq!(applied.inspections.len(), 3);
+    let with_id = |i: &Inspection, id: Id| Inspection { id, ..i.clone() };
+    let (later, earlier, other) = (
+        with_id(&later, applied.inspections[0]),
+        with_id(&earlier, applied.inspections[1]),
+        with_id(&other, applied.inspections[2]),
+    );
+    assert!(later.id != earlier.id && earlier.id != other.id && later.id != other.id);
+    assert_eq!(
+        store.inspections(Some(100)).await.expect("of 100"),
+        vec![earlier.clone(), later.clone()]
+    );
+    assert_eq!(
+        store.inspections(Some(101)).await.expect("of 101"),
+        vec![other.clone()]
+    );
+    assert!(
+        store
+            .inspections(Some(102))
+            .await
+            .expect("of 102")
+            .is_empty()
+    );
+    assert_eq!(
+        store.inspections(None).await.expect("all"),
+        vec![earlier.clone(), other.clone(), later.clone()]
+    );
+    // The dataset itself is untouched, and the change is on record for other servers.
+    assert_eq!(
+        normalised(store.load().await.expect("load")),
+        normalised(data.clone())
+    );
+    let recorded = store.changes_since(1).await.expect("changes");
+    assert_eq!(recorded.len(), 1);
+    assert!(recorded[0].layers.is_empty() && recorded[0].touched.is_none());
+
+    // A dangling compound is refused, and the good inspection beside it is not kept either.
+    let error = store
+        .apply(&ChangeSet {
+            inspections: vec![sample_inspection(102, base), sample_inspection(4242, base)],
+            ..ChangeSet::default()
+        })
+        .await
+        .expect_err("an inspection of a missing compound must be refused");
+    assert!(error.to_string().contains("inspections"), "{error}");
+    assert_eq!(store.inspections(None).await.expect("all").len(), 3);
+    assert_eq!(store.data_version().await.expect("version"), 2);
+    // Inspections ride along with other changes in one transaction.
+    let mut changed = data.clone();
+    changed.compounds[2].tier = Tier::Green;
+    let mut set = ChangeSet::diff(&data, &changed);
+    set.inspections
+        .push(sample_inspection(102, base + 7_200_000));
+    let applied = store.apply(&set).await.expect("tier and inspection");
+    assert_eq!(applied.version, 3);
+    assert_eq!(applied.layers, vec![Layer::Compounds]);
+    assert_eq!(store.inspections(Some(102)).await.expect("of 102").len(), 1);
+}
+
 /// Every change is recorded with its version, layers and box, for other servers to catch up.
 pub async fn changes_are_recorded(store: Arc<dyn Store>) {
     assert!(store.changes_since(0).await.expect("changes").is_empty());
@@ -526,6 +648,11 @@ macro_rules! contract_tests {
         async fn contract_changes_are_recorded() {
             let (store, _guard) = $make.await;
             $crate::contract::changes_are_recorded(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_inspections_are_kept() {
+            let (store, _guard) = $make.await;
+            $crate::contract::inspections_are_kept(store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn contract_concurrent_writers() {

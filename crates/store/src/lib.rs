@@ -16,14 +16,14 @@ pub mod shape;
 use async_trait::async_trait;
 use geo::Rect;
 use wangge_core::{
-    Building, ChangeSet, Compound, Dataset, Id, Layer, StreetSegment, TierChange, Zone,
+    Building, ChangeSet, Compound, Dataset, Id, Inspection, Layer, StreetSegment, TierChange, Zone,
 };
 
 pub use error::{Error, Result};
 pub use gpkg::GpkgStore;
 
 /// The schema version this build reads and writes. A store with a newer schema is refused.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// A page of results: skip `offset` records, return at most `limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +77,8 @@ pub struct Applied {
     pub touched: Option<Rect<f64>>,
     /// The layers the change touched.
     pub layers: Vec<Layer>,
+    /// The ids the store gave the change set's inspections, in their order.
+    pub inspections: Vec<Id>,
 }
 
 /// One applied change as the store records it: what another server needs to catch up.
@@ -123,6 +125,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// A compound's tier changes, oldest first.
     async fn tier_history(&self, compound: Id) -> Result<Vec<TierChange>>;
+
+    /// Inspections of one compound, or of every compound with `None`, oldest first (by time,
+    /// then by id).
+    async fn inspections(&self, compound: Option<Id>) -> Result<Vec<Inspection>>;
 
     /// Every zone whose area covers the point (boundary included), ordered by level (top first)
     /// and then by id.

@@ -20,6 +20,10 @@ SELECT * FROM (
   SELECT 'tier_changes', t.id, 'compounds', t.compound_id::text
   FROM tier_changes t
   WHERE NOT EXISTS (SELECT 1 FROM compounds c WHERE c.id = t.compound_id)
+  UNION ALL
+  SELECT 'inspections', i.id, 'compounds', i.compound_id::text
+  FROM inspections i
+  WHERE NOT EXISTS (SELECT 1 FROM compounds c WHERE c.id = i.compound_id)
 ) AS dangling
 ORDER BY tab, id
 LIMIT 1

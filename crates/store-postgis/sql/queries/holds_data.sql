@@ -1,4 +1,5 @@
--- True when any layer, the chiefs or the tier history holds a row.
+-- True when any layer, the chiefs, the tier history or the inspections hold a row.
 SELECT EXISTS (SELECT 1 FROM zones) OR EXISTS (SELECT 1 FROM compounds)
     OR EXISTS (SELECT 1 FROM buildings) OR EXISTS (SELECT 1 FROM streets)
     OR EXISTS (SELECT 1 FROM chiefs) OR EXISTS (SELECT 1 FROM tier_changes)
+    OR EXISTS (SELECT 1 FROM inspections)

@@ -224,11 +224,23 @@ async fn migrating_from_a_geopackage_copies_everything_exactly() {
         .await
         .expect("attribution");
 
+    let mut inspection = ChangeSet::default();
+    inspection.inspections.push(wangge_core::Inspection {
+        id: 0,
+        compound: 103,
+        inspector: "赵民警".into(),
+        role: wangge_core::InspectorRole::CommunityPolice,
+        at_ms: 1_790_000_100_000,
+        findings: wangge_core::Findings::default(),
+        suggested_tier: Some(Tier::Yellow),
+    });
+    source.apply(&inspection).await.expect("inspection");
+
     let schema = TestSchema::new();
     let target = schema.connect().await;
     let report = migrate_from(&source, &target).await.expect("migrate");
     assert!(report.is_exact(), "{report}");
-    assert_eq!(report.source_version, 4);
+    assert_eq!(report.source_version, 5);
     assert_eq!(report.target_version, 1);
     let count = |name: &str| {
         report
@@ -240,6 +252,7 @@ async fn migrating_from_a_geopackage_copies_everything_exactly() {
     assert_eq!(count("zones"), Some(5));
     assert_eq!(count("buildings"), Some(24));
     assert_eq!(count("tier_changes"), Some(2));
+    assert_eq!(count("inspections"), Some(1));
     assert_eq!(count("attribution"), Some(1));
     for check in &report.layers {
         assert_eq!(check.source_checksum, check.target_checksum, "{report}");
@@ -253,6 +266,10 @@ async fn migrating_from_a_geopackage_copies_everything_exactly() {
         source.tier_history(102).await.expect("history")
     );
     assert_eq!(target.data_version().await.expect("version"), 1);
+    let copied = target.inspections(None).await.expect("inspections");
+    assert_eq!(copied.len(), 1);
+    assert_eq!(copied[0].inspector, "赵民警");
+    assert_eq!(copied[0].suggested_tier, Some(Tier::Yellow));
 
     let again = migrate_from(&source, &target)
         .await

@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use geo::{BoundingRect, Geometry, Point, Rect, coord};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use wangge_core::{ChangeSet, Dataset, Id, Layer, LevelConfig, TierChange, Zone};
+use wangge_core::{ChangeSet, Dataset, Id, Inspection, Layer, LevelConfig, TierChange, Zone};
 
 use crate::{Applied, ChangeRecord, Error, Page, Record, Result, SCHEMA_VERSION, Store};
 
@@ -25,6 +25,7 @@ const GPKG_USER_VERSION: i64 = 10300;
 const MIGRATIONS: &[&str] = &[
     include_str!("sql/001_init.sql"),
     include_str!("sql/002_tier_history.sql"),
+    include_str!("sql/003_inspections.sql"),
 ];
 const RTREE: &str = include_str!("sql/rtree.sql");
 const SPATIAL_TABLES: [&str; 4] = ["zones", "compounds", "buildings", "streets"];
@@ -373,6 +374,7 @@ fn apply_in(tx: &Transaction<'_>, location: &str, changes: &ChangeSet) -> Result
         .map_err(sql_error(location, "writing the attribution"))?;
     }
     let mut version = data_version(tx, location)?;
+    let mut inspections = Vec::new();
     if !changes.is_empty() {
         version += 1;
         tx.execute(
@@ -391,6 +393,7 @@ fn apply_in(tx: &Transaction<'_>, location: &str, changes: &ChangeSet) -> Result
             None => (None, None, None, None),
         };
         rows::write_tier_changes(tx, location, &changes.tier_changes, version)?;
+        inspections = rows::write_inspections(tx, location, &changes.inspections, version)?;
         tx.execute(
             "INSERT INTO wangge_changes (version, layers, min_x, min_y, max_x, max_y) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![version as i64, names.join(","), x0, y0, x1, y1],
@@ -413,6 +416,7 @@ fn apply_in(tx: &Transaction<'_>, location: &str, changes: &ChangeSet) -> Result
         version,
         touched,
         layers,
+        inspections,
     })
 }
 
@@ -570,6 +574,11 @@ impl Store for GpkgStore {
 
     async fn tier_history(&self, compound: Id) -> Result<Vec<TierChange>> {
         self.run(move |conn, location| rows::read_tier_changes(conn, location, compound))
+            .await
+    }
+
+    async fn inspections(&self, compound: Option<Id>) -> Result<Vec<Inspection>> {
+        self.run(move |conn, location| rows::read_inspections(conn, location, compound))
             .await
     }
 

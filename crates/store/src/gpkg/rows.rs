@@ -3,8 +3,9 @@
 use geo::Geometry;
 use rusqlite::{Connection, Params, Row, Transaction, params};
 use wangge_core::{
-    Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Management, StreetClass,
-    StreetSegment, Tier, TierChange, Totals, Zone,
+    Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Finding, Findings, Id,
+    Inspection, InspectorRole, Management, StreetClass, StreetSegment, Tier, TierChange, Topic,
+    Totals, Zone,
 };
 
 use super::{geom, sql_error};
@@ -481,6 +482,94 @@ pub(crate) fn read_tier_changes(
                     reason: r.get(4).map_err(e)?,
                     by: r.get(5).map_err(e)?,
                     at_ms: r.get(6).map_err(e)?,
+                })
+            };
+            Ok(build())
+        },
+    )
+}
+
+/// The inspection columns after the id, in the order the writer binds and the reader reads them.
+const INSPECTION_COLUMNS: &str = "compound_id, inspector, role, at_ms, \
+     rentals_ok, rentals_note, sanitation_ok, sanitation_note, public_order_ok, public_order_note, \
+     fire_safety_ok, fire_safety_note, epidemic_ok, epidemic_note, suggested_tier";
+
+/// Appends inspections, each with the data version that records it, and returns the ids SQLite
+/// gave them.
+pub(crate) fn write_inspections(
+    tx: &Transaction<'_>,
+    location: &str,
+    inspections: &[Inspection],
+    version: u64,
+) -> Result<Vec<Id>> {
+    let mut stmt = tx
+        .prepare_cached(&format!(
+            "INSERT INTO inspections ({INSPECTION_COLUMNS}, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+        ))
+        .map_err(sql_error(location, "writing inspections"))?;
+    let mut ids = Vec::with_capacity(inspections.len());
+    for i in inspections {
+        let mut values: Vec<rusqlite::types::Value> = vec![
+            i.compound.into(),
+            i.inspector.clone().into(),
+            i.role.as_str().to_string().into(),
+            i.at_ms.into(),
+        ];
+        for (_, finding) in i.findings.iter() {
+            values.push(finding.map(|f| i64::from(f.ok)).into());
+            values.push(finding.map(|f| f.note.clone()).into());
+        }
+        values.push(i.suggested_tier.map(|t| t.as_str().to_string()).into());
+        values.push((version as i64).into());
+        stmt.execute(rusqlite::params_from_iter(values))
+            .map_err(sql_error(
+                location,
+                format!("recording an inspection of compound {}", i.compound),
+            ))?;
+        ids.push(tx.last_insert_rowid());
+    }
+    Ok(ids)
+}
+
+/// Reads the inspections of one compound, or of all, oldest first.
+pub(crate) fn read_inspections(
+    conn: &Connection,
+    location: &str,
+    compound: Option<Id>,
+) -> Result<Vec<Inspection>> {
+    read(
+        conn,
+        location,
+        "inspections",
+        &format!("id, {INSPECTION_COLUMNS}"),
+        "WHERE ?1 IS NULL OR compound_id = ?1 ORDER BY at_ms, id",
+        [compound],
+        |r| {
+            let id: i64 = r.get(0)?;
+            let build = || -> std::result::Result<Inspection, (i64, String)> {
+                let e = |e: rusqlite::Error| (id, e.to_string());
+                let mut findings = Findings::default();
+                for (k, topic) in Topic::ALL.iter().enumerate() {
+                    let ok: Option<bool> = r.get(5 + 2 * k).map_err(e)?;
+                    let note: Option<String> = r.get(6 + 2 * k).map_err(e)?;
+                    findings.set(
+                        *topic,
+                        ok.map(|ok| Finding {
+                            ok,
+                            note: note.unwrap_or_default(),
+                        }),
+                    );
+                }
+                let suggested: Option<String> = r.get(15).map_err(e)?;
+                Ok(Inspection {
+                    id,
+                    compound: r.get(1).map_err(e)?,
+                    inspector: r.get(2).map_err(e)?,
+                    role: parse(id, r.get(3).map_err(e)?, InspectorRole::parse)?,
+                    at_ms: r.get(4).map_err(e)?,
+                    findings,
+                    suggested_tier: suggested.map(|t| parse(id, t, Tier::parse)).transpose()?,
                 })
             };
             Ok(build())

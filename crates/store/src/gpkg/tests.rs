@@ -100,3 +100,39 @@ async fn the_file_is_a_geopackage_with_a_spatial_index() {
         .expect("extent");
     assert!((min_x - 102.70).abs() < 1e-9 && (max_x - 102.72).abs() < 1e-9);
 }
+
+#[tokio::test]
+async fn inspections_cannot_be_edited_or_deleted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("w.gpkg");
+    let store = GpkgStore::open(&path).expect("create");
+    store
+        .apply(&ChangeSet::insert_all(&sample()))
+        .await
+        .expect("insert");
+    store
+        .apply(&ChangeSet {
+            inspections: vec![crate::contract::sample_inspection(100, 0)],
+            ..ChangeSet::default()
+        })
+        .await
+        .expect("inspection");
+    drop(store);
+    let conn = Connection::open(&path).expect("raw");
+    let edit = conn
+        .execute("UPDATE inspections SET inspector = 'x'", [])
+        .expect_err("append-only");
+    assert!(edit.to_string().contains("cannot be edited"), "{edit}");
+    let delete = conn
+        .execute("DELETE FROM inspections", [])
+        .expect_err("append-only");
+    assert!(delete.to_string().contains("cannot be deleted"), "{delete}");
+    let listed: String = conn
+        .query_row(
+            "SELECT data_type FROM gpkg_contents WHERE table_name = 'inspections'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("registered");
+    assert_eq!(listed, "attributes");
+}
