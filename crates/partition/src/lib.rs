@@ -28,6 +28,7 @@ mod cells;
 pub mod check;
 pub mod error;
 pub mod graph;
+mod noding;
 pub mod problems;
 pub mod project;
 pub mod report;

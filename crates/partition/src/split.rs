@@ -32,7 +32,7 @@ use crate::graph::UnitGraph;
 use crate::report::{GridReport, PartitionReport, Totals};
 use crate::score::{Bounds, Shape, Weights, polsby_popper};
 use crate::shared::segments;
-use crate::units::{UnitId, UnitSet, planning_units};
+use crate::units::{SLIVER_AREA_M2, UnitId, UnitSet, is_sliver, perimeter, planning_units};
 use crate::{PartitionError, Result};
 
 /// How to split.
@@ -244,10 +244,7 @@ pub fn partition(data: &Dataset, request: &PartitionRequest) -> Result<Partition
             let outline = if district.len() == members.len() {
                 parent.geometry.clone()
             } else {
-                // The union runs on the units' own longitude/latitude outlines: in metres,
-                // neighbouring units whose shared boundaries differ by float noise can stay two
-                // polygons, while in degrees they merge (and `check` judges in degrees too).
-                unary_union(district.iter().map(|&u| &units.units[u].geometry))
+                grid_outline(&units, &geometry, &district)
             };
             new.zones.push(Zone {
                 id: next_id,
@@ -358,6 +355,8 @@ fn mix(mut x: u64) -> u64 {
 
 /// The units' areas and perimeters in the local metric projection.
 struct UnitGeometry {
+    /// The outlines in metres.
+    metric: Vec<MultiPolygon<f64>>,
     area: Vec<f64>,
     perimeter: Vec<f64>,
 }
@@ -379,8 +378,35 @@ impl UnitGeometry {
                     .sum()
             })
             .collect();
-        Self { area, perimeter }
+        Self {
+            metric,
+            area,
+            perimeter,
+        }
     }
+}
+
+/// The outline of a grid: the union of its units, taken in the units' metric projection as
+/// [`check`](crate::check()) takes it (in degrees, i_overlay's integer grid is about a
+/// centimetre, and units that share a boundary there can come out as two polygons). Parts of
+/// the union that are degenerate, smaller than [`SLIVER_AREA_M2`] and a sliver (the float noise
+/// of two boundaries that run along each other), are dropped, attaching nothing.
+fn grid_outline(
+    units: &UnitSet,
+    geometry: &UnitGeometry,
+    district: &[UnitId],
+) -> MultiPolygon<f64> {
+    let union = unary_union(district.iter().map(|&u| &geometry.metric[u]));
+    let kept = union
+        .0
+        .into_iter()
+        .filter(|polygon| {
+            let part = MultiPolygon(vec![polygon.clone()]);
+            let area = part.unsigned_area();
+            !(area < SLIVER_AREA_M2 && is_sliver(area, perimeter(&part)))
+        })
+        .collect();
+    units.projection.polygons_to_degrees(&MultiPolygon(kept))
 }
 
 /// Splits one parent's units into districts; each comes with whether it is a single unit above

@@ -31,8 +31,9 @@ use wangge_core::{Dataset, Id, Zone};
 use wangge_core::area_m2;
 
 use crate::cells::cut_block;
+use crate::noding::node;
 use crate::project::LocalProjection;
-use crate::shared::{segments, shared_length};
+use crate::shared::{despike, segments, shared_length};
 use crate::{PartitionError, Problem, Result};
 
 /// Areas below this many square metres are the noise of boolean operations, not land.
@@ -236,9 +237,24 @@ pub fn planning_units(data: &Dataset, community_level: &str) -> Result<UnitSet> 
             }
         });
     }
+    // Neighbouring land units made to meet vertex for vertex, so that a union of units merges
+    // wherever the graph calls them neighbours.
+    let mut units = work.units;
+    let mut metric: Vec<MultiPolygon<f64>> = units
+        .iter()
+        .map(|u| projection.polygons_to_metres(&u.geometry))
+        .collect();
+    let fixed: Vec<bool> = units.iter().map(|u| u.kind == UnitKind::Compound).collect();
+    node(&mut metric, &fixed);
+    for (unit, g) in units.iter_mut().zip(metric) {
+        if unit.kind != UnitKind::Compound {
+            unit.geometry = projection.polygons_to_degrees(&g);
+            unit.area_m2 = area_m2(&unit.geometry);
+        }
+    }
     Ok(UnitSet {
         community_level: community_level.to_string(),
-        units: work.units,
+        units,
         problems: work.problems,
         projection,
     })
@@ -364,6 +380,8 @@ impl Work<'_> {
                 cut_block(&block, &points)
             };
             for (piece, (_, members)) in pieces.into_iter().zip(groups) {
+                // Clipping to a block with near-parallel edges can leave needles on a cell.
+                let piece = despike(&piece);
                 self.push(
                     community.id,
                     UnitKind::Cell,
@@ -544,7 +562,9 @@ fn absorb_slivers(pieces: Vec<Polygon<f64>>) -> Vec<Polygon<f64>> {
         }
     }
     solid.extend(slivers.into_iter().filter(|s| s.unsigned_area() > NOISE_M2));
-    solid.into_iter().flat_map(|g| g.0).collect()
+    // Slicing and merging leave zero-width needles where a centre line runs within float noise
+    // of the land's edge: they hold no land but would lie along a neighbour's edge.
+    solid.iter().flat_map(|g| despike(g).0).collect()
 }
 
 fn grow_rect(r: Rect<f64>, by: f64) -> Rect<f64> {
