@@ -17,8 +17,9 @@ use crate::units::{UnitId, UnitSet};
 /// off, such as a compound fence on a narrow lane.
 pub const STREET_TOLERANCE_M: f64 = 3.0;
 
-/// Two units sharing less boundary than this, m, are not neighbours (they touch at a point).
-pub const MIN_SHARED_M: f64 = 0.05;
+/// Two units sharing less boundary than this, m, are not neighbours: they touch at a point, or
+/// along a stretch too short to walk or to draw.
+pub const MIN_SHARED_M: f64 = 0.5;
 
 /// A pair of neighbouring units.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -95,9 +96,11 @@ impl UnitGraph {
         }
         let street_tree = RTree::bulk_load(street_items);
 
-        // For each segment, the stretches shared with each neighbour, measured once from the
-        // side of the unit with the smaller id.
-        let mut found: HashMap<(UnitId, UnitId), (f64, f64)> = HashMap::new();
+        // For each segment, the stretches shared with each neighbour. Each pair is measured from
+        // both sides and the smaller total kept: a side whose outline runs over the same stretch
+        // twice (a zero-width slit) would otherwise count it twice, and no unit can share more
+        // boundary with a neighbour than the neighbour has along it.
+        let mut found: HashMap<(UnitId, UnitId), [(f64, f64); 2]> = HashMap::new();
         for item in tree.iter() {
             let a = item.data;
             let s: Seg = [item.geom().from, item.geom().to];
@@ -105,7 +108,7 @@ impl UnitGraph {
             let envelope = grow(item.geom().envelope(), TOUCH_M);
             let mut by_unit: HashMap<UnitId, Vec<(f64, f64)>> = HashMap::new();
             for other in tree.locate_in_envelope_intersecting(&envelope) {
-                if other.data <= a {
+                if other.data == a {
                     continue;
                 }
                 if let Some(part) = overlap(s, [other.geom().from, other.geom().to]) {
@@ -122,13 +125,18 @@ impl UnitGraph {
                         along_streets(piece, &street_tree)
                     })
                     .sum();
-                let entry = found.entry((a, b)).or_default();
-                entry.0 += shared;
-                entry.1 += on_street;
+                let side = usize::from(a > b);
+                let entry = found.entry((a.min(b), a.max(b))).or_default();
+                entry[side].0 += shared;
+                entry[side].1 += on_street;
             }
         }
         let mut edges: Vec<Edge> = found
             .into_iter()
+            .map(|(pair, sides)| {
+                let side = if sides[0].0 <= sides[1].0 { 0 } else { 1 };
+                (pair, sides[side])
+            })
             .filter(|(_, (shared, _))| *shared >= MIN_SHARED_M)
             .map(|((a, b), (shared_m, on_street_m))| Edge {
                 a,

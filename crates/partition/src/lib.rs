@@ -5,6 +5,9 @@
 //!   union of units can neither overlap another nor leave a gap.
 //! - [`UnitGraph::build`] links units that share a boundary, with the shared length and the part
 //!   of it that runs along a street.
+//! - [`partition`] splits the zones of one level into connected grids of a household range on
+//!   the level below, by a street-aware spanning-tree split improved by ReCom and boundary moves
+//!   (see [`split`]), with a quality [`PartitionReport`].
 //! - [`check`] verifies the invariants of the zones a dataset already has (`wangge check`).
 //!
 //! The crate is pure: no I/O, no async. Geometry work happens in a [`LocalProjection`] in metres;
@@ -25,9 +28,13 @@ mod cells;
 pub mod check;
 pub mod error;
 pub mod graph;
+mod noding;
 pub mod problems;
 pub mod project;
+pub mod report;
+pub mod score;
 mod shared;
+pub mod split;
 pub mod units;
 
 pub use check::{CheckReport, LevelSummary, Note, Violation, check};
@@ -35,4 +42,9 @@ pub use error::{PartitionError, Result};
 pub use graph::{Edge, UnitGraph};
 pub use problems::Problem;
 pub use project::LocalProjection;
-pub use units::{Unit, UnitId, UnitKind, UnitSet, planning_units};
+pub use report::{GridReport, PartitionReport};
+pub use score::{Bounds, Weights, polsby_popper};
+pub use split::{Partition, PartitionRequest, SplitOptions, district_count, partition};
+pub use units::{
+    SLIVER_AREA_M2, SLIVER_WIDTH_M, Unit, UnitId, UnitKind, UnitSet, is_sliver, planning_units,
+};

@@ -31,11 +31,19 @@ use wangge_core::{Dataset, Id, Zone};
 use wangge_core::area_m2;
 
 use crate::cells::cut_block;
+use crate::noding::node;
 use crate::project::LocalProjection;
+use crate::shared::{despike, segments, shared_length};
 use crate::{PartitionError, Problem, Result};
 
 /// Areas below this many square metres are the noise of boolean operations, not land.
 const NOISE_M2: f64 = 0.01;
+
+/// A piece of land smaller than this, m², is a sliver (see [`is_sliver`]).
+pub const SLIVER_AREA_M2: f64 = 1.0;
+
+/// A piece of land thinner on average than this, m, is a sliver (see [`is_sliver`]).
+pub const SLIVER_WIDTH_M: f64 = 0.5;
 
 /// The index of a unit in [`UnitSet::units`].
 pub type UnitId = usize;
@@ -229,9 +237,24 @@ pub fn planning_units(data: &Dataset, community_level: &str) -> Result<UnitSet> 
             }
         });
     }
+    // Neighbouring land units made to meet vertex for vertex, so that a union of units merges
+    // wherever the graph calls them neighbours.
+    let mut units = work.units;
+    let mut metric: Vec<MultiPolygon<f64>> = units
+        .iter()
+        .map(|u| projection.polygons_to_metres(&u.geometry))
+        .collect();
+    let fixed: Vec<bool> = units.iter().map(|u| u.kind == UnitKind::Compound).collect();
+    node(&mut metric, &fixed);
+    for (unit, g) in units.iter_mut().zip(metric) {
+        if unit.kind != UnitKind::Compound {
+            unit.geometry = projection.polygons_to_degrees(&g);
+            unit.area_m2 = area_m2(&unit.geometry);
+        }
+    }
     Ok(UnitSet {
         community_level: community_level.to_string(),
-        units: work.units,
+        units,
         problems: work.problems,
         projection,
     })
@@ -357,6 +380,8 @@ impl Work<'_> {
                 cut_block(&block, &points)
             };
             for (piece, (_, members)) in pieces.into_iter().zip(groups) {
+                // Clipping to a block with near-parallel edges can leave needles on a cell.
+                let piece = despike(&piece);
                 self.push(
                     community.id,
                     UnitKind::Cell,
@@ -406,7 +431,7 @@ impl Work<'_> {
         } else {
             shapes.slice_by(&paths, FillRule::EvenOdd)
         };
-        pieces
+        let pieces: Vec<Polygon<f64>> = pieces
             .into_iter()
             .filter_map(|shape| {
                 let mut rings = shape.into_iter().map(|ring| {
@@ -417,10 +442,10 @@ impl Work<'_> {
                     )
                 });
                 let exterior = rings.next()?;
-                let polygon = Polygon::new(exterior, rings.collect());
-                (polygon.unsigned_area() > 1e-6).then_some(polygon)
+                Some(Polygon::new(exterior, rings.collect()))
             })
-            .collect()
+            .collect();
+        absorb_slivers(pieces)
     }
 
     /// The buildings not yet in a unit whose points lie in `g` (metres); claims them.
@@ -469,6 +494,90 @@ impl Work<'_> {
             population,
         });
     }
+}
+
+/// Whether a piece of land is a sliver rather than a block: under [`SLIVER_AREA_M2`], or thinner on
+/// average than [`SLIVER_WIDTH_M`] (mean width taken as 2 × area / perimeter, exact for a long
+/// strip). Street slicing makes them where a centre line runs along (within float noise of) the
+/// land's edge or another centre line.
+pub fn is_sliver(area_m2: f64, perimeter_m: f64) -> bool {
+    area_m2 < SLIVER_AREA_M2 || 2.0 * area_m2 < SLIVER_WIDTH_M * perimeter_m
+}
+
+/// The length of all rings of `g`, in its own units.
+pub(crate) fn perimeter(g: &MultiPolygon<f64>) -> f64 {
+    segments(g)
+        .iter()
+        .map(|s| (s[1][0] - s[0][0]).hypot(s[1][1] - s[0][1]))
+        .sum()
+}
+
+/// Cleans the pieces of sliced land (metres): zero-width slits along dead-end centre lines are
+/// removed (a union of a polygon with nothing drops edges traversed both ways), and every sliver
+/// is merged into the piece it shares the most boundary with, so that the pieces still tile the
+/// land exactly. A sliver touching no other piece along a line is kept if it has real area, and
+/// dropped as noise otherwise.
+fn absorb_slivers(pieces: Vec<Polygon<f64>>) -> Vec<Polygon<f64>> {
+    let mut solid: Vec<MultiPolygon<f64>> = Vec::new();
+    let mut slivers: Vec<MultiPolygon<f64>> = Vec::new();
+    for piece in pieces {
+        // Cleaning may also split a piece pinched at a point into its parts.
+        for part in unary_union([&piece]).0 {
+            let part = MultiPolygon(vec![part]);
+            if is_sliver(part.unsigned_area(), perimeter(&part)) {
+                slivers.push(part);
+            } else {
+                solid.push(part);
+            }
+        }
+    }
+    // Biggest slivers first; a sliver may only touch another sliver, so repeat while merging.
+    slivers.sort_by(|a, b| b.unsigned_area().total_cmp(&a.unsigned_area()));
+    loop {
+        let mut left = Vec::new();
+        let before = slivers.len();
+        for sliver in slivers {
+            let rect = sliver.bounding_rect();
+            let best = solid
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| match (rect, p.bounding_rect()) {
+                    (Some(a), Some(b)) => grow_rect(a, 0.1).intersects(&b),
+                    _ => false,
+                })
+                .map(|(i, p)| (i, shared_length(&sliver, p)))
+                .filter(|(_, l)| *l > 0.0)
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            match best {
+                Some((i, _)) => {
+                    let merged = solid[i].union(&sliver);
+                    solid[i] = merged;
+                }
+                None => left.push(sliver),
+            }
+        }
+        slivers = left;
+        if slivers.is_empty() || slivers.len() == before {
+            break;
+        }
+    }
+    solid.extend(slivers.into_iter().filter(|s| s.unsigned_area() > NOISE_M2));
+    // Slicing and merging leave zero-width needles where a centre line runs within float noise
+    // of the land's edge: they hold no land but would lie along a neighbour's edge.
+    solid.iter().flat_map(|g| despike(g).0).collect()
+}
+
+fn grow_rect(r: Rect<f64>, by: f64) -> Rect<f64> {
+    Rect::new(
+        Coord {
+            x: r.min().x - by,
+            y: r.min().y - by,
+        },
+        Coord {
+            x: r.max().x + by,
+            y: r.max().y + by,
+        },
+    )
 }
 
 /// A ring's coordinates without the closing repeat, as i_overlay wants them.

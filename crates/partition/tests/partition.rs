@@ -5,14 +5,14 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use geo::{
-    Area, BooleanOps, BoundingRect, Coord, InteriorPoint, Intersects, MultiPolygon, Rect, polygon,
-    unary_union,
+    Area, BooleanOps, BoundingRect, Coord, InteriorPoint, Intersects, Length, MultiPolygon, Rect,
+    polygon, unary_union,
 };
 use proptest::prelude::*;
 use wangge_core::area_m2;
 use wangge_core::{Building, Dataset, Id, LevelConfig, Totals, Zone};
 use wangge_demo::{DemoSettings, generate};
-use wangge_partition::{UnitGraph, UnitKind, UnitSet, Violation, check, planning_units};
+use wangge_partition::{UnitGraph, UnitKind, UnitSet, Violation, check, is_sliver, planning_units};
 
 /// What a tiling measured, for the report.
 #[derive(Debug, Default)]
@@ -200,6 +200,41 @@ fn demo_units_tile_each_community_and_the_graph_follows_streets() {
         figures.worst_overlap_m2,
         between_on / between,
         within_on / within
+    );
+}
+
+/// No demo unit is a sliver (under 1 m², or under 0.5 m wide on average: see `is_sliver`), and no
+/// unit shares more boundary with its neighbours than its own perimeter (within 1 %).
+#[test]
+fn demo_units_are_no_slivers_and_share_at_most_their_perimeter() {
+    let data = generate(&DemoSettings::builtin());
+    let units = planning_units(&data, "community").expect("the level exists");
+    let graph = UnitGraph::build(&units, &data.streets);
+    let mut over = Vec::new();
+    for unit in &units.units {
+        let metric = units.projection.polygons_to_metres(&unit.geometry);
+        let perimeter: f64 = metric
+            .0
+            .iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .map(|r| geo::Euclidean.length(r))
+            .sum();
+        let area = metric.unsigned_area();
+        assert!(
+            !is_sliver(area, perimeter),
+            "unit {} is a sliver: {area} m², {perimeter} m around",
+            unit.id
+        );
+        let shared: f64 = graph.neighbours(unit.id).map(|(_, e)| e.shared_m).sum();
+        if shared > perimeter * 1.01 {
+            over.push((unit.id, shared, perimeter));
+        }
+    }
+    assert!(
+        over.is_empty(),
+        "{} units share more than their perimeter, e.g. {:?}",
+        over.len(),
+        &over[..over.len().min(5)]
     );
 }
 

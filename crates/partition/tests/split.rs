@@ -1,0 +1,89 @@
+//! Automatic splitting on the demo sub-district: every community into secondary grids of
+//! 300–500 households, with primary grids created first.
+
+use std::collections::HashSet;
+
+use geo::{InteriorPoint, Intersects};
+use wangge_core::Dataset;
+use wangge_demo::{DemoSettings, generate};
+use wangge_partition::{Partition, PartitionRequest, SplitOptions, check, partition};
+
+fn split(data: &Dataset, seed: u64) -> Partition {
+    let request = PartitionRequest {
+        level: "secondary".into(),
+        scope: None,
+        options: SplitOptions {
+            seed,
+            ..SplitOptions::default()
+        },
+    };
+    partition(data, &request).expect("the demo has the levels")
+}
+
+#[test]
+fn the_demo_splits_into_valid_grids_deterministically() {
+    let data = generate(&DemoSettings::builtin());
+    let communities = data.zones.iter().filter(|z| z.level == "community").count();
+    let result = split(&data, 1);
+    let report = &result.report;
+    eprintln!("{report}");
+
+    // One primary grid was created per community, with the community's outline.
+    assert_eq!(report.created_parents.len(), communities);
+    assert_eq!(report.parents.len(), communities);
+
+    // The invariants hold on the written dataset: grids tile their parents, no overlaps, every
+    // building in exactly one zone per level, every grid inside one community and in one piece.
+    let checked = check(&result.data);
+    assert!(checked.is_ok(), "{checked}");
+
+    let compounds: HashSet<i64> = data.compounds.iter().map(|c| c.id).collect();
+    for grid in &report.grids {
+        assert!(grid.connected, "{} is connected", grid.code);
+        assert!(
+            grid.within_bounds || grid.oversized_unit,
+            "{} holds {} households",
+            grid.code,
+            grid.households
+        );
+        if grid.oversized_unit {
+            assert_eq!(grid.units, 1, "{} is one compound alone", grid.code);
+        }
+    }
+    assert!(!compounds.is_empty());
+
+    // Every building lies in exactly one secondary grid.
+    let grids: Vec<_> = result
+        .data
+        .zones
+        .iter()
+        .filter(|z| z.level == "secondary")
+        .collect();
+    assert_eq!(grids.len(), report.grids.len());
+    for b in &result.data.buildings {
+        let Some(p) = b.geometry.interior_point() else {
+            continue;
+        };
+        let holding = grids.iter().filter(|g| g.geometry.intersects(&p)).count();
+        assert_eq!(holding, 1, "building {} lies in {holding} grids", b.id);
+    }
+    let held: usize = report.grids.iter().map(|g| g.buildings).sum();
+    assert_eq!(held, data.buildings.len());
+
+    // The same seed gives the same plan; another seed gives another.
+    let again = split(&data, 1);
+    assert_eq!(again.data.zones, result.data.zones);
+    let other = split(&data, 2);
+    assert_ne!(other.data.zones, result.data.zones);
+}
+
+/// `check` finds no violation on the demo split, whatever the seed.
+#[test]
+fn check_passes_on_the_demo_split() {
+    let data = generate(&DemoSettings::builtin());
+    for seed in [1, 2, 7] {
+        let result = split(&data, seed);
+        let checked = check(&result.data);
+        assert!(checked.is_ok(), "seed {seed}: {checked}");
+    }
+}
