@@ -571,3 +571,41 @@ fn inspections_from_the_command_line_move_the_due_date() {
     assert!(table.status.success());
     assert!(String::from_utf8_lossy(&table.stdout).contains(&code));
 }
+
+#[test]
+fn partition_splits_the_demo_into_balanced_grids_that_pass_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("grids.gpkg");
+    let db = db.to_str().expect("utf-8");
+    assert!(wangge(&["demo", "--db", db, "--no-serve"]).status.success());
+    let out = wangge(&[
+        "partition",
+        "--db",
+        db,
+        "--households",
+        "300..500",
+        "--seed",
+        "3",
+        "--json",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("report JSON");
+    let grids = report["grids"].as_array().expect("grids");
+    assert!(grids.len() >= 50, "{} grids", grids.len());
+    for g in grids {
+        let households = g["households"].as_u64().expect("households");
+        let oversized = g["oversized_unit"].as_bool().unwrap_or(false);
+        assert!(oversized || (300..=500).contains(&households), "{g}");
+        assert_eq!(g["connected"], true, "{g}");
+    }
+    let s = stats(db);
+    assert_eq!(s["zones_by_level"]["primary"], 10);
+    assert_eq!(
+        s["zones_by_level"]["secondary"].as_u64(),
+        Some(grids.len() as u64)
+    );
+    assert!(wangge(&["check", "--db", db]).status.success());
+    let out = wangge(&["partition", "--db", db, "--households", "9..3"]);
+    assert!(!out.status.success());
+}

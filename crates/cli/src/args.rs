@@ -133,6 +133,26 @@ pub enum Command {
         #[arg(long, value_name = "NAME", default_value = "wangge")]
         schema: String,
     },
+    /// Split zones into grids balanced by households, along streets, never cutting a compound.
+    Partition {
+        #[command(flatten)]
+        database: Database,
+        /// Only split this zone (or the zones under it); everything by default.
+        #[arg(long, value_name = "CODE")]
+        zone: Option<String>,
+        /// The level to create; its parent level is the one above it (default: secondary).
+        #[arg(long, value_name = "NAME", default_value = "secondary")]
+        level: String,
+        /// Households per grid, MIN..MAX.
+        #[arg(long, value_name = "MIN..MAX", default_value = "300..500")]
+        households: String,
+        /// The seed of the search: the same seed gives the same plan.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print the quality report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Change a compound's colour tier, with a reason; the history keeps it.
     Tier {
         #[command(flatten)]

@@ -62,6 +62,24 @@ pub async fn run(command: Command) -> Result<()> {
         }
         Command::Stats { database, json } => stats(&Location::of(database)?, json).await,
         Command::Check { database, json } => check(&Location::of(database)?, json).await,
+        Command::Partition {
+            database,
+            zone,
+            level,
+            households,
+            seed,
+            json,
+        } => {
+            partition(
+                &Location::of(database)?,
+                zone,
+                level,
+                &households,
+                seed,
+                json,
+            )
+            .await
+        }
         Command::Export {
             database,
             layer,
@@ -471,6 +489,63 @@ async fn check(path: &Location, json: bool) -> Result<()> {
             report.violations.len()
         );
     }
+    Ok(())
+}
+
+/// `MIN..MAX` households.
+fn parse_bounds(text: &str) -> Result<wangge_partition::Bounds> {
+    let parsed = text
+        .split_once("..")
+        .and_then(|(a, b)| Some((a.trim().parse::<u64>().ok()?, b.trim().parse::<u64>().ok()?)));
+    match parsed {
+        Some((min, max)) if min <= max && max > 0 => Ok(wangge_partition::Bounds { min, max }),
+        _ => bail!("--households {text}: write MIN..MAX with MIN ≤ MAX, e.g. 300..500"),
+    }
+}
+
+/// Splits zones into grids, writes them in one transaction, reports their quality, and refuses
+/// to leave the store with any invariant broken.
+async fn partition(
+    location: &Location,
+    zone: Option<String>,
+    level: String,
+    households: &str,
+    seed: u64,
+    json: bool,
+) -> Result<()> {
+    let bounds = parse_bounds(households)?;
+    let store = location.open(false).await?;
+    let before = store.load().await?;
+    let request = wangge_partition::PartitionRequest {
+        level,
+        scope: zone,
+        options: wangge_partition::SplitOptions {
+            bounds,
+            seed,
+            ..Default::default()
+        },
+    };
+    let result = tokio::task::block_in_place(|| wangge_partition::partition(&before, &request))?;
+    // Check before writing: a plan that breaks an invariant is never stored.
+    let check = wangge_partition::check(&result.data);
+    if !check.is_ok() {
+        bail!(
+            "the plan breaks {} zone invariants; nothing was written\n{check}",
+            check.violations.len()
+        );
+    }
+    let applied = store.apply(&ChangeSet::diff(&before, &result.data)).await?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &result.report)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{}", result.report)?;
+    }
+    eprintln!(
+        "wrote the plan to {location}: data version {}; every invariant holds",
+        applied.version
+    );
     Ok(())
 }
 
