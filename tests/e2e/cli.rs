@@ -1,7 +1,7 @@
 //! The command line: demo, import of every real data set, stats, export, and bad input.
 
 use serde_json::Value;
-use wangge_e2e::{shared_data, text, wangge};
+use wangge_e2e::{demo_db, shared_data, temp_db, text, wangge};
 
 fn stats(db: &str) -> Value {
     let out = wangge(&["stats", "--db", db, "--json"]);
@@ -21,9 +21,8 @@ fn import(db: &str, args: &[&str]) -> (String, String) {
 
 #[test]
 fn demo_creates_a_huashan_shaped_sub_district() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("demo.gpkg");
-    let db = db.to_str().expect("utf-8");
+    let (dir, db) = temp_db("demo.gpkg");
+    let db = db.as_str();
     let out = wangge(&["demo", "--db", db, "--no-serve"]);
     assert!(out.status.success(), "{:?}", text(&out));
     let s = stats(db);
@@ -91,9 +90,8 @@ fn demo_creates_a_huashan_shaped_sub_district() {
 
 #[test]
 fn imports_lujiazui_buildings_roads_and_compounds() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("lujiazui.gpkg");
-    let db = db.to_str().expect("utf-8");
+    let (_dir, db) = temp_db("lujiazui.gpkg");
+    let db = db.as_str();
     let data = |f: &str| {
         shared_data(&format!("shanghai-lujiazui/{f}"))
             .display()
@@ -113,9 +111,8 @@ fn imports_lujiazui_buildings_roads_and_compounds() {
 
 #[test]
 fn imports_hangzhou_kouvola_and_bubenec() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("mixed.gpkg");
-    let db = db.to_str().expect("utf-8");
+    let (dir, db) = temp_db("mixed.gpkg");
+    let db = db.as_str();
     import(
         db,
         &[
@@ -168,9 +165,8 @@ fn imports_hangzhou_kouvola_and_bubenec() {
 
 #[test]
 fn a_household_register_sets_households() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("reg.gpkg");
-    let db = db.to_str().expect("utf-8");
+    let (dir, db) = temp_db("reg.gpkg");
+    let db = db.as_str();
     let buildings = shared_data("shanghai-lujiazui/buildings.geojson")
         .display()
         .to_string();
@@ -211,9 +207,8 @@ fn a_household_register_sets_households() {
 
 #[test]
 fn bad_input_is_named_and_nothing_is_imported() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("bad.gpkg");
-    let db = db.to_str().expect("utf-8");
+    let (dir, db) = temp_db("bad.gpkg");
+    let db = db.as_str();
     import(
         db,
         &[
@@ -313,10 +308,8 @@ fn bad_input_is_named_and_nothing_is_imported() {
 
 #[test]
 fn check_passes_on_the_demo_and_names_an_overlap() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("check.gpkg");
-    let db = db.to_str().expect("utf-8");
-    assert!(wangge(&["demo", "--db", db, "--no-serve"]).status.success());
+    let (dir, db) = demo_db("check.gpkg");
+    let db = db.as_str();
     let out = wangge(&["check", "--db", db, "--json"]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}\n{stderr}");
@@ -359,10 +352,8 @@ fn check_passes_on_the_demo_and_names_an_overlap() {
 
 #[test]
 fn tier_changes_from_the_command_line_keep_their_history() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("tiers.gpkg");
-    let db = db.to_str().expect("utf-8");
-    assert!(wangge(&["demo", "--db", db, "--no-serve"]).status.success());
+    let (_dir, db) = demo_db("tiers.gpkg");
+    let db = db.as_str();
     let out = wangge(&["export", "--db", db, "--layer", "compounds", "-"]);
     let all: Value = serde_json::from_slice(&out.stdout).expect("geojson");
     let green = all["features"]
@@ -446,10 +437,8 @@ fn tier_changes_from_the_command_line_keep_their_history() {
 
 #[test]
 fn inspections_from_the_command_line_move_the_due_date() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("inspections.gpkg");
-    let db = db.to_str().expect("utf-8");
-    assert!(wangge(&["demo", "--db", db, "--no-serve"]).status.success());
+    let (_dir, db) = demo_db("inspections.gpkg");
+    let db = db.as_str();
     let due = |extra: &[&str]| -> Value {
         let mut args = vec!["due", "--db", db, "--json"];
         args.extend_from_slice(extra);
@@ -574,10 +563,8 @@ fn inspections_from_the_command_line_move_the_due_date() {
 
 #[test]
 fn partition_splits_the_demo_into_balanced_grids_that_pass_check() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("grids.gpkg");
-    let db = db.to_str().expect("utf-8");
-    assert!(wangge(&["demo", "--db", db, "--no-serve"]).status.success());
+    let (_dir, db) = demo_db("grids.gpkg");
+    let db = db.as_str();
     let out = wangge(&[
         "partition",
         "--db",

@@ -1,13 +1,12 @@
 //! `wangge serve` as a process: health, the JSON API, and refusing what it cannot serve.
 
 use serde_json::Value;
-use wangge_e2e::{Server, text, wangge};
+use wangge_e2e::{Server, temp_db, text, wangge};
 
 #[test]
 fn serve_answers_the_api_over_http() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("demo.gpkg");
-    let db = db.to_str().expect("utf-8");
+    let (_dir, db) = temp_db("demo.gpkg");
+    let db = db.as_str();
     let out = wangge(&["demo", "--db", db, "--no-serve"]);
     assert!(out.status.success(), "{:?}", text(&out));
     let server = Server::start(&["serve", "--db", db]);

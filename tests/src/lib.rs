@@ -34,6 +34,26 @@ pub fn binary() -> PathBuf {
     path
 }
 
+/// A database path `name` in a fresh temporary folder, which lives as long as the returned guard.
+pub fn temp_db(name: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir
+        .path()
+        .join(name)
+        .to_str()
+        .expect("a UTF-8 temporary path")
+        .to_string();
+    (dir, path)
+}
+
+/// A fresh demo database (`wangge demo --no-serve`) in a temporary folder.
+pub fn demo_db(name: &str) -> (tempfile::TempDir, String) {
+    let (dir, path) = temp_db(name);
+    let out = wangge(&["demo", "--db", &path, "--no-serve"]);
+    assert!(out.status.success(), "wangge demo failed: {:?}", text(&out));
+    (dir, path)
+}
+
 /// Runs `wangge ARGS…` to completion.
 pub fn wangge(args: &[&str]) -> Output {
     Command::new(binary())

@@ -3,8 +3,7 @@
 
 use std::process::Command;
 
-use wangge_core::ChangeSet;
-use wangge_store::{GpkgStore, Store, contract::sample};
+use wangge_store::GpkgStore;
 
 fn ogrinfo(args: &[&str]) -> String {
     let out = Command::new("ogrinfo").args(args).output().expect(
@@ -23,11 +22,7 @@ fn ogrinfo(args: &[&str]) -> String {
 async fn gdal_opens_the_geopackage() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("gdal.gpkg");
-    let store = GpkgStore::open(&path).expect("create");
-    store
-        .apply(&ChangeSet::insert_all(&sample()))
-        .await
-        .expect("insert");
+    let store = GpkgStore::with_sample(&path).await;
     drop(store);
     let file = path.to_str().expect("utf-8 path");
 

@@ -122,6 +122,17 @@ impl GpkgStore {
         Self::open(path)
     }
 
+    /// A new GeoPackage at `path` holding the contract's sample jurisdiction, for tests.
+    #[cfg(any(test, feature = "contract"))]
+    pub async fn with_sample(path: impl AsRef<Path>) -> Self {
+        let store = GpkgStore::open(path).expect("a new GeoPackage in a temporary folder");
+        store
+            .apply(&ChangeSet::insert_all(&crate::contract::sample()))
+            .await
+            .expect("the sample is consistent");
+        store
+    }
+
     /// The file this store lives in.
     pub fn path(&self) -> &Path {
         &self.path

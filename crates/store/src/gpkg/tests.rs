@@ -7,11 +7,7 @@ use crate::contract::{normalised, sample};
 async fn reopening_keeps_data_and_a_newer_schema_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("w.gpkg");
-    let store = GpkgStore::open(&path).expect("create");
-    store
-        .apply(&ChangeSet::insert_all(&sample()))
-        .await
-        .expect("insert");
+    let store = GpkgStore::with_sample(&path).await;
     drop(store);
     let store = GpkgStore::open_existing(&path).expect("reopen");
     assert_eq!(
@@ -64,11 +60,7 @@ async fn foreign_files_are_refused_with_a_reason() {
 async fn the_file_is_a_geopackage_with_a_spatial_index() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("w.gpkg");
-    let store = GpkgStore::open(&path).expect("create");
-    store
-        .apply(&ChangeSet::insert_all(&sample()))
-        .await
-        .expect("insert");
+    let _store = GpkgStore::with_sample(&path).await;
     let conn = Connection::open(&path).expect("raw");
     let app: i64 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
@@ -105,11 +97,7 @@ async fn the_file_is_a_geopackage_with_a_spatial_index() {
 async fn inspections_cannot_be_edited_or_deleted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("w.gpkg");
-    let store = GpkgStore::open(&path).expect("create");
-    store
-        .apply(&ChangeSet::insert_all(&sample()))
-        .await
-        .expect("insert");
+    let store = GpkgStore::with_sample(&path).await;
     store
         .apply(&ChangeSet {
             inspections: vec![crate::contract::sample_inspection(100, 0)],
