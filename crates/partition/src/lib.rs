@@ -46,5 +46,6 @@ pub use report::{GridReport, PartitionReport};
 pub use score::{Bounds, Weights, polsby_popper};
 pub use split::{Partition, PartitionRequest, SplitOptions, district_count, partition};
 pub use units::{
-    SLIVER_AREA_M2, SLIVER_WIDTH_M, Unit, UnitId, UnitKind, UnitSet, is_sliver, planning_units,
+    SLIVER_AREA_M2, SLIVER_WIDTH_M, Unit, UnitId, UnitKind, UnitOptions, UnitSet, is_sliver,
+    planning_units, planning_units_with,
 };

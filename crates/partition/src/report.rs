@@ -21,8 +21,9 @@ pub struct GridReport {
     pub deviation: f64,
     /// True when its households lie within the bounds.
     pub within_bounds: bool,
-    /// True when it is a single unit above the maximum (a compound too large to share a grid):
-    /// out of bounds by necessity, not by a failure of the search.
+    /// True when it is a single unit above the maximum (a compound too large to share a grid),
+    /// with at most some land holding no households around it: out of bounds by necessity, not
+    /// by a failure of the search.
     pub oversized_unit: bool,
     /// True when its units form one connected piece in the unit graph.
     pub connected: bool,

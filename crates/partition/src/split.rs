@@ -32,7 +32,9 @@ use crate::graph::UnitGraph;
 use crate::report::{GridReport, PartitionReport, Totals};
 use crate::score::{Bounds, Shape, Weights, polsby_popper};
 use crate::shared::segments;
-use crate::units::{SLIVER_AREA_M2, UnitId, UnitSet, is_sliver, perimeter, planning_units};
+use crate::units::{
+    SLIVER_AREA_M2, UnitId, UnitOptions, UnitSet, is_sliver, perimeter, planning_units_with,
+};
 use crate::{PartitionError, Result};
 
 /// How to split.
@@ -226,7 +228,13 @@ pub fn partition(data: &Dataset, request: &PartitionRequest) -> Result<Partition
     }
     new.zones.retain(|z| !removed.contains(&z.id));
 
-    let units = planning_units(&new, &parent_level)?;
+    // At the lowest level a compound too large for one grid is split by its buildings.
+    let lowest = index + 1 == levels.levels.len();
+    let unit_options = UnitOptions {
+        split_compounds_above: lowest.then_some(bounds.max),
+        only: Some(parent_ids.clone()),
+    };
+    let units = planning_units_with(&new, &parent_level, &unit_options)?;
     let graph = UnitGraph::build(&units, &new.streets);
     let geometry = UnitGeometry::of(&units);
 
@@ -469,7 +477,60 @@ fn split_parent(
                 .map(|d| (d, false)),
         );
     }
+    merge_small(&mut out, units, graph, bounds);
     out
+}
+
+/// Merges districts below the minimum into a neighbouring district, while one can take them
+/// without going over the maximum — and a district holding no households at all (land cut off
+/// between large compounds) into its smallest neighbour regardless, since a grid of empty land
+/// serves nobody. A district that took land keeps its oversized mark (it still holds the unit
+/// above the maximum).
+fn merge_small(
+    out: &mut Vec<(Vec<UnitId>, bool)>,
+    units: &UnitSet,
+    graph: &UnitGraph,
+    bounds: Bounds,
+) {
+    loop {
+        let households: Vec<u64> = out
+            .iter()
+            .map(|(d, _)| d.iter().map(|&u| units.units[u].households).sum())
+            .collect();
+        let owner: HashMap<UnitId, usize> = out
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (d, _))| d.iter().map(move |&u| (u, i)))
+            .collect();
+        let mut best: Option<(usize, usize, u64)> = None;
+        for (i, (district, _)) in out.iter().enumerate() {
+            if households[i] >= bounds.min {
+                continue;
+            }
+            let mut neighbours: Vec<usize> = district
+                .iter()
+                .flat_map(|&u| graph.neighbours(u))
+                .filter_map(|(n, _)| owner.get(&n).copied())
+                .filter(|&j| j != i)
+                .collect();
+            neighbours.sort_unstable();
+            neighbours.dedup();
+            for j in neighbours {
+                let merged = households[i] + households[j];
+                if merged > bounds.max && households[i] > 0 {
+                    continue;
+                }
+                if best.is_none_or(|(_, _, m)| merged < m) {
+                    best = Some((i, j, merged));
+                }
+            }
+        }
+        let Some((i, j, _)) = best else { return };
+        let (taken, _) = out.remove(i);
+        let j = if j > i { j - 1 } else { j };
+        out[j].0.extend(taken);
+        out[j].0.sort_unstable();
+    }
 }
 
 /// How many districts `total` households make: near total / midpoint, moved where a nearby

@@ -13,9 +13,13 @@
 //!    rather than being a unit of its own: every unit has land, no unit sits as an island inside
 //!    another, and moving a building between grids moves its ground with it.
 //!
+//! 4. At the lowest level only, a compound with more households than a grid may hold is cut into
+//!    [`UnitKind::Part`]s, one per building, the same way (see [`UnitOptions`]): the one place a
+//!    compound is split, by buildings.
+//!
 //! Membership of buildings is by interior point, the same rule as zone totals.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use geo::{
     Area, BooleanOps, BoundingRect, Coord, InteriorPoint, Intersects, LineString, MultiPolygon,
@@ -58,6 +62,10 @@ pub enum UnitKind {
     Block,
     /// The land around one building outside compounds: its Voronoi cell within the street block.
     Cell,
+    /// The land around one building of a compound too large for one grid: its Voronoi cell within
+    /// the compound. Only at the lowest level (micro-grids), and only when asked for (see
+    /// [`UnitOptions::split_compounds_above`]).
+    Part,
 }
 
 impl UnitKind {
@@ -67,6 +75,7 @@ impl UnitKind {
             UnitKind::Compound => "compound",
             UnitKind::Block => "block",
             UnitKind::Cell => "cell",
+            UnitKind::Part => "part",
         }
     }
 }
@@ -85,7 +94,7 @@ pub struct Unit {
     pub geometry: MultiPolygon<f64>,
     /// Geodesic area, m².
     pub area_m2: f64,
-    /// The compound it is, for compound units.
+    /// The compound it is (compound units) or is part of (part units).
     pub compound: Option<Id>,
     /// The street block it was cut from, for blocks and cells (an index counting blocks across
     /// the whole set); cells of one block share it.
@@ -131,7 +140,25 @@ impl UnitSet {
     }
 }
 
-/// Cuts every zone on `community_level` into planning units that tile it exactly.
+/// How [`planning_units_with`] cuts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitOptions {
+    /// Compounds with more households than this are cut into one [`UnitKind::Part`] per
+    /// building instead of staying whole: the rule for the lowest level, where a compound larger
+    /// than a micro-grid is split by buildings. `None`: compounds stay whole.
+    pub split_compounds_above: Option<u64>,
+    /// Cut only these zones of the level (all when `None`): an editor working on one grid need
+    /// not cut the whole sub-district.
+    pub only: Option<HashSet<Id>>,
+}
+
+/// Cuts every zone on `community_level` into planning units that tile it exactly, with
+/// compounds whole (see [`planning_units_with`]).
+pub fn planning_units(data: &Dataset, community_level: &str) -> Result<UnitSet> {
+    planning_units_with(data, community_level, &UnitOptions::default())
+}
+
+/// Cuts the zones on `community_level` into planning units that tile each exactly.
 ///
 /// Fails only when the level is not configured; broken data (compounds crossing communities,
 /// overlapping compounds, buildings outside every community) yields units plus
@@ -148,7 +175,11 @@ impl UnitSet {
 /// let held: usize = units.units.iter().map(|u| u.buildings.len()).sum();
 /// assert_eq!(held, data.buildings.len());
 /// ```
-pub fn planning_units(data: &Dataset, community_level: &str) -> Result<UnitSet> {
+pub fn planning_units_with(
+    data: &Dataset,
+    community_level: &str,
+    options: &UnitOptions,
+) -> Result<UnitSet> {
     if data.levels.index_of(community_level).is_err() {
         return Err(PartitionError::UnknownLevel {
             level: community_level.to_string(),
@@ -159,6 +190,7 @@ pub fn planning_units(data: &Dataset, community_level: &str) -> Result<UnitSet> 
         .zones
         .iter()
         .filter(|z| z.level == community_level)
+        .filter(|z| options.only.as_ref().is_none_or(|only| only.contains(&z.id)))
         .collect();
     let mut problems = Vec::new();
     if communities.is_empty() {
@@ -215,6 +247,7 @@ pub fn planning_units(data: &Dataset, community_level: &str) -> Result<UnitSet> 
         sites: &sites,
         building_tree: &building_tree,
         claimed: vec![false; data.buildings.len()],
+        split_compounds_above: options.split_compounds_above,
         units: Vec::new(),
         problems,
         blocks: 0,
@@ -225,6 +258,10 @@ pub fn planning_units(data: &Dataset, community_level: &str) -> Result<UnitSet> 
 
     for (i, building) in data.buildings.iter().enumerate() {
         if work.claimed[i] {
+            continue;
+        }
+        // Outside the zones asked for: not a problem of this cut.
+        if options.only.is_some() {
             continue;
         }
         work.problems.push(if sites[i].is_some() {
@@ -268,6 +305,7 @@ struct Work<'a> {
     building_tree: &'a RTree<GeomWithData<[f64; 2], usize>>,
     /// Whether a building already lies in a unit, so none is counted twice.
     claimed: Vec<bool>,
+    split_compounds_above: Option<u64>,
     units: Vec<Unit>,
     problems: Vec<Problem>,
     blocks: usize,
@@ -322,6 +360,33 @@ impl Work<'_> {
                 continue;
             }
             let buildings = self.claim(&g);
+            let households: u64 = buildings
+                .iter()
+                .map(|&i| u64::from(self.data.buildings[i].households))
+                .sum();
+            if self
+                .split_compounds_above
+                .is_some_and(|limit| households > limit)
+                && buildings.len() > 1
+            {
+                for polygon in &g.0 {
+                    let inside: Vec<usize> = buildings
+                        .iter()
+                        .copied()
+                        .filter(|&b| self.sites[b].is_some_and(|c| polygon.intersects(&Point(c))))
+                        .collect();
+                    self.cut_around_buildings(
+                        community.id,
+                        UnitKind::Part,
+                        polygon,
+                        Some(compound.id),
+                        None,
+                        inside,
+                    );
+                }
+                placed.push((g, rect, compound.id));
+                continue;
+            }
             // An uncut compound keeps its own outline to the last bit.
             let geometry = if cut {
                 p.polygons_to_degrees(&g)
@@ -361,36 +426,65 @@ impl Work<'_> {
                 );
                 continue;
             }
-            // One cell per distinct building point.
-            let mut groups: Vec<(Coord<f64>, Vec<usize>)> = Vec::new();
-            let mut by_point: HashMap<(u64, u64), usize> = HashMap::new();
-            for b in buildings {
-                let Some(s) = self.sites[b] else { continue };
-                let key = (s.x.to_bits(), s.y.to_bits());
-                let g = *by_point.entry(key).or_insert_with(|| {
-                    groups.push((s, Vec::new()));
-                    groups.len() - 1
-                });
-                groups[g].1.push(b);
-            }
-            let pieces = if groups.len() == 1 {
-                vec![block_geometry]
-            } else {
-                let points: Vec<Coord<f64>> = groups.iter().map(|(s, _)| *s).collect();
-                cut_block(&block, &points)
-            };
-            for (piece, (_, members)) in pieces.into_iter().zip(groups) {
-                // Clipping to a block with near-parallel edges can leave needles on a cell.
-                let piece = despike(&piece);
-                self.push(
-                    community.id,
-                    UnitKind::Cell,
-                    p.polygons_to_degrees(&piece),
-                    None,
-                    Some(index),
-                    members,
-                );
-            }
+            self.cut_around_buildings(
+                community.id,
+                UnitKind::Cell,
+                &block,
+                None,
+                Some(index),
+                buildings,
+            );
+        }
+    }
+
+    /// Cuts `land` (metres) into one unit of `kind` per distinct building point: the building's
+    /// Voronoi cell within it. Land without buildings becomes one unit holding none.
+    fn cut_around_buildings(
+        &mut self,
+        community: Id,
+        kind: UnitKind,
+        land: &Polygon<f64>,
+        compound: Option<Id>,
+        block: Option<usize>,
+        buildings: Vec<usize>,
+    ) {
+        let p = self.projection;
+        let mut groups: Vec<(Coord<f64>, Vec<usize>)> = Vec::new();
+        let mut by_point: HashMap<(u64, u64), usize> = HashMap::new();
+        for b in buildings {
+            let Some(s) = self.sites[b] else { continue };
+            let key = (s.x.to_bits(), s.y.to_bits());
+            let g = *by_point.entry(key).or_insert_with(|| {
+                groups.push((s, Vec::new()));
+                groups.len() - 1
+            });
+            groups[g].1.push(b);
+        }
+        let whole = MultiPolygon(vec![land.clone()]);
+        if groups.len() <= 1 {
+            let members = groups.pop().map(|(_, m)| m).unwrap_or_default();
+            self.push(
+                community,
+                kind,
+                p.polygons_to_degrees(&whole),
+                compound,
+                block,
+                members,
+            );
+            return;
+        }
+        let points: Vec<Coord<f64>> = groups.iter().map(|(s, _)| *s).collect();
+        for (piece, (_, members)) in cut_block(land, &points).into_iter().zip(groups) {
+            // Clipping to land with near-parallel edges can leave needles on a cell.
+            let piece = despike(&piece);
+            self.push(
+                community,
+                kind,
+                p.polygons_to_degrees(&piece),
+                compound,
+                block,
+                members,
+            );
         }
     }
 
