@@ -46,7 +46,7 @@ pub mod tiers;
 pub mod totals;
 
 pub use bbox::{merge_boxes, union_boxes};
-pub use code::{assign_compound_codes, assign_zone_codes, reading_order};
+pub use code::{assign_compound_codes, assign_zone_codes, assign_zone_codes_stable, reading_order};
 pub use dataset::{ChangeSet, Dataset, Layer};
 pub use error::{Error, Result};
 pub use index::{Atlas, NearestStreet};

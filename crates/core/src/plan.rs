@@ -352,7 +352,9 @@ mod tests {
             name: code.into(),
             level: "secondary".into(),
             parent: None,
-            geometry: MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0)]]),
+            geometry: MultiPolygon(vec![
+                polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0)],
+            ]),
             totals: Default::default(),
         }
     }
@@ -370,14 +372,14 @@ mod tests {
         plan.record("{}", "edit", "li", 1, changed.clone(), BTreeSet::from([3]));
         assert_eq!(plan.history[0].before.len(), 2, "a changed, b removed");
         assert_eq!(plan.history[0].after.len(), 2, "a changed, c added");
-        plan.undo("li", 2).unwrap();
+        plan.undo("li", 2).expect("one edit to undo");
         assert_eq!(plan.zones, original);
         assert!(plan.locked.is_empty());
-        plan.redo("li", 3).unwrap();
+        plan.redo("li", 3).expect("one edit to redo");
         assert_eq!(plan.zones, changed);
         assert_eq!(plan.locked, BTreeSet::from([3]));
         assert_eq!(plan.info.version, 3);
-        assert_eq!(plan.redo("li", 4).unwrap_err(), PlanError::NothingToRedo);
+        assert_eq!(plan.redo("li", 4), Err(PlanError::NothingToRedo));
     }
 
     #[test]
@@ -388,7 +390,7 @@ mod tests {
         };
         let mut plan = Plan::draft_of(&data, "p", "li", 0, None);
         plan.record("{}", "one", "li", 1, vec![zone(1, "x")], BTreeSet::new());
-        plan.undo("li", 2).unwrap();
+        plan.undo("li", 2).expect("one edit to undo");
         plan.record("{}", "two", "wang", 3, vec![zone(1, "y")], BTreeSet::new());
         assert_eq!(plan.history.len(), 1);
         assert_eq!(plan.history[0].summary, "two");

@@ -26,6 +26,7 @@
 
 mod cells;
 pub mod check;
+pub mod edit;
 pub mod error;
 pub mod graph;
 mod noding;
@@ -38,13 +39,16 @@ pub mod split;
 pub mod units;
 
 pub use check::{CheckReport, LevelSummary, Note, Violation, check};
+pub use edit::{Edit, EditError, Edited, FamilyReport, Targets, apply_edit, family_report};
 pub use error::{PartitionError, Result};
 pub use graph::{Edge, UnitGraph};
 pub use problems::Problem;
 pub use project::LocalProjection;
 pub use report::{GridReport, PartitionReport};
 pub use score::{Bounds, Weights, polsby_popper};
-pub use split::{Partition, PartitionRequest, SplitOptions, district_count, partition};
+pub use split::{
+    Partition, PartitionRequest, SplitOptions, district_count, partition, partition_keeping,
+};
 pub use units::{
     SLIVER_AREA_M2, SLIVER_WIDTH_M, Unit, UnitId, UnitKind, UnitOptions, UnitSet, is_sliver,
     planning_units, planning_units_with,

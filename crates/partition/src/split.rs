@@ -26,7 +26,9 @@ use geo::{Area, MultiPolygon, unary_union};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use wangge_core::{Dataset, Id, Totals as ZoneTotals, Zone, assign_zone_codes, recompute_totals};
+use wangge_core::{
+    Dataset, Id, Totals as ZoneTotals, Zone, assign_zone_codes_stable, recompute_totals,
+};
 
 use crate::graph::UnitGraph;
 use crate::report::{GridReport, PartitionReport, Totals};
@@ -115,6 +117,16 @@ pub struct Partition {
 /// assert_eq!(result.report.totals.connected, result.report.totals.grids);
 /// ```
 pub fn partition(data: &Dataset, request: &PartitionRequest) -> Result<Partition> {
+    partition_keeping(data, request, &HashSet::new())
+}
+
+/// [`partition`], leaving the zones in `keep` (locked grids on `request.level`) and everything
+/// below them untouched: their units are taken out before the rest of their parent is split.
+pub fn partition_keeping(
+    data: &Dataset,
+    request: &PartitionRequest,
+    keep: &HashSet<Id>,
+) -> Result<Partition> {
     let started = Instant::now();
     let options = &request.options;
     let bounds = options.bounds;
@@ -212,7 +224,14 @@ pub fn partition(data: &Dataset, request: &PartitionRequest) -> Result<Partition
         .zones
         .iter()
         .filter(|z| z.level == request.level && z.parent.is_some_and(|p| parent_ids.contains(&p)))
+        .filter(|z| !keep.contains(&z.id))
         .map(|z| z.id)
+        .collect();
+    let kept: Vec<Zone> = new
+        .zones
+        .iter()
+        .filter(|z| keep.contains(&z.id) && z.level == request.level)
+        .cloned()
         .collect();
     loop {
         let more: Vec<Id> = new
@@ -240,7 +259,11 @@ pub fn partition(data: &Dataset, request: &PartitionRequest) -> Result<Partition
 
     let mut grids: Vec<(Id, Vec<UnitId>, bool)> = Vec::new();
     for parent in &parents {
-        let members: Vec<UnitId> = units.of_community(parent.id).map(|u| u.id).collect();
+        let members: Vec<UnitId> = units
+            .of_community(parent.id)
+            .filter(|u| !in_any(&u.geometry, &kept))
+            .map(|u| u.id)
+            .collect();
         if members.is_empty() {
             continue;
         }
@@ -249,7 +272,7 @@ pub fn partition(data: &Dataset, request: &PartitionRequest) -> Result<Partition
         for (district, oversized) in
             split_parent(&units, &graph, &geometry, &members, options, &mut rng)
         {
-            let outline = if district.len() == members.len() {
+            let outline = if district.len() == members.len() && kept.is_empty() {
                 parent.geometry.clone()
             } else {
                 grid_outline(&units, &geometry, &district)
@@ -268,7 +291,8 @@ pub fn partition(data: &Dataset, request: &PartitionRequest) -> Result<Partition
         }
     }
 
-    assign_zone_codes(&mut new)?;
+    // Grids that come out as they were keep their codes (see assign_zone_codes_stable).
+    assign_zone_codes_stable(&mut new, &data.zones)?;
     let codes: HashMap<Id, String> = new.zones.iter().map(|z| (z.id, z.code.clone())).collect();
     let grid_ids: HashSet<Id> = grids.iter().map(|g| g.0).collect();
     for zone in new.zones.iter_mut().filter(|z| grid_ids.contains(&z.id)) {
@@ -336,6 +360,39 @@ pub fn partition(data: &Dataset, request: &PartitionRequest) -> Result<Partition
     Ok(Partition { data: new, report })
 }
 
+/// True when the unit's interior point lies in one of `zones`.
+fn in_any(unit: &MultiPolygon<f64>, zones: &[Zone]) -> bool {
+    use geo::{InteriorPoint, Intersects};
+    unit.interior_point()
+        .is_some_and(|p| zones.iter().any(|z| z.geometry.intersects(&p)))
+}
+
+/// Splits `members` (connected or not) into `k` districts with the search of [`partition`]:
+/// for the editor's automatic split and rebalance.
+pub(crate) fn split_into(
+    units: &UnitSet,
+    graph: &UnitGraph,
+    geometry: &UnitGeometry,
+    members: &[UnitId],
+    k: usize,
+    options: &SplitOptions,
+) -> Vec<Vec<UnitId>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let local = Local::build(units, graph, geometry, members);
+    let mut search = Search {
+        local: &local,
+        options,
+        rng: &mut rng,
+    };
+    let assign = search.run(k.min(members.len()).max(1));
+    let mut districts: Vec<Vec<UnitId>> = vec![Vec::new(); k.max(1)];
+    for (node, &d) in assign.iter().enumerate() {
+        districts[d].push(local.ids[node]);
+    }
+    districts.retain(|d| !d.is_empty());
+    districts
+}
+
 /// True when zone `id` is `scope` or lies under it (always true without a scope).
 fn in_scope(data: &Dataset, id: Id, scope: Option<Id>) -> bool {
     let Some(scope) = scope else { return true };
@@ -362,7 +419,7 @@ fn mix(mut x: u64) -> u64 {
 }
 
 /// The units' areas and perimeters in the local metric projection.
-struct UnitGeometry {
+pub(crate) struct UnitGeometry {
     /// The outlines in metres.
     metric: Vec<MultiPolygon<f64>>,
     area: Vec<f64>,
@@ -370,7 +427,7 @@ struct UnitGeometry {
 }
 
 impl UnitGeometry {
-    fn of(units: &UnitSet) -> Self {
+    pub(crate) fn of(units: &UnitSet) -> Self {
         let metric: Vec<MultiPolygon<f64>> = units
             .units
             .iter()
@@ -399,7 +456,7 @@ impl UnitGeometry {
 /// centimetre, and units that share a boundary there can come out as two polygons). Parts of
 /// the union that are degenerate, smaller than [`SLIVER_AREA_M2`] and a sliver (the float noise
 /// of two boundaries that run along each other), are dropped, attaching nothing.
-fn grid_outline(
+pub(crate) fn grid_outline(
     units: &UnitSet,
     geometry: &UnitGeometry,
     district: &[UnitId],

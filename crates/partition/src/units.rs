@@ -190,7 +190,12 @@ pub fn planning_units_with(
         .zones
         .iter()
         .filter(|z| z.level == community_level)
-        .filter(|z| options.only.as_ref().is_none_or(|only| only.contains(&z.id)))
+        .filter(|z| {
+            options
+                .only
+                .as_ref()
+                .is_none_or(|only| only.contains(&z.id))
+        })
         .collect();
     let mut problems = Vec::new();
     if communities.is_empty() {
