@@ -26,6 +26,7 @@
 
 mod cells;
 pub mod check;
+pub mod compare;
 pub mod edit;
 pub mod error;
 pub mod graph;
@@ -39,6 +40,7 @@ pub mod split;
 pub mod units;
 
 pub use check::{CheckReport, LevelSummary, Note, Violation, check};
+pub use compare::{ChangedArea, Comparison, GridChange, MovedBuilding, compare};
 pub use edit::{Edit, EditError, Edited, FamilyReport, Targets, apply_edit, family_report};
 pub use error::{PartitionError, Result};
 pub use graph::{Edge, UnitGraph};

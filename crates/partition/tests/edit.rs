@@ -482,3 +482,43 @@ proptest! {
         prop_assert!(applied > 0, "none of {picks:?} applied");
     }
 }
+
+#[test]
+fn comparing_plans_names_the_buildings_households_and_land_that_change_grid() {
+    let data = planned();
+    let targets = Targets::default();
+    let (a, b, _, _) = neighbours_and_border_place(data);
+    let merged = apply_edit(
+        data,
+        &data.zones,
+        &BTreeSet::new(),
+        &Edit::Merge {
+            grids: vec![a.clone(), b.clone()],
+        },
+        &targets,
+    )
+    .expect("neighbours merge");
+    let diff = wangge_partition::compare(data, &data.zones, &merged.zones, "secondary");
+    let b_households = zone(&data.zones, &b).totals.households;
+    // Every building of b moved to a, nothing else moved.
+    assert!(!diff.buildings.is_empty());
+    assert!(
+        diff.buildings
+            .iter()
+            .all(|m| m.from.as_deref() == Some(b.as_str()) && m.to.as_deref() == Some(a.as_str()))
+    );
+    assert_eq!(diff.households, b_households);
+    let grid = |code: &str| diff.grids.iter().find(|g| g.code == code).expect("listed");
+    assert_eq!(grid(&b).after, 0);
+    assert_eq!(grid(&a).after, grid(&a).before + b_households);
+    // The land of b is now a's.
+    assert!(!diff.changed.is_empty());
+    assert!(diff.changed.iter().all(|c| c.to == a));
+    let area: f64 = diff
+        .changed
+        .iter()
+        .map(|c| wangge_core::area_m2(&c.geometry))
+        .sum();
+    let b_area = wangge_core::area_m2(&zone(&data.zones, &b).geometry);
+    assert!((area - b_area).abs() / b_area < 0.01, "{area} vs {b_area}");
+}
