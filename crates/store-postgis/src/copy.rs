@@ -5,17 +5,21 @@
 
 use std::fmt::{self, Debug, Write as _};
 
-use wangge_core::{ChangeSet, Dataset, Inspection, TierChange};
+use std::collections::BTreeSet;
+
+use wangge_core::{ChangeSet, Dataset, Id, Inspection, Plan, PlanEdit, PlanInfo, TierChange, Zone};
 use wangge_store::{Error, Result, Store};
 
 use crate::connect::pg_error;
-use crate::{PostgisStore, apply, rows};
+use crate::{PostgisStore, apply, plans, queries, rows};
 
 /// One layer's check after a migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerCheck {
     /// What was compared: `levels`, `zones`, `compounds`, `buildings`, `streets`, `chiefs`,
-    /// `attribution` or `tier_changes`.
+    /// `attribution`, `tier_changes`, `inspections`, `plans` (each plan's info and locks),
+    /// `plan_zones` (every zone of every plan) or `plan_edits` (every edit of every plan, with
+    /// the zones it replaced and put in place).
     pub name: &'static str,
     /// Records the source gave.
     pub source_count: usize,
@@ -120,23 +124,48 @@ fn check<T: Debug>(name: &'static str, source: &[T], target: &[T]) -> LayerCheck
     }
 }
 
-/// Compares two datasets and their tier histories layer by layer, each sorted by id.
-fn compare(
-    source: &Dataset,
-    source_history: &[TierChange],
-    source_inspections: &[Inspection],
-    target: &Dataset,
-    target_history: &[TierChange],
-    target_inspections: &[Inspection],
-) -> Vec<LayerCheck> {
+/// Everything a migration copies, as read from one store.
+struct Snapshot {
+    data: Dataset,
+    history: Vec<TierChange>,
+    inspections: Vec<Inspection>,
+    /// Every plan, by id.
+    plans: Vec<Plan>,
+}
+
+impl Snapshot {
+    /// Each plan's info and locks, by plan id.
+    fn plan_infos(&self) -> Vec<(&PlanInfo, &BTreeSet<Id>)> {
+        self.plans.iter().map(|p| (&p.info, &p.locked)).collect()
+    }
+
+    /// Every zone of every plan, by plan id and then as the plan holds them.
+    fn plan_zones(&self) -> Vec<(Id, &Zone)> {
+        self.plans
+            .iter()
+            .flat_map(|p| p.zones.iter().map(move |z| (p.info.id, z)))
+            .collect()
+    }
+
+    /// Every edit of every plan, by plan id and then oldest first.
+    fn plan_edits(&self) -> Vec<(Id, &PlanEdit)> {
+        self.plans
+            .iter()
+            .flat_map(|p| p.history.iter().map(move |e| (p.info.id, e)))
+            .collect()
+    }
+}
+
+/// Compares two snapshots layer by layer, each sorted by id.
+fn compare(source: &Snapshot, target: &Snapshot) -> Vec<LayerCheck> {
     // The target numbers inspections itself, so they are compared without their ids.
     let unnumbered = |list: &[Inspection]| -> Vec<Inspection> {
         list.iter()
             .map(|i| Inspection { id: 0, ..i.clone() })
             .collect()
     };
-    let s = normalised(source.clone());
-    let t = normalised(target.clone());
+    let s = normalised(source.data.clone());
+    let t = normalised(target.data.clone());
     vec![
         check("levels", &s.levels.levels, &t.levels.levels),
         check("zones", &s.zones, &t.zones),
@@ -145,12 +174,15 @@ fn compare(
         check("streets", &s.streets, &t.streets),
         check("chiefs", &s.chiefs, &t.chiefs),
         check("attribution", &s.attribution, &t.attribution),
-        check("tier_changes", source_history, target_history),
+        check("tier_changes", &source.history, &target.history),
         check(
             "inspections",
-            &unnumbered(source_inspections),
-            &unnumbered(target_inspections),
+            &unnumbered(&source.inspections),
+            &unnumbered(&target.inspections),
         ),
+        check("plans", &source.plan_infos(), &target.plan_infos()),
+        check("plan_zones", &source.plan_zones(), &target.plan_zones()),
+        check("plan_edits", &source.plan_edits(), &target.plan_edits()),
     ]
 }
 
@@ -165,8 +197,9 @@ fn normalised(mut data: Dataset) -> Dataset {
 }
 
 /// Copies everything in `source` — levels, every layer, chiefs, attribution, each compound's
-/// tier history and every inspection — into `target` in one transaction, then reads it back inside that transaction
-/// and compares counts and checksums per layer. The target must be empty; if any layer differs
+/// tier history, every inspection and every plan (with its zones, locks and history, under its
+/// own id) — into `target` in one transaction, then reads it back inside that transaction and
+/// compares counts and checksums per layer. The target must be empty; if any layer differs
 /// nothing is committed. The copy is one change: the target's data version becomes 1.
 pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<MigrationReport> {
     let data = source.load().await?;
@@ -178,6 +211,23 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
         history.extend(source.tier_history(id).await?);
     }
     let inspections = source.inspections(None).await?;
+    let mut plan_ids: Vec<Id> = source.plans().await?.iter().map(|p| p.id).collect();
+    plan_ids.sort_unstable();
+    let mut source_plans = Vec::with_capacity(plan_ids.len());
+    for id in plan_ids {
+        source_plans.push(source.plan(id).await?.ok_or_else(|| {
+            Error::Task(format!(
+                "{}: plan {id} disappeared while it was being copied; nothing was changed",
+                source.describe()
+            ))
+        })?);
+    }
+    let source_snapshot = Snapshot {
+        data,
+        history,
+        inspections,
+        plans: source_plans,
+    };
 
     let location = target.location();
     let mut client = target.client().await?;
@@ -187,7 +237,7 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
         .map_err(pg_error(location, "starting the migration copy"))?;
     let version = apply::lock_version(&tx, location).await?;
     let holds_data: bool = tx
-        .query_one(crate::queries::HOLDS_DATA, &[])
+        .query_one(queries::HOLDS_DATA, &[])
         .await
         .and_then(|row| row.try_get(0))
         .map_err(pg_error(location, "checking that the target is empty"))?;
@@ -198,27 +248,43 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
         )));
     }
     let changes = ChangeSet {
-        tier_changes: history.clone(),
-        inspections: inspections.clone(),
-        ..ChangeSet::insert_all(&data)
+        tier_changes: source_snapshot.history.clone(),
+        inspections: source_snapshot.inspections.clone(),
+        ..ChangeSet::insert_all(&source_snapshot.data)
     };
     let applied = apply::apply_in(&tx, location, target.channel(), &changes).await?;
-    let copied = rows::load(&tx, location).await?;
-    let copied_history = rows::read_all_tier_history(&tx, location).await?;
-    let copied_inspections = rows::read_inspections(&tx, location, None).await?;
+    for plan in &source_snapshot.plans {
+        plans::insert_with_id(&tx, location, plan).await?;
+    }
+    tx.execute(queries::RESET_PLAN_IDS, &[])
+        .await
+        .map_err(pg_error(
+            location,
+            "numbering new plans after the copied ones",
+        ))?;
+
+    let mut copied_plans = Vec::new();
+    let mut copied_ids: Vec<Id> = plans::list(&tx, location)
+        .await?
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    copied_ids.sort_unstable();
+    for id in copied_ids {
+        copied_plans.extend(plans::read(&tx, location, id).await?);
+    }
+    let copied = Snapshot {
+        data: rows::load(&tx, location).await?,
+        history: rows::read_all_tier_history(&tx, location).await?,
+        inspections: rows::read_inspections(&tx, location, None).await?,
+        plans: copied_plans,
+    };
     let report = MigrationReport {
         source: source.describe(),
         target: target.describe(),
         source_version,
         target_version: applied.version,
-        layers: compare(
-            &data,
-            &history,
-            &inspections,
-            &copied,
-            &copied_history,
-            &copied_inspections,
-        ),
+        layers: compare(&source_snapshot, &copied),
     };
     if let Some(bad) = report.layers.iter().find(|l| !l.matches()) {
         return Err(Error::Task(format!(

@@ -14,8 +14,12 @@
 //!   [`Error::Unavailable`](wangge_store::Error::Unavailable) (the server answers 503).
 //! - **Other servers**: every change is recorded in `wangge_changes` ([`PostgisStore::changes_since`])
 //!   and announced with `NOTIFY` on commit ([`PostgisStore::subscribe`]).
-//! - **Moving in**: [`migrate_from`] copies any store into an empty schema and proves the copy
-//!   exact with per-layer counts and checksums.
+//! - **Plans**: `plans`, `plan_zones`, `plan_locks`, `plan_edits` and `plan_edit_zones`, as in the
+//!   GeoPackage; a save locks the plan's row, compares versions and writes only the zones and
+//!   edits whose fingerprints changed ([`wangge_store::plan_sync`]); publishing does that and
+//!   applies the change set in one transaction.
+//! - **Moving in**: [`migrate_from`] copies any store (plans included) into an empty schema and
+//!   proves the copy exact with per-layer counts and checksums.
 //!
 //! # Examples
 //!
@@ -40,6 +44,7 @@ mod copy;
 mod geom;
 mod migrate;
 mod notify;
+mod plans;
 mod queries;
 mod rows;
 #[cfg(feature = "testing")]
@@ -52,7 +57,7 @@ use deadpool_postgres::{Object, Pool};
 use geo::{Rect, coord};
 use tokio::sync::mpsc;
 use tokio_postgres::IsolationLevel;
-use wangge_core::{ChangeSet, Dataset, Id, Inspection, Layer, TierChange, Zone};
+use wangge_core::{ChangeSet, Dataset, Id, Inspection, Layer, Plan, PlanInfo, TierChange, Zone};
 use wangge_store::{Applied, Page, Record, Result, Store};
 
 pub use connect::{ConnectOptions, redact};
@@ -352,5 +357,82 @@ impl Store for PostgisStore {
     async fn zones_containing(&self, lon: f64, lat: f64) -> Result<Vec<Zone>> {
         let client = self.client().await?;
         rows::read_zones_containing(&client, self.location(), lon, lat).await
+    }
+
+    async fn plans(&self) -> Result<Vec<PlanInfo>> {
+        let client = self.client().await?;
+        plans::list(&client, self.location()).await
+    }
+
+    async fn plan(&self, id: Id) -> Result<Option<Plan>> {
+        let location = self.location();
+        let mut client = self.client().await?;
+        // One snapshot, so that the plan's rows agree with each other.
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(pg_error(location, "starting a read"))?;
+        let plan = plans::read(&tx, location, id).await?;
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "ending a read"))?;
+        Ok(plan)
+    }
+
+    async fn create_plan(&self, plan: &Plan) -> Result<Id> {
+        let location = self.location();
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg_error(location, "starting a write"))?;
+        let id = plans::create(&tx, location, plan).await?;
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "committing the new plan"))?;
+        Ok(id)
+    }
+
+    async fn save_plan(&self, plan: &Plan, expected_version: u64) -> Result<()> {
+        let location = self.location();
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg_error(location, "starting a write"))?;
+        // On an error the transaction is dropped, which rolls it back.
+        plans::lock_and_check(&tx, location, plan.info.id, expected_version).await?;
+        plans::save(&tx, location, plan).await?;
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "committing the plan"))
+    }
+
+    async fn publish_plan(
+        &self,
+        plan: &Plan,
+        expected_version: u64,
+        changes: &ChangeSet,
+    ) -> Result<Applied> {
+        let location = self.location();
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg_error(location, "starting a write"))?;
+        // The version is checked before the change (as the GeoPackage backend does), so a stale
+        // publisher hears of the conflict first. The plan's row lock first, then the data version's (in apply_in): nothing takes them
+        // the other way round, so publishers and writers cannot deadlock.
+        plans::lock_and_check(&tx, location, plan.info.id, expected_version).await?;
+        let applied = apply::apply_in(&tx, location, self.channel(), changes).await?;
+        plans::save(&tx, location, plan).await?;
+        // The notification is delivered, and the change acknowledged, only once this commits.
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "committing the publication"))?;
+        Ok(applied)
     }
 }

@@ -12,6 +12,7 @@ use crate::{queries, rows};
 const MIGRATIONS: &[&str] = &[
     include_str!("../sql/001_init.sql"),
     include_str!("../sql/002_inspections.sql"),
+    include_str!("../sql/003_plans.sql"),
 ];
 
 /// The schema version this build reads and writes. A schema with a newer one is refused.

@@ -16,6 +16,15 @@ pub(crate) const CREATE_SCHEMA: &str = include_str!("../sql/queries/create_schem
 pub(crate) const DANGLING: &str = include_str!("../sql/queries/dangling.sql");
 /// Clears the level configuration before it is written anew (zones are checked at commit).
 pub(crate) const DELETE_LEVELS: &str = include_str!("../sql/queries/delete_levels.sql");
+/// Deletes edits of a plan by sequence number, and with them their zones.
+pub(crate) const DELETE_PLAN_EDITS: &str = include_str!("../sql/queries/delete_plan_edits.sql");
+/// Deletes the zones of some edits of a plan, before the edits are written anew.
+pub(crate) const DELETE_PLAN_EDIT_ZONES: &str =
+    include_str!("../sql/queries/delete_plan_edit_zones.sql");
+/// Unlocks zones of a plan.
+pub(crate) const DELETE_PLAN_LOCKS: &str = include_str!("../sql/queries/delete_plan_locks.sql");
+/// Deletes zones of a plan by id.
+pub(crate) const DELETE_PLAN_ZONES: &str = include_str!("../sql/queries/delete_plan_zones.sql");
 /// Deletes rows of `{table}` by id.
 pub(crate) const DELETE_ROWS: &str = include_str!("../sql/queries/delete_rows.sql");
 /// Serialises installing PostGIS in the database, whichever schema the servers use.
@@ -26,18 +35,30 @@ pub(crate) const FILTER_ALL: &str = include_str!("../sql/queries/filter_all.sql"
 /// (appended to a select_*.sql). The GiST index (`&&`, 32-bit boxes rounded outwards) finds the
 /// candidates; the exact 64-bit envelope columns decide, as the GeoPackage backend's headers do.
 pub(crate) const FILTER_BBOX: &str = include_str!("../sql/queries/filter_bbox.sql");
-/// True when any layer, the chiefs, the tier history or the inspections hold a row.
+/// True when any layer, the chiefs, the tier history, the inspections or the plans hold a row.
 pub(crate) const HOLDS_DATA: &str = include_str!("../sql/queries/holds_data.sql");
 /// Records an applied change: its data version, the layers and the box it touched.
 pub(crate) const INSERT_CHANGE: &str = include_str!("../sql/queries/insert_change.sql");
 /// Appends one inspection, with the data version that records it, and returns its id.
 pub(crate) const INSERT_INSPECTION: &str = include_str!("../sql/queries/insert_inspection.sql");
-/// The inspections of compound $1, or of every compound when $1 is NULL, oldest first.
-pub(crate) const INSPECTIONS: &str = include_str!("../sql/queries/inspections.sql");
 /// One zone level, at its place in the hierarchy.
 pub(crate) const INSERT_LEVEL: &str = include_str!("../sql/queries/insert_level.sql");
+/// Stores a new plan's row and returns the id it was given.
+pub(crate) const INSERT_PLAN: &str = include_str!("../sql/queries/insert_plan.sql");
+/// One zone an edit replaced or put in place (geometry as hex EWKB text).
+pub(crate) const INSERT_PLAN_EDIT_ZONE: &str =
+    include_str!("../sql/queries/insert_plan_edit_zone.sql");
+/// Locks zones of a plan.
+pub(crate) const INSERT_PLAN_LOCKS: &str = include_str!("../sql/queries/insert_plan_locks.sql");
+/// Stores a plan's row under the id it has elsewhere (when migrating a store).
+pub(crate) const INSERT_PLAN_WITH_ID: &str = include_str!("../sql/queries/insert_plan_with_id.sql");
 /// Appends one tier change to a compound's history, with the data version it produced.
 pub(crate) const INSERT_TIER_CHANGE: &str = include_str!("../sql/queries/insert_tier_change.sql");
+/// The inspections of compound $1, or of every compound when $1 is NULL, oldest first.
+pub(crate) const INSPECTIONS: &str = include_str!("../sql/queries/inspections.sql");
+/// A plan's version, its row locked until the end of the transaction: savers of one plan queue
+/// here, so that each compares its expected version with what the previous one committed.
+pub(crate) const LOCK_PLAN: &str = include_str!("../sql/queries/lock_plan.sql");
 /// The data version, locked until the end of the transaction: writers take this lock first, so they
 /// run one after another and each gets the next version.
 pub(crate) const LOCK_VERSION: &str = include_str!("../sql/queries/lock_version.sql");
@@ -54,8 +75,14 @@ pub(crate) const NOTIFY: &str = include_str!("../sql/queries/notify.sql");
 /// The box covering the current geometries of some rows of `{table}`, before a change replaces or
 /// deletes them: NULLs when none has one.
 pub(crate) const OLD_EXTENT: &str = include_str!("../sql/queries/old_extent.sql");
+/// The sequence number, fingerprint, undone flag and version of every edit of a plan.
+pub(crate) const PLAN_EDIT_DIGESTS: &str = include_str!("../sql/queries/plan_edit_digests.sql");
+/// The id and fingerprint of every zone of a plan.
+pub(crate) const PLAN_ZONE_DIGESTS: &str = include_str!("../sql/queries/plan_zone_digests.sql");
 /// The schema PostGIS is installed in, if it is installed in this database.
 pub(crate) const POSTGIS_SCHEMA: &str = include_str!("../sql/queries/postgis_schema.sql");
+/// After plans were stored under given ids: new plans are numbered after the largest.
+pub(crate) const RESET_PLAN_IDS: &str = include_str!("../sql/queries/reset_plan_ids.sql");
 /// Whether the schema $1 holds a wangge_meta table, and how many tables it holds at all.
 pub(crate) const SCHEMA_STATE: &str = include_str!("../sql/queries/schema_state.sql");
 /// Every column a Building is read from; the caller appends a filter and an order.
@@ -66,18 +93,42 @@ pub(crate) const SELECT_CHIEFS: &str = include_str!("../sql/queries/select_chief
 pub(crate) const SELECT_COMPOUNDS: &str = include_str!("../sql/queries/select_compounds.sql");
 /// The zone levels, top first.
 pub(crate) const SELECT_LEVELS: &str = include_str!("../sql/queries/select_levels.sql");
+/// One plan's row.
+pub(crate) const SELECT_PLAN: &str = include_str!("../sql/queries/select_plan.sql");
+/// Every plan, newest first (by id), without zones or history.
+pub(crate) const SELECT_PLANS: &str = include_str!("../sql/queries/select_plans.sql");
+/// Every edit of a plan, by sequence number.
+pub(crate) const SELECT_PLAN_EDITS: &str = include_str!("../sql/queries/select_plan_edits.sql");
+/// The zones of every edit of a plan (Zone columns, then sequence number and side), by edit,
+/// side and position.
+pub(crate) const SELECT_PLAN_EDIT_ZONES: &str =
+    include_str!("../sql/queries/select_plan_edit_zones.sql");
+/// The locked zone ids of a plan, ascending.
+pub(crate) const SELECT_PLAN_LOCKS: &str = include_str!("../sql/queries/select_plan_locks.sql");
+/// Every zone of a plan, by id, in the columns a Zone is read from.
+pub(crate) const SELECT_PLAN_ZONES: &str = include_str!("../sql/queries/select_plan_zones.sql");
 /// Every column a StreetSegment is read from; the caller appends a filter and an order.
 pub(crate) const SELECT_STREETS: &str = include_str!("../sql/queries/select_streets.sql");
 /// Every column a Zone is read from; the caller appends a filter and an order.
 pub(crate) const SELECT_ZONES: &str = include_str!("../sql/queries/select_zones.sql");
 /// A compound's tier changes, oldest first.
 pub(crate) const TIER_HISTORY: &str = include_str!("../sql/queries/tier_history.sql");
+/// Replaces a plan's row.
+pub(crate) const UPDATE_PLAN: &str = include_str!("../sql/queries/update_plan.sql");
+/// Marks an edit of a plan undone or redone, with the version that did it.
+pub(crate) const UPDATE_PLAN_EDIT_FLAGS: &str =
+    include_str!("../sql/queries/update_plan_edit_flags.sql");
 /// Writes a building whether or not it exists yet (geometry as hex EWKB text, see upsert_zone.sql).
 pub(crate) const UPSERT_BUILDING: &str = include_str!("../sql/queries/upsert_building.sql");
 /// Writes a street chief whether or not they exist yet.
 pub(crate) const UPSERT_CHIEF: &str = include_str!("../sql/queries/upsert_chief.sql");
 /// Writes a compound whether or not it exists yet (geometry as hex EWKB text, see upsert_zone.sql).
 pub(crate) const UPSERT_COMPOUND: &str = include_str!("../sql/queries/upsert_compound.sql");
+/// Writes an edit of a plan whether or not it exists yet, with its fingerprint.
+pub(crate) const UPSERT_PLAN_EDIT: &str = include_str!("../sql/queries/upsert_plan_edit.sql");
+/// Writes a zone of a plan whether or not it exists yet (geometry as hex EWKB text), with its
+/// fingerprint.
+pub(crate) const UPSERT_PLAN_ZONE: &str = include_str!("../sql/queries/upsert_plan_zone.sql");
 /// Writes a street segment whether or not it exists yet (geometry as hex EWKB text, see
 /// upsert_zone.sql).
 pub(crate) const UPSERT_STREET: &str = include_str!("../sql/queries/upsert_street.sql");

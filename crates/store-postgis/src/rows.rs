@@ -25,7 +25,7 @@ use crate::{geom, queries};
 const PIPELINE_DEPTH: usize = 256;
 
 /// A problem with one row: its id and what is wrong.
-type Problem = (i64, String);
+pub(crate) type Problem = (i64, String);
 
 /// A row whose value cannot be understood, or a value that cannot be stored.
 pub(crate) fn corrupt(location: &str, table: &str, id: i64, problem: impl ToString) -> Error {
@@ -70,7 +70,7 @@ pub(crate) async fn query<C: GenericClient>(
 }
 
 /// Reads a column, naming it and the row when its value does not convert.
-fn get<'r, T: FromSql<'r>>(row: &'r Row, index: usize, id: i64) -> Result<T, Problem> {
+pub(crate) fn get<'r, T: FromSql<'r>>(row: &'r Row, index: usize, id: i64) -> Result<T, Problem> {
     row.try_get(index).map_err(|e| {
         let name = row.columns().get(index).map_or("?", |c| c.name());
         (id, format!("column {name}: {e}"))
@@ -78,12 +78,12 @@ fn get<'r, T: FromSql<'r>>(row: &'r Row, index: usize, id: i64) -> Result<T, Pro
 }
 
 /// The id in a row's first column.
-fn id_of(row: &Row) -> Result<i64, Problem> {
+pub(crate) fn id_of(row: &Row) -> Result<i64, Problem> {
     row.try_get(0).map_err(|e| (0, format!("column id: {e}")))
 }
 
 /// Converts a stored integer into the narrower or unsigned type the domain uses.
-fn fits<T: TryFrom<i64>>(id: i64, column: &str, value: i64) -> Result<T, Problem> {
+pub(crate) fn fits<T: TryFrom<i64>>(id: i64, column: &str, value: i64) -> Result<T, Problem> {
     T::try_from(value).map_err(|_| (id, format!("{column} {value} is out of range")))
 }
 
@@ -93,7 +93,7 @@ fn parse<T>(id: i64, text: &str, f: impl Fn(&str) -> wangge_core::Result<T>) -> 
 }
 
 /// Maps every row, turning conversion problems into errors that name the table and row.
-fn map_rows<T>(
+pub(crate) fn map_rows<T>(
     location: &str,
     table: &str,
     rows: &[Row],
@@ -104,7 +104,7 @@ fn map_rows<T>(
         .collect()
 }
 
-fn zone(r: &Row) -> Result<Zone, Problem> {
+pub(crate) fn zone(r: &Row) -> Result<Zone, Problem> {
     let id = id_of(r)?;
     Ok(Zone {
         id,
@@ -513,7 +513,7 @@ pub(crate) async fn load<C: GenericClient>(client: &C, location: &str) -> Result
 }
 
 /// Converts a count to the signed column type, refusing what does not fit instead of wrapping.
-fn signed<T>(location: &str, table: &str, id: i64, column: &str, value: T) -> Result<i64>
+pub(crate) fn signed<T>(location: &str, table: &str, id: i64, column: &str, value: T) -> Result<i64>
 where
     T: Copy + std::fmt::Display + TryInto<i64>,
 {
@@ -528,12 +528,17 @@ where
 }
 
 /// Encodes a geometry for writing, naming the row when it cannot be.
-fn encoded(location: &str, table: &str, id: i64, hex: Result<String, String>) -> Result<String> {
+pub(crate) fn encoded(
+    location: &str,
+    table: &str,
+    id: i64,
+    hex: Result<String, String>,
+) -> Result<String> {
     hex.map_err(|problem| corrupt(location, table, id, problem))
 }
 
 /// Prepares a statement on the transaction's connection, cached there.
-async fn prepare(
+pub(crate) async fn prepare(
     tx: &Transaction<'_>,
     location: &str,
     sql: &str,

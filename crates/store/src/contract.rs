@@ -4,6 +4,7 @@
 //! one `#[tokio::test]` per check for a backend, so the GeoPackage and PostGIS backends run the
 //! very same code.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use geo::{
@@ -12,11 +13,11 @@ use geo::{
 };
 use wangge_core::{
     Building, ChangeSet, Chief, ChiefRole, Compound, CompoundKind, Dataset, Finding, Findings, Id,
-    Inspection, InspectorRole, Layer, LevelConfig, Management, StreetClass, StreetSegment, Tier,
-    TierChange, Totals, Zone,
+    Inspection, InspectorRole, Layer, LevelConfig, Management, Plan, PlanStatus, StreetClass,
+    StreetSegment, Tier, TierChange, Totals, Zone,
 };
 
-use crate::{Page, Record, Store};
+use crate::{Error, Page, Record, Store};
 
 fn square(x: f64, y: f64, size: f64) -> MultiPolygon<f64> {
     let p: Polygon<f64> = polygon![(x: x, y: y), (x: x + size, y: y), (x: x + size, y: y + size), (x: x, y: y + size), (x: x, y: y)];
@@ -614,6 +615,316 @@ pub async fn changes_are_recorded(store: Arc<dyn Store>) {
     assert_eq!(later[0].version, 2);
 }
 
+/// The zones of `plan` with `change` applied, sorted by id (as a store returns them).
+fn edited(plan: &Plan, change: impl FnOnce(&mut Vec<Zone>)) -> Vec<Zone> {
+    let mut zones = plan.zones.clone();
+    change(&mut zones);
+    zones.sort_by_key(|z| z.id);
+    zones
+}
+
+/// A new draft of the live zones of `store` (which holds the sample), stored, with its id.
+async fn stored_draft(store: &dyn Store, name: &str) -> (Plan, Dataset) {
+    let live = normalised(store.load().await.expect("load"));
+    let mut plan = Plan::draft_of(&live, name, "规划员李", 1_790_000_000_000, None);
+    plan.info.id = store.create_plan(&plan).await.expect("create plan");
+    (plan, live)
+}
+
+/// Two edits of a plan (a changed zone, an added zone with a fresh id, a removed zone, locks),
+/// one of them undone.
+fn two_edits(plan: &mut Plan, live: &Dataset) {
+    let fresh = plan.next_zone_id(live);
+    let zones = edited(plan, |zones| {
+        let z = zones.iter_mut().find(|z| z.id == 10).expect("zone 10");
+        z.name = "青云社区（调整）".into();
+        // Two parts, one with a hole, and coordinates that a float32 would change.
+        z.geometry = MultiPolygon(vec![
+            Polygon::new(
+                square(102.700_000_000_000_01, 25.04, 0.01).0[0]
+                    .exterior()
+                    .clone(),
+                vec![square(102.702, 25.042, 0.001).0[0].exterior().clone()],
+            ),
+            square(102.73, 25.04, 0.000_3).0[0].clone(),
+        ]);
+        z.totals.population = 1234;
+        zones.retain(|z| z.id != 13);
+        zones.push(Zone {
+            id: fresh,
+            code: "530102001005".into(),
+            name: "新社区".into(),
+            level: "community".into(),
+            parent: Some(1),
+            geometry: square(102.715, 25.035, 0.005),
+            totals: Totals::default(),
+        });
+    });
+    plan.record(
+        r#"{"op":"reshape","zone":10}"#,
+        "调整社区1边界，新增社区5，撤销社区4",
+        "规划员李",
+        1_790_000_060_000,
+        zones,
+        BTreeSet::from([11]),
+    );
+    let zones = edited(plan, |zones| {
+        let z = zones.iter_mut().find(|z| z.id == 12).expect("zone 12");
+        z.code = "530102001099".into();
+        z.parent = None;
+    });
+    plan.record(
+        r#"{"op":"rename"}"#,
+        "重新编码社区3",
+        "规划员王",
+        1_790_000_120_000,
+        zones,
+        BTreeSet::from([11, 12]),
+    );
+    plan.undo("规划员王", 1_790_000_180_000).expect("undo");
+}
+
+/// A plan is stored and read back exactly: info, zones, locks and every edit with its zones;
+/// later saves (a new edit replacing an undone one, undos, a shorter history) too.
+pub async fn plans_round_trip(store: Arc<dyn Store>) {
+    store
+        .apply(&ChangeSet::insert_all(&sample()))
+        .await
+        .expect("insert");
+    assert!(store.plans().await.expect("plans").is_empty());
+    let (mut plan, live) = stored_draft(store.as_ref(), "2027年网格调整").await;
+    assert_eq!(plan.zones.len(), 5);
+    assert_eq!(
+        store.plan(plan.info.id).await.expect("read"),
+        Some(plan.clone())
+    );
+
+    two_edits(&mut plan, &live);
+    assert_eq!(plan.info.version, 3);
+    assert!(plan.history[1].undone);
+    store.save_plan(&plan, 0).await.expect("save");
+    let read = store
+        .plan(plan.info.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(read, plan);
+    assert_eq!(read.history[0].before.len(), 2);
+    assert_eq!(read.history[0].after.len(), 2);
+
+    // A new edit drops the undone one and takes its sequence number with other content.
+    let zones = edited(&plan, |zones| zones.retain(|z| z.id != 11));
+    plan.record(
+        "{}",
+        "撤销社区2",
+        "规划员赵",
+        1_790_000_240_000,
+        zones,
+        BTreeSet::new(),
+    );
+    assert_eq!(plan.history.len(), 2);
+    assert_eq!(plan.history[1].seq, 2);
+    store.save_plan(&plan, 3).await.expect("save again");
+    assert_eq!(
+        store.plan(plan.info.id).await.expect("read"),
+        Some(plan.clone())
+    );
+    plan.undo("规划员赵", 1_790_000_300_000).expect("undo");
+    plan.undo("规划员赵", 1_790_000_310_000).expect("undo");
+    plan.redo("规划员赵", 1_790_000_320_000).expect("redo");
+    plan.info.name = "2027年网格调整（二稿）".into();
+    store.save_plan(&plan, 4).await.expect("save undos");
+    assert_eq!(
+        store.plan(plan.info.id).await.expect("read"),
+        Some(plan.clone())
+    );
+    plan.history.truncate(1);
+    plan.info.version += 1;
+    store
+        .save_plan(&plan, 7)
+        .await
+        .expect("save a shorter history");
+    assert_eq!(
+        store.plan(plan.info.id).await.expect("read"),
+        Some(plan.clone())
+    );
+
+    let (other, _) = stored_draft(store.as_ref(), "另一个方案").await;
+    assert_ne!(other.info.id, plan.info.id);
+    assert_eq!(
+        store.plans().await.expect("plans"),
+        vec![other.info.clone(), plan.info.clone()],
+        "newest first"
+    );
+    assert_eq!(store.plan(other.info.id).await.expect("read"), Some(other));
+    assert!(store.plan(999_999).await.expect("read").is_none());
+}
+
+/// Two planners save from the same version: the second is refused and the first one's plan
+/// stays; a plan that does not exist cannot be saved or published.
+pub async fn plan_conflicts_are_refused(store: Arc<dyn Store>) {
+    store
+        .apply(&ChangeSet::insert_all(&sample()))
+        .await
+        .expect("insert");
+    let (plan, _) = stored_draft(store.as_ref(), "方案").await;
+    let mut first = store
+        .plan(plan.info.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    let mut second = first.clone();
+    let zones = edited(&first, |zones| zones[0].name = "甲改的".into());
+    first.record("{}", "甲", "甲", 1, zones, BTreeSet::from([1]));
+    store.save_plan(&first, 0).await.expect("first save");
+    let zones = edited(&second, |zones| zones[1].name = "乙改的".into());
+    second.record("{}", "乙", "乙", 2, zones, BTreeSet::new());
+    let error = store
+        .save_plan(&second, 0)
+        .await
+        .expect_err("a stale version must be refused");
+    match error {
+        Error::Conflict {
+            plan,
+            expected,
+            found,
+        } => assert_eq!((plan, expected, found), (first.info.id, 0, 1)),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(
+        store.plan(first.info.id).await.expect("read"),
+        Some(first.clone())
+    );
+
+    // Two saves at once from the same version: exactly one is kept.
+    let mut tasks = Vec::new();
+    for writer in 0..2 {
+        let store = Arc::clone(&store);
+        let mut mine = first.clone();
+        tasks.push(tokio::spawn(async move {
+            let zones = edited(&mine, |zones| zones[2].name = format!("并发{writer}"));
+            mine.record("{}", "并发", "丙", 3, zones, BTreeSet::new());
+            store.save_plan(&mine, 1).await.map(|()| mine)
+        }));
+    }
+    let mut kept = Vec::new();
+    for task in tasks {
+        match task.await.expect("writer task") {
+            Ok(plan) => kept.push(plan),
+            Err(Error::Conflict { found: 2, .. }) => {}
+            Err(other) => panic!("expected a conflict, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        kept.len(),
+        1,
+        "exactly one of two concurrent saves succeeds"
+    );
+    assert_eq!(store.plan(first.info.id).await.expect("read"), kept.pop());
+
+    let mut ghost = first.clone();
+    ghost.info.id = 424_242;
+    assert!(
+        matches!(
+            store.save_plan(&ghost, 1).await,
+            Err(Error::NoPlan(424_242))
+        ),
+        "saving a plan that does not exist"
+    );
+    assert!(
+        matches!(
+            store.publish_plan(&ghost, 1, &ChangeSet::default()).await,
+            Err(Error::NoPlan(424_242))
+        ),
+        "publishing a plan that does not exist"
+    );
+    assert!(store.plan(424_242).await.expect("read").is_none());
+}
+
+/// Publishing saves the plan and applies its changes in one transaction: a stale version or a
+/// change the store refuses leaves both the plan and the live data as they were.
+pub async fn publish_is_atomic(store: Arc<dyn Store>) {
+    store
+        .apply(&ChangeSet::insert_all(&sample()))
+        .await
+        .expect("insert");
+    let (mut plan, live) = stored_draft(store.as_ref(), "待发布").await;
+    two_edits(&mut plan, &live);
+    store.save_plan(&plan, 0).await.expect("save");
+    let version = store.data_version().await.expect("version");
+
+    let mut published = plan.clone();
+    published.info.status = PlanStatus::Published;
+    published.info.published_by = Some("王主任".into());
+    published.info.published_at_ms = Some(1_790_000_900_000);
+    let changes = published.publish_changes(&live);
+    assert!(!changes.zones.is_empty() && !changes.delete_zones.is_empty());
+    let unchanged = |store: Arc<dyn Store>, plan: Plan, live: Dataset| async move {
+        assert_eq!(store.plan(plan.info.id).await.expect("read"), Some(plan));
+        assert_eq!(store.data_version().await.expect("version"), version);
+        assert_eq!(normalised(store.load().await.expect("load")), live);
+    };
+
+    let error = store
+        .publish_plan(&published, 2, &changes)
+        .await
+        .expect_err("a stale version must be refused");
+    assert!(
+        matches!(
+            error,
+            Error::Conflict {
+                found: 3,
+                expected: 2,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    unchanged(Arc::clone(&store), plan.clone(), live.clone()).await;
+
+    let mut refused = changes.clone();
+    refused.zones.push(Zone {
+        id: 77,
+        code: "530102001077".into(),
+        name: "无上级".into(),
+        level: "community".into(),
+        parent: Some(4242),
+        geometry: square(102.70, 25.03, 0.001),
+        totals: Totals::default(),
+    });
+    let error = store
+        .publish_plan(&published, 3, &refused)
+        .await
+        .expect_err("a zone under a missing parent must be refused");
+    assert!(matches!(error, Error::Refused(_)), "{error:?}");
+    unchanged(Arc::clone(&store), plan.clone(), live.clone()).await;
+
+    let applied = store
+        .publish_plan(&published, 3, &changes)
+        .await
+        .expect("publish");
+    assert_eq!(applied.version, version + 1);
+    assert_eq!(applied.layers, vec![Layer::Zones]);
+    assert_eq!(store.data_version().await.expect("version"), version + 1);
+    let now = normalised(store.load().await.expect("load"));
+    assert_eq!(now.zones, published.zones);
+    assert_eq!(now.compounds, live.compounds);
+    let read = store
+        .plan(plan.info.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(read, published);
+    assert_eq!(read.info.status, PlanStatus::Published);
+    assert_eq!(read.info.published_by.as_deref(), Some("王主任"));
+    assert_eq!(read.info.published_at_ms, Some(1_790_000_900_000));
+    let recorded = store.changes_since(version).await.expect("changes");
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].version, version + 1);
+    assert_eq!(recorded[0].layers, vec![Layer::Zones]);
+    assert!(recorded[0].touched.is_some());
+}
+
 /// Expands into one test per contract check for a backend. `$make` is an async block that yields
 /// `(Arc<dyn Store>, guard)`: a fresh empty store and whatever must live as long as it.
 #[macro_export]
@@ -658,6 +969,21 @@ macro_rules! contract_tests {
         async fn contract_concurrent_writers() {
             let (store, _guard) = $make.await;
             $crate::contract::concurrent_writers(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_plans_round_trip() {
+            let (store, _guard) = $make.await;
+            $crate::contract::plans_round_trip(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_plan_conflicts_are_refused() {
+            let (store, _guard) = $make.await;
+            $crate::contract::plan_conflicts_are_refused(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_publish_is_atomic() {
+            let (store, _guard) = $make.await;
+            $crate::contract::publish_is_atomic(store).await;
         }
     };
 }

@@ -54,6 +54,21 @@ pub enum Error {
     /// The backend cannot be reached right now; the request may succeed later.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// A plan was changed by someone else since the version the writer started from.
+    #[error(
+        "plan {plan} is at version {found}, not {expected}: someone else changed it; reload it and redo the change"
+    )]
+    Conflict {
+        /// The plan.
+        plan: wangge_core::Id,
+        /// The version the writer expected.
+        expected: u64,
+        /// The version stored.
+        found: u64,
+    },
+    /// A plan that does not exist.
+    #[error("there is no plan {0}")]
+    NoPlan(wangge_core::Id),
     /// A background task failed.
     #[error("storage task failed: {0}")]
     Task(String),

@@ -1,6 +1,9 @@
 //! Where wangge keeps its data: the [`Store`] trait, and the embedded GeoPackage backend.
 //!
-//! A store persists a [`Dataset`] and applies [`ChangeSet`]s atomically. Two backends implement
+//! A store persists a [`Dataset`] and applies [`ChangeSet`]s atomically. It also keeps
+//! [`Plan`]s, the drafts of the zone hierarchy that planners edit: saved with a
+//! compare-and-swap on their version, written incrementally ([`plan_sync`]), and published
+//! together with the change set that makes them live, in one transaction. Two backends implement
 //! it: [`GpkgStore`] here (one SQLite file laid out as a GeoPackage 1.3, the default) and PostGIS
 //! (in `wangge-store-postgis`). Both pass the same [`contract`] suite.
 //!
@@ -11,19 +14,21 @@
 pub mod contract;
 mod error;
 pub mod gpkg;
+pub mod plan_sync;
 pub mod shape;
 
 use async_trait::async_trait;
 use geo::Rect;
 use wangge_core::{
-    Building, ChangeSet, Compound, Dataset, Id, Inspection, Layer, StreetSegment, TierChange, Zone,
+    Building, ChangeSet, Compound, Dataset, Id, Inspection, Layer, Plan, PlanInfo, StreetSegment,
+    TierChange, Zone,
 };
 
 pub use error::{Error, Result};
 pub use gpkg::GpkgStore;
 
 /// The schema version this build reads and writes. A store with a newer schema is refused.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// A page of results: skip `offset` records, return at most `limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,4 +138,30 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Every zone whose area covers the point (boundary included), ordered by level (top first)
     /// and then by id.
     async fn zones_containing(&self, lon: f64, lat: f64) -> Result<Vec<Zone>>;
+
+    /// Every plan (drafts, published and discarded), newest first (by id), without zones or
+    /// history.
+    async fn plans(&self) -> Result<Vec<PlanInfo>>;
+
+    /// One plan with its zones, locks and full edit history; `None` when there is no such plan.
+    async fn plan(&self, id: Id) -> Result<Option<Plan>>;
+
+    /// Stores a new plan (its `info.id` is ignored) and returns the id the store gave it.
+    async fn create_plan(&self, plan: &Plan) -> Result<Id>;
+
+    /// Replaces a stored plan (info, zones, locks, history) with `plan`, in one transaction, if
+    /// the stored plan's version is still `expected_version`; otherwise nothing is written and
+    /// the answer is [`Error::Conflict`] with the version found.
+    async fn save_plan(&self, plan: &Plan, expected_version: u64) -> Result<()>;
+
+    /// Publishes: in one transaction, checks the stored plan's version is `expected_version`
+    /// ([`Error::Conflict`] otherwise), saves `plan` (whose status the caller set to
+    /// published, with who and when) and applies `changes` (which make the live zones the
+    /// plan's). All or nothing.
+    async fn publish_plan(
+        &self,
+        plan: &Plan,
+        expected_version: u64,
+        changes: &ChangeSet,
+    ) -> Result<Applied>;
 }

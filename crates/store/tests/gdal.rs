@@ -3,7 +3,10 @@
 
 use std::process::Command;
 
-use wangge_store::GpkgStore;
+use std::collections::BTreeSet;
+
+use wangge_core::Plan;
+use wangge_store::{GpkgStore, Store};
 
 fn ogrinfo(args: &[&str]) -> String {
     let out = Command::new("ogrinfo").args(args).output().expect(
@@ -23,10 +26,22 @@ async fn gdal_opens_the_geopackage() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("gdal.gpkg");
     let store = GpkgStore::with_sample(&path).await;
+    // Plans live in wangge's own tables, beside the layers, and must not disturb GDAL.
+    let live = store.load().await.expect("load");
+    let mut plan = Plan::draft_of(&live, "方案", "li", 0, None);
+    plan.info.id = store.create_plan(&plan).await.expect("create plan");
+    let mut zones = plan.zones.clone();
+    zones[1].name = "改名".into();
+    plan.record("{}", "rename", "li", 1, zones, BTreeSet::from([10]));
+    store.save_plan(&plan, 0).await.expect("save plan");
     drop(store);
     let file = path.to_str().expect("utf-8 path");
 
     let summary = ogrinfo(&["-ro", "-so", "-al", file]);
+    // The plan tables are wangge's own, not GeoPackage layers; listing every table still works.
+    assert!(!summary.contains("Layer name: plan"), "{summary}");
+    let all = ogrinfo(&["-ro", "-so", "-oo", "LIST_ALL_TABLES=YES", file]);
+    assert!(!all.to_lowercase().contains("error"), "{all}");
     assert!(!summary.to_lowercase().contains("error"), "{summary}");
     for (layer, count, geometry) in [
         ("zones", 5, "Multi Polygon"),

@@ -3,11 +3,12 @@
 //! copying a GeoPackage in exactly, bit-exact geometries and boxes, append-only tier history, and
 //! surviving a PostgreSQL restart without being recreated.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use geo::{LineString, MultiPolygon, Rect, coord, line_string, polygon};
 use tokio::sync::mpsc::Receiver;
-use wangge_core::{ChangeSet, Layer, Tier, TierChange};
+use wangge_core::{ChangeSet, Layer, Plan, PlanStatus, Tier, TierChange};
 use wangge_store::contract::{normalised, sample};
 use wangge_store::{Error, GpkgStore, Page, Record, Store};
 use wangge_store_postgis::testing::{TestCluster, TestSchema, database_url, free_port};
@@ -236,6 +237,45 @@ async fn migrating_from_a_geopackage_copies_everything_exactly() {
     });
     source.apply(&inspection).await.expect("inspection");
 
+    // A published plan with an edit (one undone), and a draft based on it.
+    let live = source.load().await.expect("load source");
+    let mut published = Plan::draft_of(&live, "2026年方案", "李规划", 1_790_000_200_000, None);
+    published.info.id = source.create_plan(&published).await.expect("plan");
+    let mut zones = published.zones.clone();
+    zones[1].name = "调整后".into();
+    zones.retain(|z| z.id != 13);
+    published.record(
+        "{\"op\":\"edit\"}",
+        "改名并撤销",
+        "李规划",
+        1_790_000_210_000,
+        zones,
+        BTreeSet::from([10]),
+    );
+    let mut zones = published.zones.clone();
+    zones[0].code = "530102009".into();
+    published.record(
+        "{}",
+        "改编码",
+        "李规划",
+        1_790_000_220_000,
+        zones,
+        BTreeSet::new(),
+    );
+    published.undo("李规划", 1_790_000_230_000).expect("undo");
+    published.info.status = PlanStatus::Published;
+    published.info.published_by = Some("王主任".into());
+    published.info.published_at_ms = Some(1_790_000_240_000);
+    source.save_plan(&published, 0).await.expect("save plan");
+    let mut draft = Plan::draft_of(
+        &live,
+        "2027年方案",
+        "赵规划",
+        1_790_000_300_000,
+        Some(&published),
+    );
+    draft.info.id = source.create_plan(&draft).await.expect("draft");
+
     let schema = TestSchema::new();
     let target = schema.connect().await;
     let report = migrate_from(&source, &target).await.expect("migrate");
@@ -254,6 +294,9 @@ async fn migrating_from_a_geopackage_copies_everything_exactly() {
     assert_eq!(count("tier_changes"), Some(2));
     assert_eq!(count("inspections"), Some(1));
     assert_eq!(count("attribution"), Some(1));
+    assert_eq!(count("plans"), Some(2));
+    assert_eq!(count("plan_zones"), Some(4 + 4));
+    assert_eq!(count("plan_edits"), Some(2));
     for check in &report.layers {
         assert_eq!(check.source_checksum, check.target_checksum, "{report}");
     }
@@ -270,6 +313,17 @@ async fn migrating_from_a_geopackage_copies_everything_exactly() {
     assert_eq!(copied.len(), 1);
     assert_eq!(copied[0].inspector, "赵民警");
     assert_eq!(copied[0].suggested_tier, Some(Tier::Yellow));
+    assert_eq!(
+        target.plans().await.expect("plans"),
+        source.plans().await.expect("plans")
+    );
+    for id in [published.info.id, draft.info.id] {
+        let copied = target.plan(id).await.expect("plan").expect("copied");
+        assert_eq!(Some(copied), source.plan(id).await.expect("plan"));
+    }
+    // New plans are numbered after the copied ones.
+    let next = target.create_plan(&draft).await.expect("a new plan");
+    assert!(next > draft.info.id, "{next}");
 
     let again = migrate_from(&source, &target)
         .await

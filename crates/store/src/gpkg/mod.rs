@@ -1,8 +1,10 @@
 //! The embedded store: one SQLite file laid out as a GeoPackage 1.3, so that GDAL and QGIS open its
 //! layers directly. WAL journal, schema migrations, one transaction per change set, and the
-//! GeoPackage R-tree extension kept up to date by triggers.
+//! GeoPackage R-tree extension kept up to date by triggers. Plans live in tables of wangge's own
+//! beside the layers (not registered as GeoPackage contents; see `sql/004_plans.sql`).
 
 mod geom;
+mod plans;
 mod rows;
 
 use std::path::{Path, PathBuf};
@@ -12,7 +14,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use geo::{BoundingRect, Geometry, Point, Rect, coord};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use wangge_core::{ChangeSet, Dataset, Id, Inspection, Layer, LevelConfig, TierChange, Zone};
+use wangge_core::{
+    ChangeSet, Dataset, Id, Inspection, Layer, LevelConfig, Plan, PlanInfo, TierChange, Zone,
+};
 
 use crate::{Applied, ChangeRecord, Error, Page, Record, Result, SCHEMA_VERSION, Store};
 
@@ -26,7 +30,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/001_init.sql"),
     include_str!("sql/002_tier_history.sql"),
     include_str!("sql/003_inspections.sql"),
+    include_str!("sql/004_plans.sql"),
 ];
+// Every schema version has its migration.
+const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
 const RTREE: &str = include_str!("sql/rtree.sql");
 const SPATIAL_TABLES: [&str; 4] = ["zones", "compounds", "buildings", "streets"];
 
@@ -55,6 +62,9 @@ impl GpkgStore {
         let mut conn = Connection::open(&path).map_err(sqlite("opening the file"))?;
         conn.busy_timeout(Duration::from_secs(30))
             .map_err(sqlite("setting the busy timeout"))?;
+        // Room for every statement the store runs (layers, history, plans), so none is prepared
+        // again on each use.
+        conn.set_prepared_statement_cache_capacity(64);
         geom::register_functions(&conn).map_err(sqlite("registering ST_ functions"))?;
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(sqlite("enabling foreign keys"))?;
@@ -455,6 +465,31 @@ fn explain_foreign_key(tx: &Transaction<'_>, location: &str) -> Result<Error> {
     })
 }
 
+/// Commits a write. Commits by hand so that, when deferred foreign keys fail, the transaction is
+/// still open and the offending row can be named before rolling back.
+fn commit_write(mut tx: Transaction<'_>, location: &str) -> Result<()> {
+    tx.set_drop_behavior(rusqlite::DropBehavior::Ignore);
+    match tx.execute_batch("COMMIT") {
+        Ok(()) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
+        {
+            let error = explain_foreign_key(&tx, location)?;
+            tx.rollback().map_err(sql_error(location, "rolling back"))?;
+            Err(error)
+        }
+        Err(source) => {
+            tx.execute_batch("ROLLBACK")
+                .map_err(sql_error(location, "rolling back"))?;
+            Err(Error::Sqlite {
+                path: location.to_string(),
+                context: "committing".into(),
+                source,
+            })
+        }
+    }
+}
+
 #[async_trait]
 impl Store for GpkgStore {
     fn describe(&self) -> String {
@@ -492,32 +527,12 @@ impl Store for GpkgStore {
     async fn apply(&self, changes: &ChangeSet) -> Result<Applied> {
         let changes = changes.clone();
         self.run(move |conn, location| {
-            let mut tx = conn
+            let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(sql_error(location, "starting a write"))?;
             let applied = apply_in(&tx, location, &changes)?;
-            // Commit by hand so that, when deferred foreign keys fail, the transaction is still
-            // open and the offending row can be named before rolling back.
-            tx.set_drop_behavior(rusqlite::DropBehavior::Ignore);
-            match tx.execute_batch("COMMIT") {
-                Ok(()) => Ok(applied),
-                Err(rusqlite::Error::SqliteFailure(e, _))
-                    if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
-                {
-                    let error = explain_foreign_key(&tx, location)?;
-                    tx.rollback().map_err(sql_error(location, "rolling back"))?;
-                    Err(error)
-                }
-                Err(source) => {
-                    tx.execute_batch("ROLLBACK")
-                        .map_err(sql_error(location, "rolling back"))?;
-                    Err(Error::Sqlite {
-                        path: location.to_string(),
-                        context: "committing".into(),
-                        source,
-                    })
-                }
-            }
+            commit_write(tx, location)?;
+            Ok(applied)
         })
         .await
     }
@@ -604,6 +619,70 @@ impl Store for GpkgStore {
                 .collect();
             zones.sort_by_key(|z| (levels.index_of(&z.level).unwrap_or(usize::MAX), z.id));
             Ok(zones)
+        })
+        .await
+    }
+
+    async fn plans(&self) -> Result<Vec<PlanInfo>> {
+        self.run(|conn, location| plans::list(conn, location)).await
+    }
+
+    async fn plan(&self, id: Id) -> Result<Option<Plan>> {
+        self.run(move |conn, location| {
+            // One read transaction, so the plan's rows agree with each other.
+            let tx = conn
+                .transaction()
+                .map_err(sql_error(location, "starting a read"))?;
+            let plan = plans::read(&tx, location, id)?;
+            tx.finish().map_err(sql_error(location, "ending a read"))?;
+            Ok(plan)
+        })
+        .await
+    }
+
+    async fn create_plan(&self, plan: &Plan) -> Result<Id> {
+        let plan = plan.clone();
+        self.run(move |conn, location| {
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(sql_error(location, "starting a write"))?;
+            let id = plans::create(&tx, location, &plan)?;
+            commit_write(tx, location)?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn save_plan(&self, plan: &Plan, expected_version: u64) -> Result<()> {
+        let plan = plan.clone();
+        self.run(move |conn, location| {
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(sql_error(location, "starting a write"))?;
+            plans::check_version(&tx, location, plan.info.id, expected_version)?;
+            plans::save(&tx, location, &plan)?;
+            commit_write(tx, location)
+        })
+        .await
+    }
+
+    async fn publish_plan(
+        &self,
+        plan: &Plan,
+        expected_version: u64,
+        changes: &ChangeSet,
+    ) -> Result<Applied> {
+        let plan = plan.clone();
+        let changes = changes.clone();
+        self.run(move |conn, location| {
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(sql_error(location, "starting a write"))?;
+            plans::check_version(&tx, location, plan.info.id, expected_version)?;
+            let applied = apply_in(&tx, location, &changes)?;
+            plans::save(&tx, location, &plan)?;
+            commit_write(tx, location)?;
+            Ok(applied)
         })
         .await
     }

@@ -12,7 +12,7 @@ use super::{geom, sql_error};
 use crate::{Error, Result};
 
 /// A row read back whose value cannot be understood.
-fn corrupt(location: &str, table: &str, id: i64, problem: impl ToString) -> Error {
+pub(crate) fn corrupt(location: &str, table: &str, id: i64, problem: impl ToString) -> Error {
     Error::Corrupt {
         location: location.into(),
         table: table.into(),
@@ -23,7 +23,7 @@ fn corrupt(location: &str, table: &str, id: i64, problem: impl ToString) -> Erro
 
 /// Runs a SELECT with a filter and maps every row, turning conversion problems into errors that
 /// name the table and row.
-fn read<T>(
+pub(crate) fn read<T>(
     conn: &Connection,
     location: &str,
     table: &str,
@@ -59,42 +59,46 @@ fn parse<T>(
     f(&text).map_err(|e| (id, e.to_string()))
 }
 
+/// The zone columns, in the order [`zone_from`] reads them; plan tables name the zone id `id` too.
+pub(crate) const ZONE_COLUMNS: &str =
+    "id, code, name, level, parent_id, households, population, buildings, compounds, geom";
+
+/// Reads a zone from the [`ZONE_COLUMNS`] of a row, starting at column `at`.
+pub(crate) fn zone_from(
+    r: &Row<'_>,
+    at: usize,
+) -> rusqlite::Result<std::result::Result<Zone, (i64, String)>> {
+    let id: i64 = r.get(at)?;
+    let blob: Vec<u8> = r.get(at + 9)?;
+    let build = || -> std::result::Result<Zone, (i64, String)> {
+        let e = |e: rusqlite::Error| (id, e.to_string());
+        Ok(Zone {
+            id,
+            code: r.get(at + 1).map_err(e)?,
+            name: r.get(at + 2).map_err(e)?,
+            level: r.get(at + 3).map_err(e)?,
+            parent: r.get(at + 4).map_err(e)?,
+            totals: Totals {
+                households: count(id, r.get(at + 5).map_err(e)?)?,
+                population: count(id, r.get(at + 6).map_err(e)?)?,
+                buildings: count(id, r.get(at + 7).map_err(e)?)?,
+                compounds: count(id, r.get(at + 8).map_err(e)?)?,
+            },
+            geometry: geom::decode_multipolygon(&blob).map_err(|e| (id, e))?,
+        })
+    };
+    Ok(build())
+}
+
 pub(crate) fn read_zones(
     conn: &Connection,
     location: &str,
     filter: &str,
     args: impl Params,
 ) -> Result<Vec<Zone>> {
-    read(
-        conn,
-        location,
-        "zones",
-        "id, code, name, level, parent_id, households, population, buildings, compounds, geom",
-        filter,
-        args,
-        |r| {
-            let id: i64 = r.get(0)?;
-            let blob: Vec<u8> = r.get(9)?;
-            let build = || -> std::result::Result<Zone, (i64, String)> {
-                let e = |e: rusqlite::Error| (id, e.to_string());
-                Ok(Zone {
-                    id,
-                    code: r.get(1).map_err(e)?,
-                    name: r.get(2).map_err(e)?,
-                    level: r.get(3).map_err(e)?,
-                    parent: r.get(4).map_err(e)?,
-                    totals: Totals {
-                        households: count(id, r.get(5).map_err(e)?)?,
-                        population: count(id, r.get(6).map_err(e)?)?,
-                        buildings: count(id, r.get(7).map_err(e)?)?,
-                        compounds: count(id, r.get(8).map_err(e)?)?,
-                    },
-                    geometry: geom::decode_multipolygon(&blob).map_err(|e| (id, e))?,
-                })
-            };
-            Ok(build())
-        },
-    )
+    read(conn, location, "zones", ZONE_COLUMNS, filter, args, |r| {
+        zone_from(r, 0)
+    })
 }
 
 pub(crate) fn read_compounds(
@@ -267,6 +271,27 @@ fn encode(location: &str, table: &str, id: i64, geometry: Geometry<f64>) -> Resu
     geom::encode(geometry).map_err(|problem| corrupt(location, table, id, problem))
 }
 
+/// A zone's geometry as GeoPackage binary and its totals as SQLite integers, for writing it to
+/// `table`.
+pub(crate) fn zone_values(location: &str, table: &str, z: &Zone) -> Result<(Vec<u8>, [i64; 4])> {
+    let blob = encode(
+        location,
+        table,
+        z.id,
+        Geometry::MultiPolygon(z.geometry.clone()),
+    )?;
+    let t = z.totals;
+    Ok((
+        blob,
+        [
+            t.households as i64,
+            t.population as i64,
+            t.buildings as i64,
+            t.compounds as i64,
+        ],
+    ))
+}
+
 pub(crate) fn write_zones(tx: &Transaction<'_>, location: &str, zones: &[Zone]) -> Result<()> {
     let mut stmt = Upsert::new(
         tx,
@@ -276,24 +301,9 @@ pub(crate) fn write_zones(tx: &Transaction<'_>, location: &str, zones: &[Zone]) 
         "INSERT INTO zones (id, code, name, level, parent_id, households, population, buildings, compounds, geom) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     for z in zones {
-        let blob = encode(
-            location,
-            "zones",
-            z.id,
-            Geometry::MultiPolygon(z.geometry.clone()),
-        )?;
-        let t = z.totals;
+        let (blob, t) = zone_values(location, "zones", z)?;
         stmt.run(params![
-            z.id,
-            z.code,
-            z.name,
-            z.level,
-            z.parent,
-            t.households as i64,
-            t.population as i64,
-            t.buildings as i64,
-            t.compounds as i64,
-            blob
+            z.id, z.code, z.name, z.level, z.parent, t[0], t[1], t[2], t[3], blob
         ])
         .map_err(sql_error(
             location,

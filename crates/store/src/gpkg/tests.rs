@@ -1,7 +1,10 @@
 //! GeoPackage-specific tests; the shared contract runs in `tests/contract.rs`.
 
+use std::collections::BTreeSet;
+
 use super::*;
 use crate::contract::{normalised, sample};
+use wangge_core::Plan;
 
 #[tokio::test]
 async fn reopening_keeps_data_and_a_newer_schema_is_refused() {
@@ -123,4 +126,136 @@ async fn inspections_cannot_be_edited_or_deleted() {
         )
         .expect("registered");
     assert_eq!(listed, "attributes");
+}
+
+#[tokio::test]
+async fn a_schema_3_file_upgrades_to_plans() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("w.gpkg");
+    drop(GpkgStore::with_sample(&path).await);
+    // Take the file back to what wangge wrote before plans existed.
+    let conn = Connection::open(&path).expect("raw");
+    conn.execute_batch(
+        "DROP TABLE plan_edit_zones; DROP TABLE plan_edits; DROP TABLE plan_locks;
+         DROP TABLE plan_zones; DROP TABLE plans;
+         DELETE FROM sqlite_sequence WHERE name = 'plans';
+         UPDATE wangge_meta SET value = '3' WHERE key = 'schema_version';",
+    )
+    .expect("downgrade");
+    drop(conn);
+
+    let store = GpkgStore::open_existing(&path).expect("upgrade");
+    assert_eq!(
+        normalised(store.load().await.expect("load")),
+        normalised(sample())
+    );
+    assert!(store.plans().await.expect("plans").is_empty());
+    let mut plan = Plan::draft_of(&sample(), "p", "li", 0, None);
+    plan.info.id = store.create_plan(&plan).await.expect("create");
+    assert_eq!(store.plan(plan.info.id).await.expect("read"), Some(plan));
+    drop(store);
+    let conn = Connection::open(&path).expect("raw");
+    let version: String = conn
+        .query_row(
+            "SELECT value FROM wangge_meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("schema version");
+    assert_eq!(version, SCHEMA_VERSION.to_string());
+    let registered: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM gpkg_contents WHERE table_name LIKE 'plan%'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("contents");
+    assert_eq!(registered, 0, "plan tables are not GeoPackage contents");
+}
+
+/// A demo-sized plan: ~700 zones of ~120 vertices each, and 300 edits of 3 zones each.
+fn big_plan() -> (Dataset, Plan) {
+    use geo::{LineString, MultiPolygon, Polygon};
+    let ring = |i: usize, wobble: f64| -> MultiPolygon<f64> {
+        let (cx, cy) = (
+            102.6 + (i % 30) as f64 * 0.004,
+            25.0 + (i / 30) as f64 * 0.004,
+        );
+        let mut points: Vec<(f64, f64)> = (0..120)
+            .map(|k| {
+                let a = k as f64 / 120.0 * std::f64::consts::TAU;
+                let r = 0.0018 + 0.0001 * ((k * 7 + i) % 5) as f64 + wobble;
+                (cx + r * a.cos(), cy + r * a.sin())
+            })
+            .collect();
+        points.push(points[0]);
+        MultiPolygon(vec![Polygon::new(LineString::from(points), vec![])])
+    };
+    let mut data = Dataset::default();
+    for i in 0..700 {
+        data.zones.push(Zone {
+            id: i as Id + 1,
+            code: format!("530102001{i:03}"),
+            name: format!("网格{i}"),
+            level: if i < 20 { "community" } else { "grid" }.into(),
+            parent: (i >= 20).then_some((i % 20) as Id + 1),
+            geometry: ring(i, 0.0),
+            totals: wangge_core::Totals::default(),
+        });
+    }
+    let mut plan = Plan::draft_of(&data, "大方案", "li", 0, None);
+    for e in 0..300 {
+        let mut zones = plan.zones.clone();
+        for k in 0..3 {
+            let i = (e * 7 + k * 101) % 700;
+            zones[i].geometry = ring(i, 0.000_01 * (e + 1) as f64);
+            zones[i].name = format!("网格{i}（第{e}次）");
+        }
+        plan.record("{}", "调整", "li", e as i64, zones, plan.locked.clone());
+    }
+    (data, plan)
+}
+
+/// Saving a demo-sized plan after one more edit writes only what changed and stays well under
+/// 50 ms in a release build (the bound here is loose, for unoptimised builds on slow machines).
+#[tokio::test]
+async fn saving_a_big_plan_is_quick() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = GpkgStore::open(dir.path().join("w.gpkg")).expect("open");
+    let (_, mut plan) = big_plan();
+    let started = std::time::Instant::now();
+    plan.info.id = store.create_plan(&plan).await.expect("create");
+    let created = started.elapsed();
+    let mut times = Vec::new();
+    for round in 0..10 {
+        let expected = plan.info.version;
+        if round % 3 == 2 {
+            plan.undo("li", 0).expect("undo");
+        } else {
+            let mut zones = plan.zones.clone();
+            zones[round * 13].name = format!("再改{round}");
+            zones[round * 13 + 1].geometry = zones[round * 13 + 2].geometry.clone();
+            plan.record(
+                "{}",
+                "再调整",
+                "li",
+                0,
+                zones,
+                BTreeSet::from([round as Id]),
+            );
+        }
+        let started = std::time::Instant::now();
+        store.save_plan(&plan, expected).await.expect("save");
+        times.push(started.elapsed());
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    eprintln!(
+        "big plan ({} zones, {} edits): create {created:?}, save median {median:?}, max {:?}",
+        plan.zones.len(),
+        plan.history.len(),
+        times[times.len() - 1]
+    );
+    assert_eq!(store.plan(plan.info.id).await.expect("read"), Some(plan));
+    assert!(median < Duration::from_millis(400), "{median:?}");
 }
