@@ -140,12 +140,14 @@ pub enum Command {
         /// Only split this zone (or the zones under it); everything by default.
         #[arg(long, value_name = "CODE")]
         zone: Option<String>,
-        /// The level to create; its parent level is the one above it (default: secondary).
-        #[arg(long, value_name = "NAME", default_value = "secondary")]
-        level: String,
-        /// Households per grid, MIN..MAX.
-        #[arg(long, value_name = "MIN..MAX", default_value = "300..500")]
-        households: String,
+        /// The level to create; its parent level is the one above it. Without it, every level
+        /// with a household target is split, top down (secondary grids, then micro-grids).
+        #[arg(long, value_name = "NAME")]
+        level: Option<String>,
+        /// Households per grid, MIN..MAX (default: the level's target, secondary 300..500,
+        /// micro 30..80).
+        #[arg(long, value_name = "MIN..MAX")]
+        households: Option<String>,
         /// The seed of the search: the same seed gives the same plan.
         #[arg(long, default_value_t = 1)]
         seed: u64,

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use wangge_core::{Atlas, ChangeSet, Dataset, Layer, Stats};
-use wangge_import::{Crs, ImportOptions, InputLayer};
+use wangge_import::{Crs, ImportOptions, InputLayer, Progress};
 use wangge_server::{AppState, ServerOptions};
 use wangge_store::{GpkgStore, Store};
 use wangge_store_postgis::{ConnectOptions, PostgisStore};
@@ -74,7 +74,7 @@ pub async fn run(command: Command) -> Result<()> {
                 &Location::of(database)?,
                 zone,
                 level,
-                &households,
+                households.as_deref(),
                 seed,
                 json,
             )
@@ -362,12 +362,36 @@ async fn demo(path: &Location) -> Result<Arc<dyn Store>> {
     if store.load().await?.zones.is_empty() {
         let started = Instant::now();
         let data = wangge_demo::generate(&wangge_demo::DemoSettings::builtin());
+        // The demo ships with its grids: secondary grids and micro-grids, split by the same
+        // machinery as `wangge partition`, and checked.
+        let bar = Bar::for_stderr();
+        let (data, _) = tokio::task::block_in_place(|| {
+            wangge_partition::partition_levels(
+                &data,
+                &wangge_partition::Targets::default(),
+                1,
+                &mut |level, done, total| {
+                    if done == 0 {
+                        bar.begin(&format!("splitting into {level}"), Some(total as u64));
+                    } else {
+                        bar.advance(1);
+                    }
+                },
+            )
+        })?;
+        bar.finish();
+        let check = wangge_partition::check(&data);
+        if !check.is_ok() {
+            bail!("the demo's generated grids break an invariant (a bug): {check}");
+        }
         let stats = Stats::of(&data);
         store.apply(&ChangeSet::insert_all(&data)).await?;
         eprintln!(
-            "created the demo sub-district in {} ({} communities, {} compounds, {} buildings, {} street segments, {} chiefs, {} households) in {:.1} s",
+            "created the demo sub-district in {} ({} communities, {} secondary grids, {} micro-grids, {} compounds, {} buildings, {} street segments, {} chiefs, {} households) in {:.1} s",
             path,
             stats.zones_by_level.get("community").copied().unwrap_or(0),
+            stats.zones_by_level.get("secondary").copied().unwrap_or(0),
+            stats.zones_by_level.get("micro").copied().unwrap_or(0),
             stats.layers["compounds"],
             stats.layers["buildings"],
             stats.layers["streets"],
@@ -503,44 +527,90 @@ fn parse_bounds(text: &str) -> Result<wangge_partition::Bounds> {
     }
 }
 
-/// Splits zones into grids, writes them in one transaction, reports their quality, and refuses
-/// to leave the store with any invariant broken.
+/// Splits zones into grids (one level, or every level with a target), writes them in one
+/// transaction, reports their quality, and refuses to leave the store with any invariant broken.
 async fn partition(
     location: &Location,
     zone: Option<String>,
-    level: String,
-    households: &str,
+    level: Option<String>,
+    households: Option<&str>,
     seed: u64,
     json: bool,
 ) -> Result<()> {
-    let bounds = parse_bounds(households)?;
+    let targets = wangge_partition::Targets::default();
     let store = location.open(false).await?;
     let before = store.load().await?;
-    let request = wangge_partition::PartitionRequest {
-        level,
-        scope: zone,
-        options: wangge_partition::SplitOptions {
-            bounds,
-            seed,
-            ..Default::default()
-        },
+    let levels: Vec<String> = match level {
+        Some(level) => vec![level],
+        None => before
+            .levels
+            .levels
+            .iter()
+            .filter(|l| targets.of(&l.key).is_some())
+            .map(|l| l.key.clone())
+            .collect(),
     };
-    let result = tokio::task::block_in_place(|| wangge_partition::partition(&before, &request))?;
+    let mut data = before.clone();
+    let mut reports = Vec::new();
+    for level in levels {
+        let bounds = match households {
+            Some(text) => parse_bounds(text)?,
+            None => targets.of(&level).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "level `{level}` has no household target; give --households MIN..MAX"
+                )
+            })?,
+        };
+        let request = wangge_partition::PartitionRequest {
+            level: level.clone(),
+            scope: zone.clone(),
+            options: wangge_partition::SplitOptions {
+                bounds,
+                seed,
+                ..Default::default()
+            },
+        };
+        let bar = Bar::for_stderr();
+        let result = tokio::task::block_in_place(|| {
+            wangge_partition::partition_observed(
+                &data,
+                &request,
+                &std::collections::HashSet::new(),
+                &mut |done, total| {
+                    if done == 0 {
+                        bar.begin(&format!("splitting into {level}"), Some(total as u64));
+                    } else {
+                        bar.advance(1);
+                    }
+                },
+            )
+        })?;
+        bar.finish();
+        data = result.data;
+        reports.push(result.report);
+    }
     // Check before writing: a plan that breaks an invariant is never stored.
-    let check = wangge_partition::check(&result.data);
+    let check = wangge_partition::check(&data);
     if !check.is_ok() {
         bail!(
             "the plan breaks {} zone invariants; nothing was written\n{check}",
             check.violations.len()
         );
     }
-    let applied = store.apply(&ChangeSet::diff(&before, &result.data)).await?;
+    let applied = store.apply(&ChangeSet::diff(&before, &data)).await?;
     let mut out = std::io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut out, &result.report)?;
+        // One level: its report (as before); several: a list.
+        if reports.len() == 1 {
+            serde_json::to_writer_pretty(&mut out, &reports[0])?;
+        } else {
+            serde_json::to_writer_pretty(&mut out, &reports)?;
+        }
         writeln!(out)?;
     } else {
-        writeln!(out, "{}", result.report)?;
+        for report in &reports {
+            writeln!(out, "{report}")?;
+        }
     }
     eprintln!(
         "wrote the plan to {location}: data version {}; every invariant holds",
@@ -586,6 +656,7 @@ async fn serve(store: Arc<dyn Store>, addr: std::net::SocketAddr, web: Web) -> R
         font: find_font(),
         tile_cache_entries: web.tile_cache,
         cadences: wangge_core::Cadences::default(),
+        targets: wangge_partition::Targets::default(),
     };
     let state = AppState::load(store, options).await?;
     let snapshot = state.snapshot();

@@ -50,6 +50,7 @@ pub use report::{GridReport, PartitionReport};
 pub use score::{Bounds, Weights, polsby_popper};
 pub use split::{
     Partition, PartitionRequest, SplitOptions, district_count, partition, partition_keeping,
+    partition_levels, partition_observed,
 };
 pub use units::{
     SLIVER_AREA_M2, SLIVER_WIDTH_M, Unit, UnitId, UnitKind, UnitOptions, UnitSet, is_sliver,

@@ -127,6 +127,17 @@ pub fn partition_keeping(
     request: &PartitionRequest,
     keep: &HashSet<Id>,
 ) -> Result<Partition> {
+    partition_observed(data, request, keep, &mut |_, _| {})
+}
+
+/// [`partition_keeping`], calling `progress(done, total)` after each parent zone is split (for a
+/// progress bar on long runs).
+pub fn partition_observed(
+    data: &Dataset,
+    request: &PartitionRequest,
+    keep: &HashSet<Id>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Partition> {
     let started = Instant::now();
     let options = &request.options;
     let bounds = options.bounds;
@@ -258,7 +269,8 @@ pub fn partition_keeping(
     let geometry = UnitGeometry::of(&units);
 
     let mut grids: Vec<(Id, Vec<UnitId>, bool)> = Vec::new();
-    for parent in &parents {
+    for (done, parent) in parents.iter().enumerate() {
+        progress(done, parents.len());
         let members: Vec<UnitId> = units
             .of_community(parent.id)
             .filter(|u| !in_any(&u.geometry, &kept))
@@ -292,6 +304,7 @@ pub fn partition_keeping(
     }
 
     // Grids that come out as they were keep their codes (see assign_zone_codes_stable).
+    progress(parents.len(), parents.len());
     assign_zone_codes_stable(&mut new, &data.zones)?;
     let codes: HashMap<Id, String> = new.zones.iter().map(|z| (z.id, z.code.clone())).collect();
     let grid_ids: HashSet<Id> = grids.iter().map(|g| g.0).collect();
@@ -1180,6 +1193,41 @@ fn grid_report(
             .map(|&u| units.units[u].buildings.len())
             .sum(),
     }
+}
+
+/// Splits every level that has a household target in `targets`, top down (with the default
+/// targets: secondary grids, then micro-grids), each with `seed`; returns the dataset and one
+/// report per level. This is what `wangge demo` ships and what a first run of `wangge partition`
+/// without `--level` does.
+pub fn partition_levels(
+    data: &Dataset,
+    targets: &crate::Targets,
+    seed: u64,
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> Result<(Dataset, Vec<PartitionReport>)> {
+    let mut data = data.clone();
+    let mut reports = Vec::new();
+    let levels: Vec<String> = data.levels.levels.iter().map(|l| l.key.clone()).collect();
+    for level in levels {
+        let Some(bounds) = targets.of(&level) else {
+            continue;
+        };
+        let request = PartitionRequest {
+            level: level.clone(),
+            scope: None,
+            options: SplitOptions {
+                bounds,
+                seed,
+                ..SplitOptions::default()
+            },
+        };
+        let result = partition_observed(&data, &request, &HashSet::new(), &mut |done, total| {
+            progress(&level, done, total)
+        })?;
+        data = result.data;
+        reports.push(result.report);
+    }
+    Ok((data, reports))
 }
 
 #[cfg(test)]

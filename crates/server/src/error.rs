@@ -15,6 +15,15 @@ pub enum ApiError {
     /// Nothing exists at this path.
     #[error("{0}")]
     NotFound(String),
+    /// The request is well formed but refused by a rule of the domain (422).
+    #[error("{0}")]
+    Refused(String),
+    /// Refused by a rule, with details (422; the value carries `error`).
+    #[error("{0}")]
+    RefusedWith(serde_json::Value),
+    /// The caller's version is stale (409; the value carries `error` and what changed).
+    #[error("{0}")]
+    Conflict(serde_json::Value),
     /// The store is unreachable for now; retry later.
     #[error("{0}")]
     Unavailable(String),
@@ -36,6 +45,11 @@ impl From<wangge_store::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, message) = match self {
+            ApiError::Refused(m) => (StatusCode::UNPROCESSABLE_ENTITY, m),
+            ApiError::RefusedWith(v) => {
+                return (StatusCode::UNPROCESSABLE_ENTITY, Json(v)).into_response();
+            }
+            ApiError::Conflict(v) => return (StatusCode::CONFLICT, Json(v)).into_response(),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
             ApiError::Unavailable(m) => {

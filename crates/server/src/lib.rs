@@ -7,6 +7,7 @@
 mod api;
 mod error;
 mod inspections;
+mod plans;
 mod state;
 pub mod tiles;
 mod views;
@@ -47,6 +48,17 @@ pub fn app(state: AppState) -> Router {
             get(inspections::list).post(inspections::record),
         )
         .route("/api/due", get(inspections::due))
+        .route("/api/plans", get(plans::list).post(plans::create))
+        .route("/api/plans/compare", get(plans::compare_plans))
+        .route("/api/plans/as-of", get(plans::as_of))
+        .route("/api/plans/{id}", get(plans::get))
+        .route("/api/plans/{id}/zones", get(plans::zones))
+        .route("/api/plans/{id}/balance", get(plans::balance))
+        .route("/api/plans/{id}/edits", post(plans::edit))
+        .route("/api/plans/{id}/undo", post(plans::undo))
+        .route("/api/plans/{id}/redo", post(plans::redo))
+        .route("/api/plans/{id}/publish", post(plans::publish))
+        .route("/api/plans/{id}/discard", post(plans::discard))
         .route("/tiles/{file}", get(tiles::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{file}", get(tiles::tile))
         .route("/styles/{file}", get(views::style))

@@ -35,6 +35,8 @@ pub struct ServerOptions {
     /// How often compounds of each tier are to be inspected (green quarterly, yellow monthly, red
     /// weekly unless configured otherwise).
     pub cadences: Cadences,
+    /// The household range of each grid level, for the planner's balance table and edits.
+    pub targets: wangge_partition::Targets,
 }
 
 /// Shared by every request: cheap to clone.
@@ -51,6 +53,9 @@ struct Inner {
     options: ServerOptions,
     /// Writers take this so that each change is applied to the newest atlas.
     writer: tokio::sync::Mutex<()>,
+    /// Plan writers take this, so that two edits in this server do not race on one draft (the
+    /// store's version check still guards against other servers).
+    plans: tokio::sync::Mutex<()>,
 }
 
 /// An atlas together with the data version it was built from.
@@ -83,6 +88,7 @@ impl AppState {
                 tiles: TileCache::new(capacity, version),
                 options,
                 writer: tokio::sync::Mutex::new(()),
+                plans: tokio::sync::Mutex::new(()),
             }),
         };
         if let Some(feed) = feed {
@@ -165,6 +171,40 @@ impl AppState {
     pub async fn apply(&self, changes: ChangeSet) -> Result<Applied, wangge_store::Error> {
         let _writer = self.inner.writer.lock().await;
         let applied = self.inner.store.apply(&changes).await?;
+        self.rebuild(changes, &applied).await?;
+        Ok(applied)
+    }
+
+    /// Serialises plan writes within this server.
+    pub(crate) async fn plan_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.plans.lock().await
+    }
+
+    /// Publishes a plan: in the store (the plan saved and the live zones replaced, one
+    /// transaction, refused when the plan's version is no longer `expected`), then in memory and
+    /// in the tile cache, like [`apply`](Self::apply).
+    pub async fn publish(
+        &self,
+        plan: &wangge_core::Plan,
+        expected: u64,
+        changes: ChangeSet,
+    ) -> Result<Applied, wangge_store::Error> {
+        let _writer = self.inner.writer.lock().await;
+        let applied = self
+            .inner
+            .store
+            .publish_plan(plan, expected, &changes)
+            .await?;
+        self.rebuild(changes, &applied).await?;
+        Ok(applied)
+    }
+
+    /// Applies an applied change set to the in-memory atlas and drops the tiles it touched.
+    async fn rebuild(
+        &self,
+        changes: ChangeSet,
+        applied: &Applied,
+    ) -> Result<(), wangge_store::Error> {
         let current = self.snapshot();
         let atlas = tokio::task::spawn_blocking(move || {
             let mut data = current.atlas.data().clone();
@@ -180,7 +220,7 @@ impl AppState {
             },
             applied.touched,
         );
-        Ok(applied)
+        Ok(())
     }
 
     /// Re-reads the store and swaps in a new atlas; every cached tile is dropped.
