@@ -61,7 +61,21 @@ fn demo_creates_a_huashan_shaped_sub_district() {
     let zones: Value =
         serde_json::from_str(&std::fs::read_to_string(&out_path).expect("read")).expect("geojson");
     let features = zones["features"].as_array().expect("features");
-    assert_eq!(features.len(), 12);
+    let count = |level: &str| {
+        features
+            .iter()
+            .filter(|f| f["properties"]["level"] == level)
+            .count()
+    };
+    // The demo ships with its grids: one primary grid per community, secondary and micro-grids.
+    assert_eq!(count("community"), 10);
+    assert_eq!(count("primary"), 10);
+    assert!(
+        (50..=90).contains(&count("secondary")),
+        "{}",
+        count("secondary")
+    );
+    assert!(count("micro") > 300, "{}", count("micro"));
     let community = features
         .iter()
         .find(|f| f["properties"]["level"] == "community")
@@ -569,6 +583,8 @@ fn partition_splits_the_demo_into_balanced_grids_that_pass_check() {
         "partition",
         "--db",
         db,
+        "--level",
+        "secondary",
         "--households",
         "300..500",
         "--seed",
@@ -593,6 +609,18 @@ fn partition_splits_the_demo_into_balanced_grids_that_pass_check() {
         Some(grids.len() as u64)
     );
     assert!(wangge(&["check", "--db", db]).status.success());
-    let out = wangge(&["partition", "--db", db, "--households", "9..3"]);
+    let out = wangge(&[
+        "partition",
+        "--db",
+        db,
+        "--level",
+        "secondary",
+        "--households",
+        "9..3",
+    ]);
     assert!(!out.status.success());
+    // A range without a level would apply one range to every level: refused.
+    let out = wangge(&["partition", "--db", db, "--households", "300..500"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("--level"), "{:?}", text(&out));
 }

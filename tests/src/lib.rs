@@ -7,11 +7,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// The shared real data beside the checkout (`../shared/data`).
+/// The shared real data beside the checkout (`../shared/data`). The checkout is taken from
+/// cargo's run-time `CARGO_MANIFEST_DIR` (the compile-time one can name another clone when
+/// several share a build cache).
 pub fn shared_data(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(relative)
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest.join("../../shared/data").join(relative)
 }
 
 /// The `wangge` binary built in the same target directory as this test (`make e2e` builds it).

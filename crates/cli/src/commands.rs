@@ -538,6 +538,11 @@ async fn partition(
     json: bool,
 ) -> Result<()> {
     let targets = wangge_partition::Targets::default();
+    if households.is_some() && level.is_none() {
+        bail!(
+            "--households sets the range of one level; say which with --level (e.g. --level secondary)"
+        );
+    }
     let store = location.open(false).await?;
     let before = store.load().await?;
     let levels: Vec<String> = match level {
