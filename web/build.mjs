@@ -1,5 +1,6 @@
-// Builds the leader view into dist/: index.html, app.js + app.css (esbuild), and MapLibre's
-// worker beside app.js (MapLibre loads it from `new URL('./maplibre-gl-worker.mjs', import.meta.url)`).
+// Builds the two views into dist/: the leader view (index.html, app.js + app.css) and the planner
+// view (planner.html, planner.js + planner.css), bundled by esbuild, and MapLibre's worker beside
+// them (MapLibre loads it from `new URL('./maplibre-gl-worker.mjs', import.meta.url)`).
 // `node build.mjs --watch` rebuilds on change.
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,14 +18,18 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
 const copyStatic = () => {
-  copyFileSync(join(here, 'index.html'), join(dist, 'index.html'));
+  for (const page of ['index.html', 'planner.html']) copyFileSync(join(here, page), join(dist, page));
   copyFileSync(join(maplibreDist, 'maplibre-gl-worker.mjs'), join(dist, 'maplibre-gl-worker.mjs'));
 };
 
 const options = {
-  entryPoints: { app: join(here, 'src/main.js') },
+  entryPoints: { app: join(here, 'src/main.js'), planner: join(here, 'src/planner.js') },
   outdir: dist,
   bundle: true,
+  // MapLibre and the shared modules go into one chunk both views load (beside them, so MapLibre's
+  // worker URL, relative to the chunk, still points at dist/)
+  splitting: true,
+  chunkNames: 'shared-[hash]',
   format: 'esm',
   target: ['es2022', 'chrome110', 'firefox115', 'safari16'],
   minify: !watch,

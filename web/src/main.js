@@ -379,6 +379,11 @@ function localizeControls() {
 function renderChrome() {
   $('app-title').textContent = t('app.title');
   $('map').setAttribute('aria-label', t('map.label'));
+  const planner = $('to-planner');
+  if (planner) {
+    planner.textContent = t('nav.planner');
+    planner.title = t('nav.planner.title');
+  }
   const button = $('lang');
   button.textContent = t('lang.switch');
   button.title = t('lang.switch.title');

@@ -1,0 +1,182 @@
+// The planner's tables: the live balance table (网格户数表) and the comparison of two plans.
+
+import { t, num } from './i18n.js';
+import { shortCode } from './planner-map.js';
+import { el } from './util.js';
+
+const yesNo = (v) => (v == null ? '—' : v ? t('balance.yes') : t('balance.no'));
+const signed = (x) => {
+  if (x == null) return '—';
+  const n = Math.round(x);
+  return n > 0 ? `+${num(n)}` : n < 0 ? `−${num(-n)}` : '0';
+};
+const percent = (share) => (share == null ? '—' : `${Math.round(share * 100)}%`);
+const fixed = (x, digits) => (x == null ? '—' : Number(x).toFixed(digits));
+
+/** A code with its own digits (after the parent's) in bold. */
+function codeCell(code, parent) {
+  const own = shortCode(code, parent);
+  const head = String(code).slice(0, String(code).length - own.length);
+  return el('span', { class: 'code' }, [head ? el('span', { class: 'code-head' }, head) : null, el('b', {}, own)]);
+}
+
+/**
+ * The balance table of one family of grids.
+ * @param {object} balance the API's answer
+ * @param {{ selected: string[], target: string|null, locked: Set<string>, colours: Map<string,string>, onRow: (code) => void }} options
+ */
+export function balanceTable(balance, { selected = [], target = null, locked = new Set(), colours = new Map(), onRow, levelName }) {
+  const wrap = el('div', { class: 'balance', id: 'balance' });
+  const bounds = balance.bounds;
+  const grids = balance.grids ?? [];
+  const total = grids.reduce((n, g) => n + (g.households ?? 0), 0);
+  wrap.append(
+    el('div', { class: 'balance-head' }, [
+      el('span', { class: 'balance-range', id: 'balance-range' }, bounds ? t('balance.range', { min: num(bounds.min), max: num(bounds.max) }) : t('balance.noRange')),
+      el('span', { class: 'balance-total', id: 'balance-total', 'data-households': String(total) }, t('balance.total', { n: num(grids.length), households: num(total) })),
+    ]),
+  );
+  if (balance.warnings?.length) {
+    wrap.append(
+      el(
+        'ul',
+        { class: 'warnings', id: 'warnings', role: 'list' },
+        balance.warnings.map((w) => el('li', {}, [el('span', { class: 'warn-icon', 'aria-hidden': 'true' }, '!'), String(w)])),
+      ),
+    );
+  }
+  if (!grids.length) {
+    wrap.append(el('p', { class: 'dock-note' }, t('balance.empty', { level: levelName })));
+    return wrap;
+  }
+  const cols = [
+    ['code', t('balance.col.code')],
+    ['name', t('balance.col.name')],
+    ['households', t('balance.col.households'), 'num'],
+    ['deviation', t('balance.col.deviation'), 'num'],
+    ['within', t('balance.col.within')],
+    ['connected', t('balance.col.connected')],
+    ['pp', t('balance.col.pp'), 'num', t('balance.col.pp.title')],
+    ['street', t('balance.col.street'), 'num', t('balance.col.street.title')],
+  ];
+  const table = el('table', { class: 'balance-table', id: 'balance-table' });
+  table.append(el('thead', {}, el('tr', {}, cols.map(([key, label, cls, title]) => el('th', { scope: 'col', class: cls, title, 'data-col': key }, label)))));
+  const body = el('tbody');
+  const chosen = new Set(selected);
+  for (const g of grids) {
+    const out = g.within_bounds === false;
+    const row = el(
+      'tr',
+      {
+        class: ['grid-row', out ? 'out' : 'in', chosen.has(g.code) ? 'selected' : '', target === g.code ? 'target' : ''].filter(Boolean).join(' '),
+        'data-code': g.code,
+        'data-households': String(g.households ?? 0),
+        'data-within': String(g.within_bounds !== false),
+        tabindex: '0',
+        onclick: () => onRow?.(g.code),
+        onkeydown: (e) => {
+          if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            onRow?.(g.code);
+          }
+        },
+      },
+      [
+        el('td', { 'data-col': 'code' }, [
+          el('span', { class: 'grid-swatch', style: `background:${colours.get(g.code) ?? '#ccc'}` }),
+          codeCell(g.code, g.parent ?? balance.parent),
+          locked.has(g.code) ? el('span', { class: 'lock-chip', title: t('balance.locked') }, t('balance.locked')) : null,
+        ]),
+        el('td', { 'data-col': 'name' }, g.name ?? ''),
+        el('td', { class: 'num', 'data-col': 'households' }, num(g.households)),
+        el('td', { class: 'num', 'data-col': 'deviation' }, signed(g.deviation)),
+        el('td', { 'data-col': 'within', class: out ? 'bad' : 'good' }, [
+          yesNo(g.within_bounds),
+          g.oversized_unit ? el('span', { class: 'note-chip' }, t('balance.oversized')) : null,
+        ]),
+        el('td', { 'data-col': 'connected', class: g.connected === false ? 'bad' : '' }, yesNo(g.connected)),
+        el('td', { class: 'num', 'data-col': 'pp' }, fixed(g.polsby_popper, 2)),
+        el('td', { class: 'num', 'data-col': 'street' }, percent(g.street_share)),
+      ],
+    );
+    body.append(row);
+  }
+  table.append(body);
+  wrap.append(el('div', { class: 'table-scroll' }, table));
+  return wrap;
+}
+
+/** The comparison of two plans: totals, the grids whose households change, the buildings. */
+export function compareView(result, { names, levelName, limit = 300 }) {
+  const wrap = el('div', { class: 'compare', id: 'compare' });
+  const buildings = result.buildings ?? [];
+  const totals = result.totals ?? { buildings: buildings.length, households: buildings.reduce((n, b) => n + (b.households ?? 0), 0) };
+  wrap.append(
+    el('div', { class: 'balance-head' }, [
+      el('span', { class: 'compare-names' }, `${names.a} → ${names.b}`),
+      el(
+        'span',
+        { class: 'compare-totals', id: 'compare-totals', 'data-buildings': String(totals.buildings), 'data-households': String(totals.households) },
+        t('compare.totals', { buildings: num(totals.buildings), households: num(totals.households) }),
+      ),
+      el('span', { class: 'compare-legend' }, [el('span', { class: 'hatch-swatch', 'aria-hidden': 'true' }), t('compare.legend')]),
+    ]),
+  );
+  if (!buildings.length && !(result.grids ?? []).length) {
+    wrap.append(el('p', { class: 'dock-note' }, t('compare.none', { level: levelName })));
+    return wrap;
+  }
+  const grids = (result.grids ?? []).filter((g) => g.before !== g.after);
+  const columns = el('div', { class: 'compare-cols' });
+  if (grids.length) {
+    const table = el('table', { class: 'balance-table compare-grids' }, [
+      el('caption', {}, t('compare.grids')),
+      el('thead', {}, el('tr', {}, [el('th', {}, t('balance.col.code')), el('th', { class: 'num' }, t('compare.before')), el('th', { class: 'num' }, t('compare.after')), el('th', { class: 'num' }, t('balance.col.deviation'))])),
+      el(
+        'tbody',
+        {},
+        grids.map((g) =>
+          el('tr', { 'data-code': g.code }, [
+            el('td', {}, el('span', { class: 'code' }, g.code)),
+            el('td', { class: 'num' }, num(g.before)),
+            el('td', { class: 'num' }, num(g.after)),
+            el('td', { class: 'num' }, signed((g.after ?? 0) - (g.before ?? 0))),
+          ]),
+        ),
+      ),
+    ]);
+    columns.append(el('div', { class: 'table-scroll' }, table));
+  }
+  const shown = buildings.slice(0, limit);
+  const table = el('table', { class: 'balance-table compare-buildings', id: 'compare-buildings' }, [
+    el('caption', {}, t('compare.building')),
+    el(
+      'thead',
+      {},
+      el('tr', {}, [
+        el('th', {}, t('compare.building')),
+        el('th', {}, t('compare.compound')),
+        el('th', { class: 'num' }, t('compare.households')),
+        el('th', {}, t('compare.from')),
+        el('th', {}, t('compare.to')),
+      ]),
+    ),
+    el(
+      'tbody',
+      {},
+      shown.map((b) =>
+        el('tr', { 'data-building': String(b.building) }, [
+          el('td', {}, String(b.building)),
+          el('td', {}, b.compound ?? '—'),
+          el('td', { class: 'num' }, num(b.households)),
+          el('td', {}, el('span', { class: 'code' }, b.from ?? '—')),
+          el('td', {}, el('span', { class: 'code' }, b.to ?? '—')),
+        ]),
+      ),
+    ),
+  ]);
+  columns.append(el('div', { class: 'table-scroll' }, table));
+  wrap.append(columns);
+  if (buildings.length > shown.length) wrap.append(el('p', { class: 'dock-note' }, t('compare.more', { n: num(buildings.length - shown.length) })));
+  return wrap;
+}
