@@ -48,8 +48,9 @@ function binary() {
   const candidates = [
     process.env.WANGGE_BIN,
     process.env.CARGO_TARGET_DIR && join(process.env.CARGO_TARGET_DIR, 'debug/wangge'),
-    join(repo, 'target/debug/wangge'),
+    // The Makefile's build cache first: a stale target/ in the checkout must not win.
     join(homedir(), '.cache/wangge/target/debug/wangge'),
+    join(repo, 'target/debug/wangge'),
   ].filter(Boolean);
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`no wangge binary (tried ${candidates.join(', ')}): run cargo build --bin wangge`);

@@ -307,7 +307,11 @@ pub fn apply_edit(
                     .ok_or_else(|| EditError::Level(format!("{zone} is on the lowest level")))?,
             };
             let plan = redraw(plan, &locked, z.id, &level, seed.unwrap_or(1), targets)?;
-            (plan, format!("自动重划 {zone} 下的{level}网格"), vec![z.id])
+            let name = plan
+                .levels
+                .get(&level)
+                .map_or_else(|_| level.clone(), |l| l.name_zh.clone());
+            (plan, format!("自动重划 {zone} 下的{name}"), vec![z.id])
         }
     };
     recompute_totals(&mut plan);
