@@ -370,13 +370,7 @@ async fn demo(path: &Location) -> Result<Arc<dyn Store>> {
                 &data,
                 &wangge_partition::Targets::default(),
                 1,
-                &mut |level, done, total| {
-                    if done == 0 {
-                        bar.begin(&format!("splitting into {level}"), Some(total as u64));
-                    } else {
-                        bar.advance(1);
-                    }
-                },
+                &mut |level, done, total| bar.split_step(level, done, total),
             )
         })?;
         bar.finish();
@@ -581,13 +575,7 @@ async fn partition(
                 &data,
                 &request,
                 &std::collections::HashSet::new(),
-                &mut |done, total| {
-                    if done == 0 {
-                        bar.begin(&format!("splitting into {level}"), Some(total as u64));
-                    } else {
-                        bar.advance(1);
-                    }
-                },
+                &mut |done, total| bar.split_step(&level, done, total),
             )
         })?;
         bar.finish();

@@ -57,3 +57,14 @@ impl Progress for Bar {
         }
     }
 }
+
+impl Bar {
+    /// Shows the splitter's progress: `done` of `total` parent zones split into `level` grids.
+    pub fn split_step(&self, level: &str, done: usize, total: usize) {
+        if done == 0 {
+            self.begin(&format!("splitting into {level}"), Some(total as u64));
+        } else {
+            self.advance(1);
+        }
+    }
+}

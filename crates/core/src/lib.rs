@@ -60,7 +60,7 @@ pub use model::{
     Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Id, InspectorRole, Management,
     StreetClass, StreetSegment, Tier, TierChange, Topic, Totals, Zone,
 };
-pub use plan::{Plan, PlanEdit, PlanError, PlanInfo, PlanStatus, zone_diff};
+pub use plan::{Plan, PlanEdit, PlanError, PlanInfo, PlanStatus, with_descendants, zone_diff};
 pub use stats::Stats;
 pub use tiers::{MAX_REASON_CHARS, TierChangeError, tier_change};
 pub use totals::{link_buildings_to_compounds, recompute_totals};

@@ -25,7 +25,7 @@
 //! assert_eq!(plan.publish_changes(&data).zones.len(), 0);
 //! ```
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -324,6 +324,33 @@ pub fn zone_diff(old: &[Zone], new: &[Zone]) -> (Vec<Zone>, Vec<Zone>) {
     before.sort_by_key(|z| z.id);
     after.sort_by_key(|z| z.id);
     (before, after)
+}
+
+/// The ids of `roots` and of every zone below them (children, their children, …).
+///
+/// # Examples
+///
+/// ```
+/// use geo::MultiPolygon;
+/// use wangge_core::{Zone, with_descendants};
+/// let zone = |id, parent| Zone { id, code: String::new(), name: String::new(), level: String::new(), parent, geometry: MultiPolygon(vec![]), totals: Default::default() };
+/// let zones = [zone(1, None), zone(2, Some(1)), zone(3, Some(2)), zone(4, None)];
+/// let below = with_descendants(&zones, [2]);
+/// assert!(below.contains(&2) && below.contains(&3) && below.len() == 2);
+/// ```
+pub fn with_descendants(zones: &[Zone], roots: impl IntoIterator<Item = Id>) -> HashSet<Id> {
+    let mut out: HashSet<Id> = roots.into_iter().collect();
+    loop {
+        let before = out.len();
+        for z in zones {
+            if z.parent.is_some_and(|p| out.contains(&p)) {
+                out.insert(z.id);
+            }
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
 }
 
 /// `zones` with every zone of `remove` taken out and every zone of `insert` put in (by id),

@@ -20,6 +20,7 @@ use i_overlay::float::slice::FloatSlice;
 use serde::{Deserialize, Serialize};
 use wangge_core::{
     Dataset, Id, Totals as ZoneTotals, Zone, assign_zone_codes_stable, recompute_totals,
+    with_descendants,
 };
 
 use crate::graph::UnitGraph;
@@ -489,19 +490,7 @@ fn remove_with_descendants(plan: &mut Dataset, id: Id) {
 
 /// The zones below `id` (and `id` itself when `with_self`).
 fn descendants(plan: &Dataset, id: Id, with_self: bool) -> HashSet<Id> {
-    let mut out: HashSet<Id> = HashSet::from([id]);
-    loop {
-        let more: Vec<Id> = plan
-            .zones
-            .iter()
-            .filter(|z| !out.contains(&z.id) && z.parent.is_some_and(|p| out.contains(&p)))
-            .map(|z| z.id)
-            .collect();
-        if more.is_empty() {
-            break;
-        }
-        out.extend(more);
-    }
+    let mut out = with_descendants(&plan.zones, [id]);
     if !with_self {
         out.remove(&id);
     }

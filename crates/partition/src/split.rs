@@ -28,6 +28,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use wangge_core::{
     Dataset, Id, Totals as ZoneTotals, Zone, assign_zone_codes_stable, recompute_totals,
+    with_descendants,
 };
 
 use crate::graph::UnitGraph;
@@ -231,31 +232,20 @@ pub fn partition_observed(
     let parent_ids: HashSet<Id> = parents.iter().map(|z| z.id).collect();
 
     // Old zones of the level under the split parents, and all below them, are replaced.
-    let mut removed: HashSet<Id> = new
+    let replaced: Vec<Id> = new
         .zones
         .iter()
         .filter(|z| z.level == request.level && z.parent.is_some_and(|p| parent_ids.contains(&p)))
         .filter(|z| !keep.contains(&z.id))
         .map(|z| z.id)
         .collect();
+    let removed = with_descendants(&new.zones, replaced);
     let kept: Vec<Zone> = new
         .zones
         .iter()
         .filter(|z| keep.contains(&z.id) && z.level == request.level)
         .cloned()
         .collect();
-    loop {
-        let more: Vec<Id> = new
-            .zones
-            .iter()
-            .filter(|z| !removed.contains(&z.id) && z.parent.is_some_and(|p| removed.contains(&p)))
-            .map(|z| z.id)
-            .collect();
-        if more.is_empty() {
-            break;
-        }
-        removed.extend(more);
-    }
     new.zones.retain(|z| !removed.contains(&z.id));
 
     // At the lowest level a compound too large for one grid is split by its buildings.

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use geojson::GeometryValue;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wangge_core::{Dataset, Id, Plan, PlanEdit, PlanInfo, PlanStatus, Zone};
+use wangge_core::{Dataset, Id, Plan, PlanEdit, PlanInfo, PlanStatus, Zone, with_descendants};
 use wangge_partition::{Edit, EditError, apply_edit, check, compare, family_report};
 
 use crate::api::{Args, Params};
@@ -237,18 +237,7 @@ fn under(zones: &[Zone], code: &str) -> Result<HashSet<Id>, ApiError> {
         .iter()
         .find(|z| z.code == code)
         .ok_or_else(|| ApiError::NotFound(format!("there is no zone {code} in this plan")))?;
-    let mut out: HashSet<Id> = HashSet::from([root.id]);
-    loop {
-        let before = out.len();
-        for z in zones {
-            if z.parent.is_some_and(|p| out.contains(&p)) {
-                out.insert(z.id);
-            }
-        }
-        if out.len() == before {
-            return Ok(out);
-        }
-    }
+    Ok(with_descendants(zones, [root.id]))
 }
 
 /// A plan's zone as a GeoJSON feature.
