@@ -2,16 +2,18 @@
 //! compounds (2,112), read, validated and derived into a dataset. Writing to a store is not part of
 //! this measure.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use wangge_core::{Dataset, LevelConfig};
 use wangge_import::{ImportOptions, InputLayer, NoProgress, import_path};
 
 fn shared(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(relative)
+    std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../../shared/data")
+    .join(relative)
 }
 
 fn imports(c: &mut Criterion) {

@@ -12,9 +12,11 @@ use wangge_import::{
 
 /// A file of the shared real data.
 fn data(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(relative)
+    std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../../shared/data")
+    .join(relative)
 }
 
 fn empty() -> Dataset {

@@ -12,7 +12,7 @@
 //!
 //! Neither source has community boundaries: the data's extent stands in as one community.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use geo::{BoundingRect, Coord, MultiPolygon, Rect};
@@ -21,9 +21,11 @@ use wangge_import::{ImportOptions, InputLayer, NoProgress, import_path};
 use wangge_partition::{Targets, check, partition_levels};
 
 fn shared(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(relative)
+    std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../../shared/data")
+    .join(relative)
 }
 
 fn import(data: Dataset, file: &str, layer: InputLayer) -> Dataset {

@@ -20,7 +20,9 @@ use rstar::{AABB, RTree};
 use serde::{Deserialize, Serialize};
 use wangge_core::{Dataset, Id, Zone};
 
+use crate::graph::MIN_SHARED_M;
 use crate::project::LocalProjection;
+use crate::shared::{TOUCH_M, shared_length};
 
 /// Zone outlines in metres, by zone id.
 type Metric = HashMap<Id, MultiPolygon<f64>>;
@@ -189,21 +191,7 @@ pub fn check(data: &Dataset) -> CheckReport {
         .community_key()
         .and_then(|k| data.levels.index_of(k).ok());
     let by_id: HashMap<Id, &Zone> = data.zones.iter().map(|z| (z.id, z)).collect();
-    // Boolean operations run in metres around the data: in degrees, i_overlay's integer grid is
-    // about a centimetre, coarse enough to show up as overlaps along every shared boundary.
-    let extent = data
-        .zones
-        .iter()
-        .filter_map(|z| z.geometry.bounding_rect())
-        .reduce(|a, b| {
-            geo::Rect::new(
-                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-            )
-        });
-    let projection = extent
-        .map(LocalProjection::around)
-        .unwrap_or(LocalProjection::new(0.0, 0.0));
+    let projection = projection_of(data);
     let metric: Metric = data
         .zones
         .iter()
@@ -313,14 +301,73 @@ pub fn check(data: &Dataset) -> CheckReport {
 }
 
 /// How many connected pieces a zone is in, when it has more than one polygon.
-fn zone_parts(geometry: &MultiPolygon<f64>) -> Option<usize> {
+/// The metric projection the check runs its boolean operations in: around the extent of all
+/// zones. In degrees, i_overlay's integer grid is about a centimetre, coarse enough to show up as
+/// overlaps along every shared boundary; and whether two polygons touching at a point come out of
+/// a union as one or two depends on the projection, so everything that must agree with the check
+/// uses this one.
+pub(crate) fn projection_of(data: &Dataset) -> LocalProjection {
+    data.zones
+        .iter()
+        .filter_map(|z| z.geometry.bounding_rect())
+        .reduce(|a, b| {
+            geo::Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        })
+        .map_or(LocalProjection::new(0.0, 0.0), LocalProjection::around)
+}
+
+pub(crate) fn zone_parts(geometry: &MultiPolygon<f64>) -> Option<usize> {
     if geometry.0.len() <= 1 {
         return None;
     }
-    // The union merges parts that share a boundary of positive length and keeps parts that only
-    // touch at a point apart, so more than one polygon after it means more than one piece.
+    // The union merges parts that share a boundary exactly. Parts that come out of it apart are
+    // still one piece if they run along each other for a walkable stretch within a centimetre —
+    // the rule of the unit graph: units from separate boolean operations can meet a fraction of a
+    // millimetre apart along a boundary, and the union then keeps them as two polygons touching
+    // at a corner. Parts that meet only at a point, or not at all, are separate pieces.
     let merged = unary_union(geometry.0.iter());
-    Some(merged.0.len())
+    let parts: Vec<MultiPolygon<f64>> = merged
+        .0
+        .into_iter()
+        .map(|p| MultiPolygon(vec![p]))
+        .collect();
+    if parts.len() <= 1 {
+        return Some(parts.len());
+    }
+    let boxes: Vec<Option<geo::Rect<f64>>> = parts.iter().map(|p| p.bounding_rect()).collect();
+    let near = |i: usize, j: usize| match (boxes[i], boxes[j]) {
+        (Some(a), Some(b)) => {
+            a.min().x - TOUCH_M <= b.max().x
+                && b.min().x - TOUCH_M <= a.max().x
+                && a.min().y - TOUCH_M <= b.max().y
+                && b.min().y - TOUCH_M <= a.max().y
+        }
+        _ => false,
+    };
+    let mut root: Vec<usize> = (0..parts.len()).collect();
+    fn find(root: &mut [usize], i: usize) -> usize {
+        let mut i = i;
+        while root[i] != i {
+            root[i] = root[root[i]];
+            i = root[i];
+        }
+        i
+    }
+    for i in 0..parts.len() {
+        for j in i + 1..parts.len() {
+            if near(i, j) && shared_length(&parts[i], &parts[j]) >= MIN_SHARED_M {
+                let (a, b) = (find(&mut root, i), find(&mut root, j));
+                root[a] = b;
+            }
+        }
+    }
+    let pieces = (0..parts.len())
+        .filter(|&i| find(&mut root, i) == i)
+        .count();
+    Some(pieces)
 }
 
 fn tiling(
@@ -625,5 +672,39 @@ impl std::fmt::Display for CheckReport {
         } else {
             write!(f, "{} violations", self.violations.len())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use geo::{MultiPolygon, Polygon, polygon};
+
+    use super::zone_parts;
+
+    fn square(x: f64, y: f64, side: f64) -> Polygon<f64> {
+        polygon![(x: x, y: y), (x: x + side, y: y), (x: x + side, y: y + side), (x: x, y: y + side)]
+    }
+
+    #[test]
+    fn parts_a_hair_apart_along_a_boundary_are_one_piece() {
+        // 0.3 mm apart along 10 m: the gap boolean operations leave between units.
+        let near = MultiPolygon(vec![square(0.0, 0.0, 10.0), square(10.0003, 0.0, 10.0)]);
+        assert_eq!(zone_parts(&near), Some(1));
+        // Sharing the boundary exactly: merged by the union.
+        let shared = MultiPolygon(vec![square(0.0, 0.0, 10.0), square(10.0, 0.0, 10.0)]);
+        assert_eq!(zone_parts(&shared), Some(1));
+    }
+
+    #[test]
+    fn parts_meeting_at_a_corner_or_apart_are_separate_pieces() {
+        let corner = MultiPolygon(vec![square(0.0, 0.0, 10.0), square(10.0, 10.0, 10.0)]);
+        assert_eq!(zone_parts(&corner), Some(2));
+        // 5 cm apart: a real gap, wider than the unit graph's tolerance.
+        let apart = MultiPolygon(vec![square(0.0, 0.0, 10.0), square(10.05, 0.0, 10.0)]);
+        assert_eq!(zone_parts(&apart), Some(2));
+        // A hair apart along 20 cm only: too short to walk or draw.
+        let short = MultiPolygon(vec![square(0.0, 0.0, 10.0), square(10.0003, 9.8, 10.0)]);
+        assert_eq!(zone_parts(&short), Some(2));
+        assert_eq!(zone_parts(&MultiPolygon(vec![square(0.0, 0.0, 1.0)])), None);
     }
 }

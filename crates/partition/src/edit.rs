@@ -14,7 +14,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use geo::{Area, Contains, Coord, InteriorPoint, Intersects, LineString, Point, Polygon};
+use geo::{
+    Area, Contains, Coord, InteriorPoint, Intersects, LineString, MultiPolygon, Point, Polygon,
+};
 use i_overlay::core::fill_rule::FillRule;
 use i_overlay::float::slice::FloatSlice;
 use serde::{Deserialize, Serialize};
@@ -320,6 +322,7 @@ pub fn apply_edit(
     name_new_grids(&mut plan, zones);
     let ids: HashSet<Id> = plan.zones.iter().map(|z| z.id).collect();
     locked.retain(|id| ids.contains(id));
+    refuse_new_pieces(&plan, zones)?;
     let codes: HashMap<Id, &str> = plan.zones.iter().map(|z| (z.id, z.code.as_str())).collect();
     let mut changed: Vec<String> = changed_ids
         .iter()
@@ -335,6 +338,34 @@ pub fn apply_edit(
         summary,
         changed,
     })
+}
+
+/// Refuses a plan in which a zone the edit redrew is in more pieces than before, as
+/// [`check`](crate::check()) counts them. The unit graph links units whose boundaries run within
+/// a few centimetres of each other; where such a link carries a grid across a unit that now belongs
+/// elsewhere, the union of the grid's units can touch only at a point. The check is the judge.
+fn refuse_new_pieces(plan: &Dataset, before: &[Zone]) -> Result<(), EditError> {
+    let old: HashMap<Id, &Zone> = before.iter().map(|z| (z.id, z)).collect();
+    let projection = crate::check::projection_of(plan);
+    let pieces = |g: &MultiPolygon<f64>| -> usize {
+        let metric = projection.polygons_to_metres(g);
+        crate::check::zone_parts(&metric).unwrap_or(metric.0.len().min(1))
+    };
+    for zone in &plan.zones {
+        let was = old.get(&zone.id);
+        if was.is_some_and(|w| w.geometry == zone.geometry) {
+            continue;
+        }
+        let now = pieces(&zone.geometry);
+        let then = was.map_or(1, |w| pieces(&w.geometry).max(1));
+        if now > then {
+            return Err(EditError::WouldDisconnect {
+                code: zone.code.clone(),
+                pieces: now,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The zone with a code.
@@ -521,23 +552,24 @@ fn redraw_below(
     targets: &Targets,
 ) -> Result<Dataset, EditError> {
     for &id in ids {
-        if !plan.zones.iter().any(|z| z.id == id) {
-            continue;
-        }
-        let below: Vec<Id> = descendants(&plan, id, false).into_iter().collect();
-        if below.is_empty() {
-            continue;
-        }
-        refuse_locked(&plan, locked, &below)?;
-        let level = plan
+        let Some(level) = plan
             .zones
             .iter()
             .find(|z| z.id == id)
             .map(|z| z.level.clone())
-            .unwrap_or_default();
+        else {
+            continue;
+        };
         let Some(child) = plan.levels.child_of(&level).map(|l| l.key.clone()) else {
             continue;
         };
+        // A zone with nothing below is drawn down too when the plan draws its child level
+        // elsewhere: the new half of a split has no children yet, and must get them.
+        let below: Vec<Id> = descendants(&plan, id, false).into_iter().collect();
+        if below.is_empty() && !plan.zones.iter().any(|z| z.level == child) {
+            continue;
+        }
+        refuse_locked(&plan, locked, &below)?;
         plan = redraw(plan, locked, id, &child, 1, targets)?;
     }
     Ok(plan)

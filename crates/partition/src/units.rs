@@ -203,8 +203,13 @@ pub fn planning_units_with(
             level: community_level.to_string(),
         });
     }
-    let extent = communities
+    // The projection is the same whichever zones are cut: an editor cutting one grid must get
+    // the very units the splitter cut there, float noise and all, or the grids it redraws will
+    // not fit the ones it leaves.
+    let extent = data
+        .zones
         .iter()
+        .filter(|z| z.level == community_level)
         .filter_map(|z| z.geometry.bounding_rect())
         .reduce(join)
         .unwrap_or(Rect::new(

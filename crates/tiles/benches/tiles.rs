@@ -6,7 +6,6 @@
 //! `cargo bench -p wangge-tiles -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
-use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use geo::{BoundingRect, Rect, coord};
@@ -51,8 +50,10 @@ fn demo(c: &mut Criterion) {
 }
 
 fn hangzhou(c: &mut Criterion) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/hangzhou/residential-compounds.geojson");
+    let path = std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../../shared/data/hangzhou/residential-compounds.geojson");
     let imported = match import_path(
         &path,
         &Dataset::new(LevelConfig::default()),
