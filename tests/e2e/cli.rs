@@ -624,3 +624,48 @@ fn partition_splits_the_demo_into_balanced_grids_that_pass_check() {
     assert!(!out.status.success());
     assert!(text(&out).1.contains("--level"), "{:?}", text(&out));
 }
+
+/// Levels and targets are configuration: a city that draws primary grids inside its communities
+/// gives the primary level a household target, and `partition` then splits communities into
+/// primary grids, with secondary grids and micro-grids inside them — no code change.
+#[test]
+fn a_primary_target_in_the_configuration_draws_primary_grids_inside_communities() {
+    let (_dir, db) = demo_db("levels.gpkg");
+    let db = db.as_str();
+    let shown = wangge(&["levels", "--db", db, "--json"]);
+    assert!(shown.status.success(), "{:?}", text(&shown));
+    let levels: Value = serde_json::from_str(&text(&shown).0).expect("levels JSON");
+    assert_eq!(levels[4]["key"], "secondary");
+    assert_eq!(levels[4]["households"]["max"], 500);
+    assert!(levels[3]["households"].is_null(), "primary copies the community");
+
+    let set = wangge(&["levels", "--db", db, "--set", "primary=1000..1600"]);
+    let (table, stderr) = text(&set);
+    assert!(set.status.success(), "{stderr}");
+    assert!(table.contains("1000..1600"), "{table}");
+    let out = wangge(&["partition", "--db", db, "--seed", "2"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let s = stats(db);
+    let primary = s["zones_by_level"]["primary"].as_u64().expect("primary");
+    assert!(primary > 10, "{primary} primary grids for 10 communities");
+    assert!(s["zones_by_level"]["micro"].as_u64().expect("micro") > primary);
+    assert!(wangge(&["check", "--db", db]).status.success());
+
+    // Targets above the grids, unknown levels and bad ranges are refused, naming the fault.
+    for (args, says) in [
+        (vec!["--set", "community=1..2"], "community"),
+        (vec!["--set", "ward=1..2"], "no level `ward`"),
+        (vec!["--set", "micro=80..30"], "MIN ≤ MAX"),
+        (vec!["--clear", "ward"], "no such level"),
+    ] {
+        let mut all = vec!["levels", "--db", db];
+        all.extend(args.iter().copied());
+        let out = wangge(&all);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(text(&out).1.contains(says), "{args:?}: {:?}", text(&out).1);
+    }
+    let cleared = wangge(&["levels", "--db", db, "--clear", "primary", "--json"]);
+    assert!(cleared.status.success());
+    let levels: Value = serde_json::from_str(&text(&cleared).0).expect("levels JSON");
+    assert!(levels[3]["households"].is_null());
+}

@@ -155,6 +155,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show the zone levels and their household targets, or change them.
+    Levels {
+        #[command(flatten)]
+        database: Database,
+        /// Give a grid level a household target, LEVEL=MIN..MAX (e.g. primary=1000..2000 for a
+        /// city that draws primary grids inside its communities); repeatable.
+        #[arg(long = "set", value_name = "LEVEL=MIN..MAX")]
+        set: Vec<String>,
+        /// Take a level's household target away: its grids then copy their parent.
+        #[arg(long = "clear", value_name = "LEVEL")]
+        clear: Vec<String>,
+        /// Replace the whole level configuration with this JSON file (a list of levels with
+        /// key, name_zh, name_en, code_digits and optional households {min, max}). Levels that
+        /// zones use must stay, with their code digits.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// Print the levels as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Change a compound's colour tier, with a reason; the history keeps it.
     Tier {
         #[command(flatten)]

@@ -109,6 +109,13 @@ pub async fn run(command: Command) -> Result<()> {
             )
             .await
         }
+        Command::Levels {
+            database,
+            set,
+            clear,
+            file,
+            json,
+        } => levels(&Location::of(database)?, &set, &clear, file.as_deref(), json).await,
         Command::Tier {
             database,
             compound,
@@ -368,7 +375,7 @@ async fn demo(path: &Location) -> Result<Arc<dyn Store>> {
         let (data, _) = tokio::task::block_in_place(|| {
             wangge_partition::partition_levels(
                 &data,
-                &wangge_partition::Targets::default(),
+                &wangge_partition::Targets::from(&data.levels),
                 1,
                 &mut |level, done, total| bar.split_step(level, done, total),
             )
@@ -531,7 +538,6 @@ async fn partition(
     seed: u64,
     json: bool,
 ) -> Result<()> {
-    let targets = wangge_partition::Targets::default();
     if households.is_some() && level.is_none() {
         bail!(
             "--households sets the range of one level; say which with --level (e.g. --level secondary)"
@@ -539,6 +545,8 @@ async fn partition(
     }
     let store = location.open(false).await?;
     let before = store.load().await?;
+    // The targets are the store's level configuration (see `wangge levels`).
+    let targets = wangge_partition::Targets::from(&before.levels);
     let levels: Vec<String> = match level {
         Some(level) => vec![level],
         None => before
@@ -556,7 +564,8 @@ async fn partition(
             Some(text) => parse_bounds(text)?,
             None => targets.of(&level).ok_or_else(|| {
                 anyhow::anyhow!(
-                    "level `{level}` has no household target; give --households MIN..MAX"
+                    "level `{level}` has no household target; give --households MIN..MAX, or \
+                     set one with `wangge levels --set {level}=MIN..MAX`"
                 )
             })?,
         };
@@ -649,7 +658,6 @@ async fn serve(store: Arc<dyn Store>, addr: std::net::SocketAddr, web: Web) -> R
         font: find_font(),
         tile_cache_entries: web.tile_cache,
         cadences: wangge_core::Cadences::default(),
-        targets: wangge_partition::Targets::default(),
     };
     let state = AppState::load(store, options).await?;
     let snapshot = state.snapshot();
@@ -688,6 +696,105 @@ async fn tier(
         to.name_zh(),
         applied.version
     );
+    Ok(())
+}
+
+/// Shows the zone levels with their household targets; with `--set`, `--clear` or `--file`
+/// changes them in one transaction first.
+async fn levels(
+    location: &Location,
+    set: &[String],
+    clear: &[String],
+    file: Option<&Path>,
+    json: bool,
+) -> Result<()> {
+    let store = location.open(false).await?;
+    let data = store.load().await?;
+    let mut levels = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read the level file", path.display()))?;
+            let levels: Vec<wangge_core::Level> = serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "{}: not a JSON list of levels (each with key, name_zh, name_en, \
+                     code_digits and optional households {{\"min\": …, \"max\": …}})",
+                    path.display()
+                )
+            })?;
+            wangge_core::LevelConfig { levels }
+        }
+        None => data.levels.clone(),
+    };
+    for spec in set {
+        let (key, range) = spec
+            .split_once('=')
+            .ok_or_else(|| anyhow!("`{spec}`: write LEVEL=MIN..MAX, e.g. primary=1000..2000"))?;
+        let range = wangge_core::HouseholdRange::parse(range).ok_or_else(|| {
+            anyhow!("`{spec}`: the range must be MIN..MAX with MIN ≤ MAX, e.g. 300..500")
+        })?;
+        let keys = levels.keys();
+        let level = levels
+            .levels
+            .iter_mut()
+            .find(|l| l.key == key.trim())
+            .ok_or_else(|| anyhow!("`{spec}`: no level `{key}`; the levels are {keys}"))?;
+        level.households = Some(range);
+    }
+    for key in clear {
+        let keys = levels.keys();
+        let level = levels
+            .levels
+            .iter_mut()
+            .find(|l| l.key == key.trim())
+            .ok_or_else(|| anyhow!("--clear {key}: no such level; the levels are {keys}"))?;
+        level.households = None;
+    }
+    levels.validate()?;
+    // Zones must keep their level, and codes their length.
+    for zone in &data.zones {
+        let Ok(new) = levels.get(&zone.level) else {
+            bail!(
+                "zone {} is on level `{}`, which the new configuration drops; keep the level",
+                zone.code,
+                zone.level
+            );
+        };
+        let old = data.levels.get(&zone.level)?;
+        if new.code_digits != old.code_digits {
+            bail!(
+                "level `{}` has zones (e.g. {}) whose codes use {} digits; keep code_digits = {}",
+                zone.level,
+                zone.code,
+                old.code_digits,
+                old.code_digits
+            );
+        }
+    }
+    if levels != data.levels {
+        let applied = store
+            .apply(&ChangeSet {
+                levels: Some(levels.clone()),
+                ..ChangeSet::default()
+            })
+            .await?;
+        eprintln!("levels changed, data version {}", applied.version);
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&levels.levels)?);
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{:<14} {:<10} {:<16} {:>6}  households", "key", "名称", "name", "digits")?;
+    for l in &levels.levels {
+        let target = l
+            .households
+            .map_or_else(|| "—".to_string(), |h| h.to_string());
+        writeln!(
+            out,
+            "{:<14} {:<10} {:<16} {:>6}  {target}",
+            l.key, l.name_zh, l.name_en, l.code_digits
+        )?;
+    }
     Ok(())
 }
 

@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use crate::{
-    Building, Chief, Compound, Error, Id, Inspection, LevelConfig, Result, StreetSegment,
-    TierChange, Zone,
+    Assignment, Building, Chief, Compound, DutyKey, DutyKind, Error, Id, Inspection, LevelConfig,
+    Result, StreetSegment, TierChange, Zone,
 };
 
 /// The spatial layers, as named on the command line, in the API and in tiles.
@@ -66,6 +66,8 @@ pub struct Dataset {
     pub streets: Vec<StreetSegment>,
     /// Street chiefs.
     pub chiefs: Vec<Chief>,
+    /// Who answers for what: one chief per building or street per chief level.
+    pub duties: Vec<Assignment>,
     /// Credits the data requires wherever it is shown, e.g. `© OpenStreetMap contributors`.
     pub attribution: Vec<String>,
 }
@@ -145,7 +147,7 @@ impl Dataset {
                 });
             }
         }
-        Ok(())
+        crate::duty::validate_assignments(self, &self.duties)
     }
 
     /// Applies a change set in memory, the way a store applies it on disk.
@@ -170,6 +172,25 @@ impl Dataset {
         delete(&mut self.buildings, &changes.delete_buildings, |b| b.id);
         delete(&mut self.streets, &changes.delete_streets, |s| s.id);
         delete(&mut self.chiefs, &changes.delete_chiefs, |c| c.id);
+        // Duties go with their chief, building or street, and are replaced by key.
+        let gone_chiefs: HashSet<Id> = changes.delete_chiefs.iter().copied().collect();
+        let gone_buildings: HashSet<Id> = changes.delete_buildings.iter().copied().collect();
+        let gone_streets: HashSet<Id> = changes.delete_streets.iter().copied().collect();
+        let gone_duties: HashSet<DutyKey> = changes
+            .delete_duties
+            .iter()
+            .copied()
+            .chain(changes.duties.iter().map(Assignment::key))
+            .collect();
+        self.duties.retain(|d| {
+            !gone_chiefs.contains(&d.chief)
+                && !gone_duties.contains(&d.key())
+                && !match d.kind {
+                    DutyKind::Building => gone_buildings.contains(&d.target),
+                    DutyKind::Street => gone_streets.contains(&d.target),
+                }
+        });
+        self.duties.extend_from_slice(&changes.duties);
         upsert(&mut self.zones, &changes.zones, |z| z.id);
         upsert(&mut self.compounds, &changes.compounds, |c| c.id);
         upsert(&mut self.buildings, &changes.buildings, |b| b.id);
@@ -232,8 +253,12 @@ pub struct ChangeSet {
     pub delete_buildings: Vec<Id>,
     /// Street ids to delete.
     pub delete_streets: Vec<Id>,
-    /// Chief ids to delete.
+    /// Chief ids to delete (their duties go with them).
     pub delete_chiefs: Vec<Id>,
+    /// Duties to insert or replace (by kind, target and level).
+    pub duties: Vec<Assignment>,
+    /// Duties to delete, by kind, target and level.
+    pub delete_duties: Vec<DutyKey>,
     /// New attribution, if it changes.
     pub attribution: Option<Vec<String>>,
     /// Tier changes to record in the compounds' histories (the compounds themselves are written
@@ -254,6 +279,7 @@ impl ChangeSet {
             buildings: data.buildings.clone(),
             streets: data.streets.clone(),
             chiefs: data.chiefs.clone(),
+            duties: data.duties.clone(),
             attribution: (!data.attribution.is_empty()).then(|| data.attribution.clone()),
             ..Self::default()
         }
@@ -283,6 +309,21 @@ impl ChangeSet {
         let (buildings, delete_buildings) = changed(&old.buildings, &new.buildings, |b| b.id);
         let (streets, delete_streets) = changed(&old.streets, &new.streets, |s| s.id);
         let (chiefs, delete_chiefs) = changed(&old.chiefs, &new.chiefs, |c| c.id);
+        let before: std::collections::HashMap<DutyKey, &Assignment> =
+            old.duties.iter().map(|d| (d.key(), d)).collect();
+        let after: HashSet<DutyKey> = new.duties.iter().map(Assignment::key).collect();
+        let duties = new
+            .duties
+            .iter()
+            .filter(|d| before.get(&d.key()) != Some(d))
+            .copied()
+            .collect();
+        let delete_duties = old
+            .duties
+            .iter()
+            .map(Assignment::key)
+            .filter(|k| !after.contains(k))
+            .collect();
         Self {
             levels: (old.levels != new.levels).then(|| new.levels.clone()),
             zones,
@@ -295,6 +336,8 @@ impl ChangeSet {
             delete_buildings,
             delete_streets,
             delete_chiefs,
+            duties,
+            delete_duties,
             attribution: (old.attribution != new.attribution).then(|| new.attribution.clone()),
             tier_changes: Vec::new(),
             inspections: Vec::new(),
@@ -314,6 +357,8 @@ impl ChangeSet {
             && self.delete_buildings.is_empty()
             && self.delete_streets.is_empty()
             && self.delete_chiefs.is_empty()
+            && self.duties.is_empty()
+            && self.delete_duties.is_empty()
             && self.attribution.is_none()
             && self.tier_changes.is_empty()
             && self.inspections.is_empty()

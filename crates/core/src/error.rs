@@ -27,6 +27,9 @@ pub enum Error {
         /// The missing target.
         to: String,
     },
+    /// Records that break a rule of the domain (a building assigned twice on one level, …).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// The core's result alias.

@@ -15,6 +15,36 @@ pub struct Level {
     pub name_en: String,
     /// How many digits this level appends to its parent's code.
     pub code_digits: u8,
+    /// For a grid level drawn by households: how many each grid should hold. A grid level
+    /// without a target copies its parent (one zone per parent, its outline), as the primary
+    /// grid copies the community by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub households: Option<HouseholdRange>,
+}
+
+/// How many households a grid should hold, `min..=max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HouseholdRange {
+    /// The fewest.
+    pub min: u64,
+    /// The most.
+    pub max: u64,
+}
+
+impl HouseholdRange {
+    /// Reads `MIN..MAX` (e.g. `300..500`).
+    pub fn parse(text: &str) -> Option<HouseholdRange> {
+        let (min, max) = text.split_once("..")?;
+        let min: u64 = min.trim().parse().ok()?;
+        let max: u64 = max.trim().parse().ok()?;
+        (min <= max && max > 0).then_some(HouseholdRange { min, max })
+    }
+}
+
+impl std::fmt::Display for HouseholdRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..{}", self.min, self.max)
+    }
 }
 
 /// The ordered list of levels, from the largest (district) to the smallest (micro-grid).
@@ -26,22 +56,31 @@ pub struct LevelConfig {
 
 impl Default for LevelConfig {
     /// 区 › 街道 › 社区 › 一级网格 › 二级网格 › 微网格, giving 6+3+3+2+3+3 = 20-digit codes at the
-    /// bottom, the length CJ/T 349-2010 uses.
+    /// bottom, the length CJ/T 349-2010 uses. The primary grid is the community (no target);
+    /// secondary grids hold 300–500 households and micro-grids 30–80, common practice (DOMAIN.md).
     fn default() -> Self {
-        let level = |key: &str, zh: &str, en: &str, digits: u8| Level {
-            key: key.into(),
-            name_zh: zh.into(),
-            name_en: en.into(),
-            code_digits: digits,
-        };
+        let level =
+            |key: &str, zh: &str, en: &str, digits: u8, households: Option<(u64, u64)>| Level {
+                key: key.into(),
+                name_zh: zh.into(),
+                name_en: en.into(),
+                code_digits: digits,
+                households: households.map(|(min, max)| HouseholdRange { min, max }),
+            };
         Self {
             levels: vec![
-                level("district", "区", "district", 6),
-                level("subdistrict", "街道", "sub-district", 3),
-                level("community", "社区", "community", 3),
-                level("primary", "一级网格", "primary grid", 2),
-                level("secondary", "二级网格", "secondary grid", 3),
-                level("micro", "微网格", "micro-grid", 3),
+                level("district", "区", "district", 6, None),
+                level("subdistrict", "街道", "sub-district", 3, None),
+                level("community", "社区", "community", 3, None),
+                level("primary", "一级网格", "primary grid", 2, None),
+                level(
+                    "secondary",
+                    "二级网格",
+                    "secondary grid",
+                    3,
+                    Some((300, 500)),
+                ),
+                level("micro", "微网格", "micro-grid", 3, Some((30, 80))),
             ],
         }
     }
@@ -65,6 +104,24 @@ impl LevelConfig {
                     "level `{}` has code_digits = {}; use 1 to 12",
                     level.key, level.code_digits
                 )));
+            }
+            if let Some(range) = level.households {
+                if range.min > range.max || range.max == 0 {
+                    return Err(Error::InvalidLevels(format!(
+                        "level `{}` has a household target of {range}; write MIN..MAX with \
+                         MIN ≤ MAX, e.g. 300..500",
+                        level.key
+                    )));
+                }
+                let community = self.levels.iter().position(|l| l.key == "community");
+                if community.is_some_and(|c| i <= c) {
+                    return Err(Error::InvalidLevels(format!(
+                        "level `{}` has a household target, but communities and the levels \
+                         above them are drawn by the government, not split by households; give \
+                         targets to grid levels below the community",
+                        level.key
+                    )));
+                }
             }
             if self.levels[..i].iter().any(|l| l.key == level.key) {
                 return Err(Error::InvalidLevels(format!(
@@ -103,6 +160,11 @@ impl LevelConfig {
         self.index_of(key).ok().and_then(|i| self.levels.get(i + 1))
     }
 
+    /// The household target of a level, if it is drawn by households.
+    pub fn target(&self, key: &str) -> Option<HouseholdRange> {
+        self.get(key).ok().and_then(|l| l.households)
+    }
+
     /// The level that holds communities, the one every grid must sit inside.
     pub fn community_key(&self) -> Option<&str> {
         self.levels
@@ -127,6 +189,29 @@ mod tests {
             Some("primary")
         );
         assert_eq!(levels.child_of("micro"), None);
+    }
+
+    #[test]
+    fn grid_levels_carry_household_targets() {
+        let mut levels = LevelConfig::default();
+        assert_eq!(
+            levels.target("secondary"),
+            Some(HouseholdRange { min: 300, max: 500 })
+        );
+        assert_eq!(levels.target("primary"), None);
+        // A city drawing primary grids inside its communities gives the level a target.
+        levels.levels[3].households = HouseholdRange::parse("1000..2000");
+        levels.validate().expect("a primary target is fine");
+        levels.levels[2].households = HouseholdRange::parse("1000..2000");
+        let message = levels.validate().expect_err("community target").to_string();
+        assert!(message.contains("`community`"), "{message}");
+        levels.levels[2].households = Some(HouseholdRange { min: 5, max: 1 });
+        assert!(levels.validate().is_err());
+        assert_eq!(HouseholdRange::parse("80..30"), None);
+        assert_eq!(
+            HouseholdRange::parse(" 30 .. 80 ").map(|r| r.to_string()),
+            Some("30..80".into())
+        );
     }
 
     #[test]

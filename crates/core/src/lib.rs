@@ -34,6 +34,7 @@
 pub mod bbox;
 pub mod code;
 pub mod dataset;
+pub mod duty;
 pub mod error;
 pub mod index;
 pub mod inspections;
@@ -48,13 +49,14 @@ pub mod totals;
 pub use bbox::{merge_boxes, union_boxes};
 pub use code::{assign_compound_codes, assign_zone_codes, assign_zone_codes_stable, reading_order};
 pub use dataset::{ChangeSet, Dataset, Layer};
+pub use duty::{Assignment, DutyKey, DutyKind, chief_level, responsible, validate_assignments};
 pub use error::{Error, Result};
 pub use index::{Atlas, NearestStreet};
 pub use inspections::{
     Cadences, Due, DueError, Every, Finding, Findings, Inspection, InspectionError, due_list,
     next_due, record_inspection,
 };
-pub use levels::{Level, LevelConfig};
+pub use levels::{HouseholdRange, Level, LevelConfig};
 pub use measure::{area_m2, length_m};
 pub use model::{
     Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Id, InspectorRole, Management,

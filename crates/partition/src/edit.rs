@@ -42,13 +42,32 @@ pub struct Targets {
 }
 
 impl Default for Targets {
-    /// Secondary grids 300–500 households, micro-grids 30–80 (common practice; see DOMAIN.md).
+    /// The targets of the default levels: secondary grids 300–500 households, micro-grids 30–80
+    /// (common practice; see DOMAIN.md).
     fn default() -> Self {
+        Self::from(&wangge_core::LevelConfig::default())
+    }
+}
+
+impl From<&wangge_core::LevelConfig> for Targets {
+    /// The household targets the level configuration gives its grid levels.
+    fn from(levels: &wangge_core::LevelConfig) -> Self {
         Self {
-            levels: BTreeMap::from([
-                ("secondary".to_string(), Bounds { min: 300, max: 500 }),
-                ("micro".to_string(), Bounds { min: 30, max: 80 }),
-            ]),
+            levels: levels
+                .levels
+                .iter()
+                .filter_map(|l| {
+                    l.households.map(|h| {
+                        (
+                            l.key.clone(),
+                            Bounds {
+                                min: h.min,
+                                max: h.max,
+                            },
+                        )
+                    })
+                })
+                .collect(),
         }
     }
 }

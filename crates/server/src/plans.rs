@@ -318,7 +318,7 @@ pub(crate) async fn balance(
     let level = args.text("level").unwrap_or("secondary").to_string();
     let plan = load_plan(&state, plan_id(&id)?).await?;
     let live = state.snapshot().atlas;
-    let targets = state.options().targets.clone();
+    let targets = wangge_partition::Targets::from(&live.data().levels);
     // The grids' parents under the zone asked for: the zone itself when it is on the level above
     // `level`, or the zones of that level under it (a community holds one primary grid by default).
     let levels = &live.data().levels;
@@ -396,7 +396,7 @@ pub(crate) async fn edit(
     let mut plan = load_plan(&state, id).await?;
     ready(&plan, request.version)?;
     let live = state.snapshot().atlas;
-    let targets = state.options().targets.clone();
+    let targets = wangge_partition::Targets::from(&live.data().levels);
     let (zones, locked) = (plan.zones.clone(), plan.locked.clone());
     let op = edit.clone();
     let edited = tokio::task::spawn_blocking(move || {

@@ -35,8 +35,6 @@ pub struct ServerOptions {
     /// How often compounds of each tier are to be inspected (green quarterly, yellow monthly, red
     /// weekly unless configured otherwise).
     pub cadences: Cadences,
-    /// The household range of each grid level, for the planner's balance table and edits.
-    pub targets: wangge_partition::Targets,
 }
 
 /// Shared by every request: cheap to clone.

@@ -115,6 +115,10 @@ pub(crate) async fn apply_in(
                     &l.name_zh,
                     &l.name_en,
                     &i16::from(l.code_digits),
+                    &l.households
+                        .map(|h| i64::try_from(h.min).unwrap_or(i64::MAX)),
+                    &l.households
+                        .map(|h| i64::try_from(h.max).unwrap_or(i64::MAX)),
                 ],
             )
             .await
@@ -199,6 +203,7 @@ pub(crate) async fn apply_in(
             .map_err(pg_error(location, "deleting chiefs"))?;
     }
     rows::write_chiefs(tx, location, &changes.chiefs).await?;
+    rows::write_duties(tx, location, changes).await?;
     if let Some(attribution) = &changes.attribution {
         tx.execute(
             queries::META_SET,

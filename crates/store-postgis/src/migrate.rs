@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../sql/001_init.sql"),
     include_str!("../sql/002_inspections.sql"),
     include_str!("../sql/003_plans.sql"),
+    include_str!("../sql/004_targets_and_duties.sql"),
 ];
 
 /// The schema version this build reads and writes. A schema with a newer one is refused.

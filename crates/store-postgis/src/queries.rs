@@ -87,6 +87,12 @@ pub(crate) const RESET_PLAN_IDS: &str = include_str!("../sql/queries/reset_plan_
 pub(crate) const SCHEMA_STATE: &str = include_str!("../sql/queries/schema_state.sql");
 /// Every column a Building is read from; the caller appends a filter and an order.
 pub(crate) const SELECT_BUILDINGS: &str = include_str!("../sql/queries/select_buildings.sql");
+/// Every chief duty.
+pub(crate) const SELECT_DUTIES: &str = include_str!("../sql/queries/select_duties.sql");
+/// Writes one chief duty.
+pub(crate) const UPSERT_DUTY: &str = include_str!("../sql/queries/upsert_duty.sql");
+/// Deletes duties by key, chief, building and street.
+pub(crate) const DELETE_DUTIES: &str = include_str!("../sql/queries/delete_duties.sql");
 /// Every chief, in id order.
 pub(crate) const SELECT_CHIEFS: &str = include_str!("../sql/queries/select_chiefs.sql");
 /// Every column a Compound is read from; the caller appends a filter and an order.

@@ -12,9 +12,9 @@ use futures_util::future::try_join_all;
 use tokio_postgres::Row;
 use tokio_postgres::types::{FromSql, ToSql};
 use wangge_core::{
-    Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Dataset, Finding, Findings, Id,
-    Inspection, InspectorRole, Level, LevelConfig, Management, StreetClass, StreetSegment, Tier,
-    TierChange, Topic, Totals, Zone,
+    Assignment, Building, ChangeSet, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Dataset,
+    DutyKind, Finding, Findings, Id, Inspection, InspectorRole, Level, LevelConfig, Management,
+    StreetClass, StreetSegment, Tier, TierChange, Topic, Totals, Zone,
 };
 use wangge_store::{Error, Result};
 
@@ -180,6 +180,19 @@ fn chief(r: &Row) -> Result<Chief, Problem> {
     })
 }
 
+fn duty(r: &Row) -> Result<Assignment, Problem> {
+    let target: i64 = get(r, 0, 0)?;
+    let kind: &str = get(r, 1, target)?;
+    Ok(Assignment {
+        kind: DutyKind::parse(kind)
+            .ok_or_else(|| (target, format!("unknown duty kind `{kind}`")))?,
+        target,
+        level: parse(target, get(r, 2, target)?, ChiefLevel::parse)?,
+        chief: get(r, 3, target)?,
+        fixed: get(r, 4, target)?,
+    })
+}
+
 fn tier_change(r: &Row) -> Result<TierChange, Problem> {
     let id = id_of(r)?;
     Ok(TierChange {
@@ -256,6 +269,90 @@ pub(crate) async fn read_chiefs<C: GenericClient>(
     map_rows(location, "chiefs", &rows, chief)
 }
 
+/// Reads every chief duty.
+pub(crate) async fn read_duties<C: GenericClient>(
+    client: &C,
+    location: &str,
+) -> Result<Vec<Assignment>> {
+    let rows = query(
+        client,
+        location,
+        "reading duties",
+        queries::SELECT_DUTIES,
+        &[],
+    )
+    .await?;
+    map_rows(location, "duties", &rows, duty)
+}
+
+/// Deletes duties by key and those of deleted chiefs, buildings and streets, then writes
+/// `changes.duties`.
+pub(crate) async fn write_duties(
+    tx: &Transaction<'_>,
+    location: &str,
+    changes: &ChangeSet,
+) -> Result<()> {
+    let gone = !changes.delete_duties.is_empty()
+        || !changes.delete_chiefs.is_empty()
+        || !changes.delete_buildings.is_empty()
+        || !changes.delete_streets.is_empty();
+    if gone {
+        let kinds: Vec<&str> = changes.delete_duties.iter().map(|d| d.0.key()).collect();
+        let targets: Vec<Id> = changes.delete_duties.iter().map(|d| d.1).collect();
+        let levels: Vec<&str> = changes.delete_duties.iter().map(|d| d.2.as_str()).collect();
+        tx.execute(
+            queries::DELETE_DUTIES,
+            &[
+                &kinds,
+                &targets,
+                &levels,
+                &changes.delete_chiefs,
+                &changes.delete_buildings,
+                &changes.delete_streets,
+            ],
+        )
+        .await
+        .map_err(pg_error(location, "deleting duties"))?;
+    }
+    if changes.duties.is_empty() {
+        return Ok(());
+    }
+    let statement = prepare(tx, location, queries::UPSERT_DUTY, "writing duties").await?;
+    let statement = &statement;
+    pipelined(
+        changes
+            .duties
+            .iter()
+            .map(|d| -> Pending<'_> {
+                Box::pin(async move {
+                    tx.execute(
+                        statement,
+                        &[
+                            &d.kind.key(),
+                            &d.target,
+                            &d.level.as_str(),
+                            &d.chief,
+                            &d.fixed,
+                        ],
+                    )
+                    .await
+                    .map_err(pg_error(
+                        location,
+                        format!(
+                            "writing the {} duty for {} {} (chief {})",
+                            d.level.as_str(),
+                            d.kind.key(),
+                            d.target,
+                            d.chief
+                        ),
+                    ))
+                })
+            })
+            .collect(),
+    )
+    .await
+}
+
 /// Reads the zones covering a point, top level first, then by id.
 pub(crate) async fn read_zones_containing<C: GenericClient>(
     client: &C,
@@ -298,6 +395,16 @@ pub(crate) async fn read_levels<C: GenericClient>(
                 name_zh: get(r, 1, row)?,
                 name_en: get(r, 2, row)?,
                 code_digits: fits(row, "code_digits", i64::from(get::<i16>(r, 3, row)?))?,
+                households: match (
+                    get::<Option<i64>>(r, 4, row)?,
+                    get::<Option<i64>>(r, 5, row)?,
+                ) {
+                    (Some(min), Some(max)) => Some(wangge_core::HouseholdRange {
+                        min: fits(row, "households_min", min)?,
+                        max: fits(row, "households_max", max)?,
+                    }),
+                    _ => None,
+                },
             })
         })
         .collect::<Result<Vec<_>, Problem>>()
@@ -484,13 +591,14 @@ pub(crate) fn parse_version(location: &str, text: Option<String>) -> Result<u64>
 /// Reads everything, with the layers in id order. Run inside one transaction, so that the layers
 /// agree with each other; the reads are pipelined.
 pub(crate) async fn load<C: GenericClient>(client: &C, location: &str) -> Result<Dataset> {
-    let (levels, zones, compounds, buildings, streets, chiefs, attribution) = tokio::try_join!(
+    let (levels, zones, compounds, buildings, streets, chiefs, duties, attribution) = tokio::try_join!(
         read_levels(client, location),
         read_zones(client, location, queries::FILTER_ALL, &[]),
         read_compounds(client, location, queries::FILTER_ALL, &[]),
         read_buildings(client, location, queries::FILTER_ALL, &[]),
         read_streets(client, location, queries::FILTER_ALL, &[]),
         read_chiefs(client, location),
+        read_duties(client, location),
         meta(client, location, "attribution"),
     )?;
     Ok(Dataset {
@@ -500,6 +608,7 @@ pub(crate) async fn load<C: GenericClient>(client: &C, location: &str) -> Result
         buildings,
         streets,
         chiefs,
+        duties,
         // One credit per line, empty lines dropped, exactly as the GeoPackage backend reads it.
         attribution: attribution
             .map(|text| {

@@ -12,9 +12,9 @@ use geo::{
     polygon,
 };
 use wangge_core::{
-    Building, ChangeSet, Chief, ChiefRole, Compound, CompoundKind, Dataset, Finding, Findings, Id,
-    Inspection, InspectorRole, Layer, LevelConfig, Management, Plan, PlanStatus, StreetClass,
-    StreetSegment, Tier, TierChange, Totals, Zone,
+    Assignment, Building, ChangeSet, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Dataset,
+    DutyKind, Finding, Findings, HouseholdRange, Id, Inspection, InspectorRole, Layer, LevelConfig,
+    Management, Plan, PlanStatus, StreetClass, StreetSegment, Tier, TierChange, Totals, Zone,
 };
 
 use crate::{Error, Page, Record, Store};
@@ -108,6 +108,26 @@ pub fn sample() -> Dataset {
             level: None,
         });
     }
+    // Chief 1 answers for the first compound's buildings and the first street, chief 2 for the
+    // second compound's; the second street's duty was fixed by hand.
+    for (building, chief) in [(1000, 1), (1001, 1), (1002, 1), (1003, 2), (1004, 2)] {
+        data.duties.push(Assignment {
+            kind: DutyKind::Building,
+            target: building,
+            level: ChiefLevel::Resident,
+            chief,
+            fixed: false,
+        });
+    }
+    for (street, chief, fixed) in [(500, 1, false), (501, 2, true)] {
+        data.duties.push(Assignment {
+            kind: DutyKind::Street,
+            target: street,
+            level: ChiefLevel::Resident,
+            chief,
+            fixed,
+        });
+    }
     data
 }
 
@@ -118,6 +138,7 @@ pub fn normalised(mut data: Dataset) -> Dataset {
     data.buildings.sort_by_key(|b| b.id);
     data.streets.sort_by_key(|s| s.id);
     data.chiefs.sort_by_key(|c| c.id);
+    data.duties.sort_by_key(Assignment::key);
     data
 }
 
@@ -146,6 +167,8 @@ pub async fn create_and_read(store: Arc<dyn Store>) {
     changed.compounds[0].tier = Tier::Red;
     changed.compounds[0].name = "新名字".into();
     changed.chiefs.remove(1);
+    // A chief who leaves takes their duties along.
+    changed.duties.retain(|d| d.chief != 2);
     let applied = store
         .apply(&ChangeSet::diff(&data, &changed))
         .await
@@ -925,6 +948,72 @@ pub async fn publish_is_atomic(store: Arc<dyn Store>) {
     assert!(recorded[0].touched.is_some());
 }
 
+/// Household targets on levels and chief duties are kept; duties go with their chief, building or
+/// street; a change of duties alone is a change.
+pub async fn targets_and_duties_round_trip(store: Arc<dyn Store>) {
+    let mut data = sample();
+    // A city drawing primary grids inside its communities.
+    data.levels.levels[3].households = Some(HouseholdRange {
+        min: 1000,
+        max: 2000,
+    });
+    store
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    let loaded = normalised(store.load().await.expect("load"));
+    assert_eq!(loaded.levels, data.levels);
+    assert_eq!(loaded.levels.target("secondary").map(|t| t.max), Some(500));
+    assert_eq!(loaded.duties, normalised(data.clone()).duties);
+
+    // Reassigning one building is a change of its own.
+    let version = store.data_version().await.expect("version");
+    let mut moved = data.clone();
+    moved.duties[0].chief = 2;
+    moved.duties[0].fixed = true;
+    let applied = store
+        .apply(&ChangeSet::diff(&data, &moved))
+        .await
+        .expect("reassign");
+    assert_eq!(applied.version, version + 1);
+    assert_eq!(
+        normalised(store.load().await.expect("load")).duties,
+        normalised(moved.clone()).duties
+    );
+
+    // Chief 2 leaves, building 1000 and street 500 are demolished: their duties go with them.
+    let mut gone = moved.clone();
+    gone.chiefs.retain(|c| c.id != 2);
+    gone.buildings.retain(|b| b.id != 1000);
+    gone.streets.retain(|s| s.id != 500);
+    let changes = ChangeSet::diff(&moved, &gone);
+    assert!(
+        changes.delete_duties.is_empty(),
+        "the store drops them itself"
+    );
+    store.apply(&changes).await.expect("leave");
+    let left = normalised(store.load().await.expect("load")).duties;
+    let expected: Vec<Assignment> = moved
+        .duties
+        .iter()
+        .filter(|d| d.chief != 2 && !(d.kind == DutyKind::Building && d.target == 1000))
+        .filter(|d| !(d.kind == DutyKind::Street && d.target == 500))
+        .copied()
+        .collect();
+    assert_eq!(
+        left,
+        normalised(Dataset {
+            duties: expected,
+            ..gone.clone()
+        })
+        .duties
+    );
+    assert!(!left.is_empty());
+    let mut in_memory = moved.clone();
+    in_memory.apply(&changes);
+    assert_eq!(normalised(in_memory).duties, left);
+}
+
 /// Expands into one test per contract check for a backend. `$make` is an async block that yields
 /// `(Arc<dyn Store>, guard)`: a fresh empty store and whatever must live as long as it.
 #[macro_export]
@@ -979,6 +1068,11 @@ macro_rules! contract_tests {
         async fn contract_plan_conflicts_are_refused() {
             let (store, _guard) = $make.await;
             $crate::contract::plan_conflicts_are_refused(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_targets_and_duties_round_trip() {
+            let (store, _guard) = $make.await;
+            $crate::contract::targets_and_duties_round_trip(store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn contract_publish_is_atomic() {

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/002_tier_history.sql"),
     include_str!("sql/003_inspections.sql"),
     include_str!("sql/004_plans.sql"),
+    include_str!("sql/005_targets_and_duties.sql"),
 ];
 // Every schema version has its migration.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
@@ -246,7 +247,10 @@ fn data_version(conn: &Connection, location: &str) -> Result<u64> {
 
 fn load_levels(conn: &Connection, location: &str) -> Result<LevelConfig> {
     let mut stmt = conn
-        .prepare("SELECT key, name_zh, name_en, code_digits FROM zone_levels ORDER BY id")
+        .prepare(
+            "SELECT key, name_zh, name_en, code_digits, households_min, households_max \
+             FROM zone_levels ORDER BY id",
+        )
         .map_err(sql_error(location, "reading zone levels"))?;
     let levels = stmt
         .query_map([], |r| {
@@ -255,6 +259,13 @@ fn load_levels(conn: &Connection, location: &str) -> Result<LevelConfig> {
                 name_zh: r.get(1)?,
                 name_en: r.get(2)?,
                 code_digits: r.get(3)?,
+                households: match (r.get::<_, Option<i64>>(4)?, r.get::<_, Option<i64>>(5)?) {
+                    (Some(min), Some(max)) => Some(wangge_core::HouseholdRange {
+                        min: min.max(0) as u64,
+                        max: max.max(0) as u64,
+                    }),
+                    _ => None,
+                },
             })
         })
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
@@ -304,8 +315,17 @@ fn apply_in(tx: &Transaction<'_>, location: &str, changes: &ChangeSet) -> Result
             .map_err(sql_error(location, "replacing zone levels"))?;
         for (i, l) in levels.levels.iter().enumerate() {
             tx.execute(
-                "INSERT INTO zone_levels (id, key, name_zh, name_en, code_digits) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![i as i64 + 1, l.key, l.name_zh, l.name_en, l.code_digits],
+                "INSERT INTO zone_levels (id, key, name_zh, name_en, code_digits, households_min, \
+                 households_max) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    i as i64 + 1,
+                    l.key,
+                    l.name_zh,
+                    l.name_en,
+                    l.code_digits,
+                    l.households.map(|h| h.min as i64),
+                    l.households.map(|h| h.max as i64)
+                ],
             )
             .map_err(sql_error(location, format!("writing zone level {}", l.key)))?;
         }
@@ -387,6 +407,7 @@ fn apply_in(tx: &Transaction<'_>, location: &str, changes: &ChangeSet) -> Result
             .map_err(sql_error(location, format!("deleting chief {id}")))?;
     }
     rows::write_chiefs(tx, location, &changes.chiefs)?;
+    rows::write_duties(tx, location, changes)?;
     if let Some(attribution) = &changes.attribution {
         tx.execute(
             "UPDATE wangge_meta SET value = ?1 WHERE key = 'attribution'",
@@ -509,6 +530,7 @@ impl Store for GpkgStore {
                 buildings: rows::read_buildings(&tx, location, "", [])?,
                 streets: rows::read_streets(&tx, location, "", [])?,
                 chiefs: rows::read_chiefs(&tx, location)?,
+                duties: rows::read_duties(&tx, location)?,
                 attribution: meta(&tx, location, "attribution")?
                     .map(|text| {
                         text.lines()

@@ -3,9 +3,9 @@
 use geo::Geometry;
 use rusqlite::{Connection, Params, Row, Transaction, params};
 use wangge_core::{
-    Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Finding, Findings, Id,
-    Inspection, InspectorRole, Management, StreetClass, StreetSegment, Tier, TierChange, Topic,
-    Totals, Zone,
+    Assignment, Building, ChangeSet, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind,
+    DutyKind, Finding, Findings, Id, Inspection, InspectorRole, Management, StreetClass,
+    StreetSegment, Tier, TierChange, Topic, Totals, Zone,
 };
 
 use super::{geom, sql_error};
@@ -232,6 +232,33 @@ pub(crate) fn read_chiefs(conn: &Connection, location: &str) -> Result<Vec<Chief
     )
 }
 
+pub(crate) fn read_duties(conn: &Connection, location: &str) -> Result<Vec<Assignment>> {
+    read(
+        conn,
+        location,
+        "duties",
+        "target, kind, level, chief_id, fixed",
+        "ORDER BY kind, target, level",
+        [],
+        |r| {
+            let target: i64 = r.get(0)?;
+            let build = || -> std::result::Result<Assignment, (i64, String)> {
+                let e = |e: rusqlite::Error| (target, e.to_string());
+                let kind: String = r.get(1).map_err(e)?;
+                Ok(Assignment {
+                    kind: DutyKind::parse(&kind)
+                        .ok_or_else(|| (target, format!("unknown duty kind `{kind}`")))?,
+                    target,
+                    level: parse(target, r.get(2).map_err(e)?, ChiefLevel::parse)?,
+                    chief: r.get(3).map_err(e)?,
+                    fixed: r.get::<_, i64>(4).map_err(e)? != 0,
+                })
+            };
+            Ok(build())
+        },
+    )
+}
+
 /// Writes a row whether or not it exists yet: an UPDATE, then an INSERT when no row matched.
 ///
 /// SQLite's `INSERT … ON CONFLICT DO UPDATE` would impose its conflict policy on the GeoPackage
@@ -435,6 +462,68 @@ pub(crate) fn write_chiefs(tx: &Transaction<'_>, location: &str, chiefs: &[Chief
             location,
             format!("writing chief {} ({})", c.name, c.id),
         ))?;
+    }
+    Ok(())
+}
+
+/// Deletes duties by key and those of deleted chiefs, buildings and streets, then writes `duties`.
+pub(crate) fn write_duties(
+    tx: &Transaction<'_>,
+    location: &str,
+    changes: &ChangeSet,
+) -> Result<()> {
+    let error = |what: String| sql_error(location, what);
+    for (kind, target, level) in &changes.delete_duties {
+        tx.execute(
+            "DELETE FROM duties WHERE kind = ?1 AND target = ?2 AND level = ?3",
+            params![kind.key(), target, level.as_str()],
+        )
+        .map_err(error(format!(
+            "deleting the {} duty for {} {target}",
+            level.as_str(),
+            kind.key()
+        )))?;
+    }
+    for &id in &changes.delete_chiefs {
+        tx.execute("DELETE FROM duties WHERE chief_id = ?1", [id])
+            .map_err(error(format!("deleting the duties of chief {id}")))?;
+    }
+    for (kind, ids) in [
+        (DutyKind::Building, &changes.delete_buildings),
+        (DutyKind::Street, &changes.delete_streets),
+    ] {
+        for &id in ids.iter() {
+            tx.execute(
+                "DELETE FROM duties WHERE kind = ?1 AND target = ?2",
+                params![kind.key(), id],
+            )
+            .map_err(error(format!(
+                "deleting the duties for {} {id}",
+                kind.key()
+            )))?;
+        }
+    }
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT OR REPLACE INTO duties (kind, target, level, chief_id, fixed) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(error("preparing to write duties".into()))?;
+    for d in &changes.duties {
+        stmt.execute(params![
+            d.kind.key(),
+            d.target,
+            d.level.as_str(),
+            d.chief,
+            i64::from(d.fixed)
+        ])
+        .map_err(error(format!(
+            "writing the {} duty for {} {} (chief {})",
+            d.level.as_str(),
+            d.kind.key(),
+            d.target,
+            d.chief
+        )))?;
     }
     Ok(())
 }

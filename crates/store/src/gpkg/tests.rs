@@ -129,25 +129,38 @@ async fn inspections_cannot_be_edited_or_deleted() {
 }
 
 #[tokio::test]
-async fn a_schema_3_file_upgrades_to_plans() {
+async fn a_schema_3_file_upgrades_to_plans_targets_and_duties() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("w.gpkg");
     drop(GpkgStore::with_sample(&path).await);
-    // Take the file back to what wangge wrote before plans existed.
+    // Take the file back to what wangge wrote before plans, level targets and duties existed.
     let conn = Connection::open(&path).expect("raw");
     conn.execute_batch(
         "DROP TABLE plan_edit_zones; DROP TABLE plan_edits; DROP TABLE plan_locks;
          DROP TABLE plan_zones; DROP TABLE plans;
          DELETE FROM sqlite_sequence WHERE name = 'plans';
+         DROP TABLE duties;
+         ALTER TABLE zone_levels DROP COLUMN households_min;
+         ALTER TABLE zone_levels DROP COLUMN households_max;
          UPDATE wangge_meta SET value = '3' WHERE key = 'schema_version';",
     )
     .expect("downgrade");
     drop(conn);
 
     let store = GpkgStore::open_existing(&path).expect("upgrade");
+    // Everything but the duties (which schema 3 could not hold) is back, and the levels have the
+    // targets that were in code before.
+    let without_duties = wangge_core::Dataset {
+        duties: Vec::new(),
+        ..sample()
+    };
     assert_eq!(
         normalised(store.load().await.expect("load")),
-        normalised(sample())
+        normalised(without_duties)
+    );
+    assert_eq!(
+        store.load().await.expect("load").levels.target("micro"),
+        Some(wangge_core::HouseholdRange { min: 30, max: 80 })
     );
     assert!(store.plans().await.expect("plans").is_empty());
     let mut plan = Plan::draft_of(&sample(), "p", "li", 0, None);
