@@ -117,7 +117,7 @@ pub fn assign_zone_codes(data: &mut Dataset) -> Result<()> {
 ///     geometry: MultiPolygon(vec![polygon![(x: x, y: 0.0), (x: x + 1.0, y: 0.0), (x: x + 1.0, y: 1.0), (x: x, y: 1.0)]]),
 ///     totals: Default::default(),
 /// };
-/// let level = |key: &str, digits| Level { key: key.into(), name_zh: key.into(), name_en: key.into(), code_digits: digits };
+/// let level = |key: &str, digits| Level { key: key.into(), name_zh: key.into(), name_en: key.into(), code_digits: digits, households: None };
 /// let levels = LevelConfig { levels: vec![level("a", 1), level("b", 2)] };
 /// let mut data = Dataset { levels: levels.clone(), zones: vec![square(1, 0.0, None), square(2, 0.0, Some(1)), square(3, 1.0, Some(1))], ..Dataset::default() };
 /// assign_zone_codes(&mut data).unwrap();
