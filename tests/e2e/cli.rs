@@ -637,7 +637,10 @@ fn a_primary_target_in_the_configuration_draws_primary_grids_inside_communities(
     let levels: Value = serde_json::from_str(&text(&shown).0).expect("levels JSON");
     assert_eq!(levels[4]["key"], "secondary");
     assert_eq!(levels[4]["households"]["max"], 500);
-    assert!(levels[3]["households"].is_null(), "primary copies the community");
+    assert!(
+        levels[3]["households"].is_null(),
+        "primary copies the community"
+    );
 
     let set = wangge(&["levels", "--db", db, "--set", "primary=1000..1600"]);
     let (table, stderr) = text(&set);

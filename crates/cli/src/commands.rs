@@ -115,7 +115,16 @@ pub async fn run(command: Command) -> Result<()> {
             clear,
             file,
             json,
-        } => levels(&Location::of(database)?, &set, &clear, file.as_deref(), json).await,
+        } => {
+            levels(
+                &Location::of(database)?,
+                &set,
+                &clear,
+                file.as_deref(),
+                json,
+            )
+            .await
+        }
         Command::Tier {
             database,
             compound,
@@ -714,13 +723,14 @@ async fn levels(
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("{}: cannot read the level file", path.display()))?;
-            let levels: Vec<wangge_core::Level> = serde_json::from_str(&text).with_context(|| {
-                format!(
-                    "{}: not a JSON list of levels (each with key, name_zh, name_en, \
+            let levels: Vec<wangge_core::Level> =
+                serde_json::from_str(&text).with_context(|| {
+                    format!(
+                        "{}: not a JSON list of levels (each with key, name_zh, name_en, \
                      code_digits and optional households {{\"min\": …, \"max\": …}})",
-                    path.display()
-                )
-            })?;
+                        path.display()
+                    )
+                })?;
             wangge_core::LevelConfig { levels }
         }
         None => data.levels.clone(),
@@ -784,7 +794,11 @@ async fn levels(
         return Ok(());
     }
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{:<14} {:<10} {:<16} {:>6}  households", "key", "名称", "name", "digits")?;
+    writeln!(
+        out,
+        "{:<14} {:<10} {:<16} {:>6}  households",
+        "key", "名称", "name", "digits"
+    )?;
     for l in &levels.levels {
         let target = l
             .households
