@@ -10,7 +10,10 @@ use geo::{BoundingRect, CoordinatePosition, InteriorPoint, Intersects, MultiPoly
 use rstar::{AABB, Envelope, PointDistance, RTree, RTreeObject};
 
 use crate::measure::{LocalScale, distance_m};
-use crate::{Building, Compound, Dataset, Id, Layer, StreetSegment, Zone};
+use crate::{
+    Building, Chief, ChiefLevel, Compound, Dataset, DutyKey, DutyKind, Id, Layer, StreetSegment,
+    Zone,
+};
 
 /// A bounding box in an R-tree, pointing at the record at `index` in its layer's vector.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -109,6 +112,8 @@ pub struct Atlas {
     zone_by_code: HashMap<String, usize>,
     compound_by_id: HashMap<Id, usize>,
     compound_by_code: HashMap<String, usize>,
+    duty_by_key: HashMap<DutyKey, usize>,
+    chief_by_id: HashMap<Id, usize>,
 }
 
 impl Atlas {
@@ -182,6 +187,18 @@ impl Atlas {
             .enumerate()
             .map(|(i, c)| (c.code.clone(), i))
             .collect();
+        let duty_by_key = data
+            .duties
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.key(), i))
+            .collect();
+        let chief_by_id = data
+            .chiefs
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i))
+            .collect();
         Self {
             data,
             zones_by_level,
@@ -196,7 +213,21 @@ impl Atlas {
             zone_by_code,
             compound_by_id,
             compound_by_code,
+            duty_by_key,
+            chief_by_id,
         }
+    }
+
+    /// A chief by id.
+    pub fn chief(&self, id: Id) -> Option<&Chief> {
+        self.chief_by_id.get(&id).map(|&i| &self.data.chiefs[i])
+    }
+
+    /// The chief who answers for a building or street on a chief level, if one does.
+    pub fn responsible(&self, kind: DutyKind, target: Id, level: ChiefLevel) -> Option<&Chief> {
+        self.duty_by_key
+            .get(&(kind, target, level))
+            .and_then(|&i| self.chief(self.data.duties[i].chief))
     }
 
     /// Replaces the dataset and rebuilds every index.

@@ -5,7 +5,8 @@ use geojson::GeometryValue;
 use serde_json::{Map, Value, json};
 use wangge_core::inspections::{local_date, shanghai};
 use wangge_core::{
-    Atlas, Building, Compound, Due, Inspection, Layer, StreetSegment, Zone, area_m2, length_m,
+    Atlas, Building, ChiefLevel, Compound, Due, DutyKind, Id, Inspection, Layer, StreetSegment,
+    Zone, area_m2, length_m,
 };
 
 fn feature(id: i64, geometry: GeometryValue, properties: Value) -> Value {
@@ -43,14 +44,62 @@ pub fn zone(atlas: &Atlas, z: &Zone) -> Value {
     )
 }
 
+/// Who answers for a building or street: `chief` (the resident-level chief's id, the one people
+/// mean by "its street chief"), `chief_name`, `chief_phone`, and `chiefs`, the id per chief level.
+fn duty_properties(atlas: &Atlas, kind: DutyKind, target: Id) -> Map<String, Value> {
+    let mut out = Map::new();
+    let resident = atlas.responsible(kind, target, ChiefLevel::Resident);
+    out.insert("chief".into(), json!(resident.map(|c| c.id)));
+    out.insert(
+        "chief_name".into(),
+        json!(resident.map(|c| c.name.as_str())),
+    );
+    out.insert(
+        "chief_phone".into(),
+        json!(resident.map(|c| c.phone.as_str())),
+    );
+    let levels: Map<String, Value> = ChiefLevel::ALL
+        .iter()
+        .filter_map(|&l| {
+            atlas
+                .responsible(kind, target, l)
+                .map(|c| (l.as_str().to_string(), json!(c.id)))
+        })
+        .collect();
+    out.insert("chiefs".into(), Value::Object(levels));
+    out
+}
+
+/// Adds `extra` to a feature's properties.
+fn with_properties(mut feature: Value, extra: Map<String, Value>) -> Value {
+    if let Some(properties) = feature["properties"].as_object_mut() {
+        properties.extend(extra);
+    }
+    feature
+}
+
 /// A compound as a GeoJSON feature, with its tier and the households of its buildings.
 pub fn compound(atlas: &Atlas, c: &Compound) -> Value {
     let (mut households, mut population, mut buildings) = (0u64, 0u64, 0usize);
+    // The resident chiefs answering for its buildings, most buildings first.
+    let mut chiefs: Vec<(Id, usize)> = Vec::new();
     for b in atlas.buildings_of(c.id) {
         households += u64::from(b.households);
         population += u64::from(b.population);
         buildings += 1;
+        if let Some(chief) = atlas.responsible(DutyKind::Building, b.id, ChiefLevel::Resident) {
+            match chiefs.iter_mut().find(|(id, _)| *id == chief.id) {
+                Some((_, n)) => *n += 1,
+                None => chiefs.push((chief.id, 1)),
+            }
+        }
     }
+    chiefs.sort_by_key(|&(id, n)| (std::cmp::Reverse(n), id));
+    let chief_list: Vec<Value> = chiefs
+        .iter()
+        .filter_map(|&(id, n)| atlas.chief(id).map(|c| (c, n)))
+        .map(|(c, n)| json!({ "id": c.id, "name": c.name, "phone": c.phone, "buildings": n }))
+        .collect();
     feature(
         c.id,
         GeometryValue::from(&c.geometry),
@@ -69,17 +118,21 @@ pub fn compound(atlas: &Atlas, c: &Compound) -> Value {
             "population": population,
             "buildings": buildings,
             "area_m2": area_m2(&c.geometry).round(),
-            // Filled in by the street-chief work; null until then. The compound endpoint fills
-            // `last_inspection` in from the store (see `last_inspection`).
-            "chief": Value::Null,
+            // The chief answering for most of its buildings; `chiefs` lists them all. The
+            // compound endpoint fills `last_inspection` in from the store (see
+            // `last_inspection`).
+            "chief": chiefs.first().map(|&(id, _)| id),
+            "chief_name": chief_list.first().map(|c| c["name"].clone()),
+            "chiefs": chief_list,
             "last_inspection": Value::Null,
         }),
     )
 }
 
-/// A building as a GeoJSON feature.
+/// A building as a GeoJSON feature, with the chiefs who answer for it.
 pub fn building(atlas: &Atlas, b: &Building) -> Value {
-    feature(
+    let duties = duty_properties(atlas, DutyKind::Building, b.id);
+    let feature = feature(
         b.id,
         GeometryValue::from(&b.geometry),
         json!({
@@ -95,12 +148,14 @@ pub fn building(atlas: &Atlas, b: &Building) -> Value {
             "estimated": b.estimated,
             "footprint_m2": area_m2(&b.geometry).round(),
         }),
-    )
+    );
+    with_properties(feature, duties)
 }
 
-/// A street segment as a GeoJSON feature.
-pub fn street(s: &StreetSegment) -> Value {
-    feature(
+/// A street segment as a GeoJSON feature, with the chiefs who answer for it.
+pub fn street(atlas: &Atlas, s: &StreetSegment) -> Value {
+    let duties = duty_properties(atlas, DutyKind::Street, s.id);
+    let feature = feature(
         s.id,
         GeometryValue::from(&s.geometry),
         json!({
@@ -110,7 +165,8 @@ pub fn street(s: &StreetSegment) -> Value {
             "class_name": s.class.name_zh(),
             "length_m": (length_m(&s.geometry) * 10.0).round() / 10.0,
         }),
-    )
+    );
+    with_properties(feature, duties)
 }
 
 /// The feature of record `index` of `layer`.
@@ -120,7 +176,7 @@ pub fn feature_of(atlas: &Atlas, layer: Layer, index: usize) -> Value {
         Layer::Zones => zone(atlas, &data.zones[index]),
         Layer::Compounds => compound(atlas, &data.compounds[index]),
         Layer::Buildings => building(atlas, &data.buildings[index]),
-        Layer::Streets => street(&data.streets[index]),
+        Layer::Streets => street(atlas, &data.streets[index]),
     }
 }
 
@@ -236,4 +292,42 @@ pub fn due(atlas: &Atlas, d: &Due) -> Value {
         "overdue": d.overdue,
         "days_overdue": d.days_overdue,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Buildings, streets and compounds carry their chiefs, as `wangge export` writes them.
+    #[test]
+    fn features_name_the_chiefs_who_answer_for_them() {
+        let atlas = Atlas::new(wangge_store::contract::sample());
+        let data = atlas.data();
+        let index = |id: Id| data.buildings.iter().position(|b| b.id == id).expect("b");
+        let first = feature_of(&atlas, Layer::Buildings, index(1000));
+        assert_eq!(first["properties"]["chief"], 1);
+        assert_eq!(first["properties"]["chief_name"], "街长0");
+        assert_eq!(first["properties"]["chiefs"]["resident"], 1);
+        let fourth = feature_of(&atlas, Layer::Buildings, index(1003));
+        assert_eq!(fourth["properties"]["chief"], 2);
+        // Nobody answers for building 1005 yet.
+        let nobody = feature_of(&atlas, Layer::Buildings, index(1005));
+        assert!(nobody["properties"]["chief"].is_null());
+        assert_eq!(nobody["properties"]["chiefs"], json!({}));
+        let street = data
+            .streets
+            .iter()
+            .position(|s| s.id == 501)
+            .expect("street");
+        assert_eq!(
+            feature_of(&atlas, Layer::Streets, street)["properties"]["chief"],
+            2
+        );
+        // Compound 101 has buildings 1003–1005: chief 2 answers for two of them.
+        let compound = data.compounds.iter().position(|c| c.id == 101).expect("c");
+        let properties = &feature_of(&atlas, Layer::Compounds, compound)["properties"];
+        assert_eq!(properties["chief"], 2);
+        assert_eq!(properties["chiefs"][0]["buildings"], 2);
+        assert_eq!(properties["chiefs"].as_array().map(Vec::len), Some(1));
+    }
 }
