@@ -19,6 +19,25 @@ pub struct MovedBuilding {
     pub from: Option<String>,
     /// Its grid in the second plan.
     pub to: Option<String>,
+    /// The resident-level chief who answers for it, if one does.
+    pub chief: Option<Id>,
+}
+
+/// A chief some of whose buildings change grid.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChiefChange {
+    /// The chief's id.
+    pub chief: Id,
+    /// The chief's name.
+    pub name: String,
+    /// How many of their buildings change grid.
+    pub buildings: usize,
+    /// The households in those buildings.
+    pub households: u64,
+    /// The grids those buildings leave and join, by code.
+    pub from: Vec<String>,
+    /// The grids they join.
+    pub to: Vec<String>,
 }
 
 /// A grid's households in both plans.
@@ -56,6 +75,8 @@ pub struct Comparison {
     pub changed: Vec<ChangedArea>,
     /// Households in the buildings that change grid.
     pub households: u64,
+    /// Chiefs (resident level) some of whose buildings change grid, by id.
+    pub chiefs: Vec<ChiefChange>,
 }
 
 /// Land pieces smaller than this, m², are the noise of the boolean operations.
@@ -92,6 +113,12 @@ pub fn compare(data: &Dataset, a: &[Zone], b: &[Zone], level: &str) -> Compariso
     for z in b.iter().filter(|z| z.level == level) {
         households.entry(z.code.clone()).or_default();
     }
+    let chief_of = wangge_core::responsible(
+        &data.duties,
+        wangge_core::DutyKind::Building,
+        wangge_core::ChiefLevel::Resident,
+    );
+    let mut chiefs: BTreeMap<Id, ChiefChange> = BTreeMap::new();
     let mut buildings = Vec::new();
     let mut moved_households = 0;
     for building in &data.buildings {
@@ -108,6 +135,29 @@ pub fn compare(data: &Dataset, a: &[Zone], b: &[Zone], level: &str) -> Compariso
         }
         if from != to {
             moved_households += u64::from(building.households);
+            let chief = chief_of.get(&building.id).copied();
+            if let Some(id) = chief {
+                let entry = chiefs.entry(id).or_insert_with(|| ChiefChange {
+                    chief: id,
+                    name: data
+                        .chiefs
+                        .iter()
+                        .find(|c| c.id == id)
+                        .map(|c| c.name.clone())
+                        .unwrap_or_default(),
+                    buildings: 0,
+                    households: 0,
+                    from: Vec::new(),
+                    to: Vec::new(),
+                });
+                entry.buildings += 1;
+                entry.households += u64::from(building.households);
+                for (list, code) in [(&mut entry.from, &from), (&mut entry.to, &to)] {
+                    if let Some(code) = code.as_ref().filter(|c| !list.contains(c)) {
+                        list.push(code.clone());
+                    }
+                }
+            }
             buildings.push(MovedBuilding {
                 building: building.id,
                 compound: building
@@ -117,6 +167,7 @@ pub fn compare(data: &Dataset, a: &[Zone], b: &[Zone], level: &str) -> Compariso
                 households: building.households,
                 from,
                 to,
+                chief,
             });
         }
     }
@@ -169,5 +220,6 @@ pub fn compare(data: &Dataset, a: &[Zone], b: &[Zone], level: &str) -> Compariso
         grids,
         changed,
         households: moved_households,
+        chiefs: chiefs.into_values().collect(),
     }
 }

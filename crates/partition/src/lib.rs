@@ -40,7 +40,7 @@ pub mod split;
 pub mod units;
 
 pub use check::{CheckReport, LevelSummary, Note, Violation, check};
-pub use compare::{ChangedArea, Comparison, GridChange, MovedBuilding, compare};
+pub use compare::{ChangedArea, ChiefChange, Comparison, GridChange, MovedBuilding, compare};
 pub use edit::{Edit, EditError, Edited, FamilyReport, Targets, apply_edit, family_report};
 pub use error::{PartitionError, Result};
 pub use graph::{Edge, UnitGraph};

@@ -585,6 +585,37 @@ fn comparing_plans_names_the_buildings_households_and_land_that_change_grid() {
             .all(|m| m.from.as_deref() == Some(b.as_str()) && m.to.as_deref() == Some(a.as_str()))
     );
     assert_eq!(diff.households, b_households);
+    // With one chief answering for every building, that chief is named with b's buildings.
+    assert!(diff.chiefs.is_empty(), "the planned demo has no duties");
+    let chief = data
+        .chiefs
+        .iter()
+        .find(|c| wangge_core::chief_level(c) == wangge_core::ChiefLevel::Resident)
+        .expect("a resident chief");
+    let with_duties = Dataset {
+        duties: data
+            .buildings
+            .iter()
+            .map(|b| wangge_core::Assignment {
+                kind: wangge_core::DutyKind::Building,
+                target: b.id,
+                level: wangge_core::ChiefLevel::Resident,
+                chief: chief.id,
+                fixed: false,
+            })
+            .collect(),
+        ..data.clone()
+    };
+    let diff = wangge_partition::compare(&with_duties, &data.zones, &merged.zones, "secondary");
+    assert_eq!(diff.chiefs.len(), 1);
+    assert_eq!(diff.chiefs[0].chief, chief.id);
+    assert_eq!(diff.chiefs[0].buildings, diff.buildings.len());
+    assert_eq!(diff.chiefs[0].households, b_households);
+    assert_eq!(
+        (diff.chiefs[0].from.clone(), diff.chiefs[0].to.clone()),
+        (vec![b.clone()], vec![a.clone()])
+    );
+    assert!(diff.buildings.iter().all(|m| m.chief == Some(chief.id)));
     let grid = |code: &str| diff.grids.iter().find(|g| g.code == code).expect("listed");
     assert_eq!(grid(&b).after, 0);
     assert_eq!(grid(&a).after, grid(&a).before + b_households);

@@ -593,7 +593,12 @@ pub(crate) async fn compare_plans(
         "level": diff.level,
         "buildings": diff.buildings,
         "grids": diff.grids,
-        "totals": { "buildings": diff.buildings.len(), "households": diff.households },
+        "chiefs": diff.chiefs,
+        "totals": {
+            "buildings": diff.buildings.len(),
+            "households": diff.households,
+            "chiefs": diff.chiefs.len(),
+        },
         "changed": { "type": "FeatureCollection", "features": changed },
     })))
 }
