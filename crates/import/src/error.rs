@@ -18,7 +18,8 @@ pub enum ImportError {
     /// The file's extension names no format this importer reads.
     #[error(
         "{file}: unknown file type `{extension}`; use .geojson/.json (GeoJSON), .pbf/.osm.pbf \
-         (OpenStreetMap), .gpkg (GeoPackage) or .csv (household register)"
+         (OpenStreetMap), .gpkg (GeoPackage) or .csv (household register, or street-chief roster \
+         with --layer chiefs)"
     )]
     UnsupportedFormat {
         /// The file.
@@ -119,6 +120,24 @@ pub enum ImportError {
     /// A line of the household register cannot be used.
     #[error("{file}: line {line}: {message}")]
     RegisterLine {
+        /// The file.
+        file: String,
+        /// 1-based line number in the file.
+        line: u64,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// The street-chief roster is not a readable CSV file, lacks a needed column or lists nobody.
+    #[error("{file}: {message}")]
+    Roster {
+        /// The file.
+        file: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A line of the street-chief roster cannot be used.
+    #[error("{file}: line {line}: {message}")]
+    RosterLine {
         /// The file.
         file: String,
         /// 1-based line number in the file.

@@ -334,7 +334,7 @@ impl Builder {
                 }
                 Ok(Target::Compound)
             }
-            InputLayer::Communities | InputLayer::Households => {
+            InputLayer::Communities | InputLayer::Households | InputLayer::Chiefs => {
                 if !polygonal {
                     return Err(wrong("zones", "Polygon or MultiPolygon geometries"));
                 }

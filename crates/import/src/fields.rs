@@ -73,6 +73,11 @@ pub(crate) const TARGETS: &[(&str, &[&str])] = &[
         ],
     ),
     ("admin_level", &["admin_level"]),
+    // Read by the street-chief roster only.
+    ("phone", crate::roster::PHONE_COLUMNS),
+    ("role", crate::roster::ROLE_COLUMNS),
+    ("community", crate::roster::COMMUNITY_COLUMNS),
+    ("chief_level", crate::roster::LEVEL_COLUMNS),
 ];
 
 /// Spellings of targets that mean the same attribute.
@@ -83,6 +88,7 @@ pub(crate) const TARGET_ALIASES: &[(&str, &str)] = &[
     ("compound_type", "kind"),
     ("level", "admin_level"),
     ("highway", "class"),
+    ("chief-level", "chief_level"),
 ];
 
 /// A property found for a target.

@@ -1,5 +1,5 @@
-//! Importers: GeoJSON, OpenStreetMap PBF, GeoPackage and CSV household registers into a
-//! [`Dataset`].
+//! Importers: GeoJSON, OpenStreetMap PBF, GeoPackage, CSV household registers and CSV street-chief
+//! rosters into a [`Dataset`].
 //!
 //! [`import_path`] reads one file and returns the existing dataset plus everything the file adds,
 //! with derived data refreshed (buildings linked to compounds, zone parents, codes and totals), and
@@ -39,6 +39,7 @@ mod geojson;
 mod gpkg;
 mod osm;
 mod register;
+mod roster;
 mod tags;
 mod validate;
 
@@ -69,16 +70,20 @@ pub enum InputLayer {
     Communities,
     /// A household register (CSV) joined to existing buildings.
     Households,
+    /// The street-chief roster (CSV, 小巷管家 / 街长名册), which replaces the chiefs; also spelled
+    /// `roster`.
+    Chiefs,
 }
 
 impl InputLayer {
     /// Every layer, in the order the command line lists them.
-    pub const ALL: [InputLayer; 5] = [
+    pub const ALL: [InputLayer; 6] = [
         InputLayer::Buildings,
         InputLayer::Streets,
         InputLayer::Compounds,
         InputLayer::Communities,
         InputLayer::Households,
+        InputLayer::Chiefs,
     ];
 
     /// The name used on the command line, e.g. `buildings`.
@@ -89,12 +94,17 @@ impl InputLayer {
             InputLayer::Compounds => "compounds",
             InputLayer::Communities => "communities",
             InputLayer::Households => "households",
+            InputLayer::Chiefs => "chiefs",
         }
     }
 
-    /// Parses a layer name, ignoring case and surrounding white space.
+    /// Parses a layer name (or `roster` for [`InputLayer::Chiefs`]), ignoring case and
+    /// surrounding white space.
     pub fn parse(text: &str) -> Option<InputLayer> {
         let text = text.trim().to_lowercase();
+        if text == "roster" {
+            return Some(InputLayer::Chiefs);
+        }
         InputLayer::ALL.into_iter().find(|l| l.as_str() == text)
     }
 }
@@ -111,8 +121,8 @@ impl FromStr for InputLayer {
     fn from_str(text: &str) -> std::result::Result<Self, Self::Err> {
         InputLayer::parse(text).ok_or_else(|| {
             format!(
-                "unknown layer `{text}`; use buildings, streets, compounds, communities or \
-                 households"
+                "unknown layer `{text}`; use buildings, streets, compounds, communities, \
+                 households or chiefs"
             )
         })
     }
@@ -130,8 +140,9 @@ pub struct ImportOptions {
     /// The user's field mapping: (target attribute, source property), e.g. `("households",
     /// "HH_CNT")`. Targets: `id`, `name`, `address`, `street`, `housenumber`, `height`, `floors`,
     /// `households`, `population`, `units`, `use`, `kind`, `management`, `tier`, `stars`, `code`,
-    /// `class`, `admin_level`. A mapped property that is present but cannot be read is an error;
-    /// the default names are read leniently.
+    /// `class`, `admin_level`, and for a street-chief roster `phone`, `role`, `community` and
+    /// `chief_level` (or `level`). A mapped property that is present but cannot be read is an
+    /// error; the default names are read leniently.
     pub fields: Vec<(String, String)>,
     /// Repair self-intersecting polygons (geo's `MakeValid`) with a warning instead of refusing.
     pub repair: bool,
@@ -228,6 +239,52 @@ impl fmt::Display for Warning {
     }
 }
 
+/// What importing a street-chief roster did to the chiefs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RosterCounts {
+    /// Chiefs on the roster who were not in the data: added with fresh ids.
+    pub added: usize,
+    /// Chiefs matched to one in the data (by id, or by name and phone) whose name, phone, role,
+    /// community or level changed; they keep their id.
+    pub updated: usize,
+    /// Chiefs matched to one in the data and unchanged.
+    pub unchanged: usize,
+    /// Chiefs in the data whom the roster does not list: removed.
+    pub removed: usize,
+    /// Duties (buildings and streets answered for) removed with the removed chiefs, or because
+    /// their chief's level changed.
+    pub duties_dropped: usize,
+}
+
+impl RosterCounts {
+    /// The chiefs on the roster: added, updated and unchanged.
+    pub fn total(&self) -> usize {
+        self.added + self.updated + self.unchanged
+    }
+}
+
+impl fmt::Display for RosterCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "roster of {} chiefs: {} added, {} updated, {} unchanged, {} removed",
+            self.total(),
+            self.added,
+            self.updated,
+            self.unchanged,
+            self.removed
+        )?;
+        if self.duties_dropped > 0 {
+            write!(
+                f,
+                "; {} duties dropped (their buildings and streets need a chief again)",
+                self.duties_dropped
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportReport {
@@ -237,6 +294,8 @@ pub struct ImportReport {
     pub added: LayerCounts,
     /// Buildings whose households were set from a household register.
     pub households_joined: usize,
+    /// For a street-chief roster: what happened to the chiefs and their duties.
+    pub roster: Option<RosterCounts>,
     /// Added buildings whose households were estimated from footprint × floors (or assumed zero
     /// for non-residential uses) rather than given.
     pub estimated_buildings: usize,
@@ -255,16 +314,21 @@ impl ImportReport {
 
 impl fmt::Display for ImportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let a = self.added;
-        write!(
-            f,
-            "{}: added {} zones, {} compounds, {} buildings, {} street segments",
-            self.file.display(),
-            a.zones,
-            a.compounds,
-            a.buildings,
-            a.streets
-        )?;
+        if let Some(roster) = &self.roster {
+            // A roster adds no records to the layers; only the chiefs are news.
+            write!(f, "{}: {roster}", self.file.display())?;
+        } else {
+            let a = self.added;
+            write!(
+                f,
+                "{}: added {} zones, {} compounds, {} buildings, {} street segments",
+                self.file.display(),
+                a.zones,
+                a.compounds,
+                a.buildings,
+                a.streets
+            )?;
+        }
         if self.estimated_buildings > 0 {
             write!(
                 f,
@@ -321,7 +385,8 @@ enum Format {
     GeoJson,
     OsmPbf,
     GeoPackage,
-    Register,
+    /// A household register, or with `--layer chiefs` a street-chief roster.
+    Csv,
 }
 
 impl Format {
@@ -335,7 +400,7 @@ impl Format {
             "geojson" | "json" => Ok(Format::GeoJson),
             "pbf" => Ok(Format::OsmPbf),
             "gpkg" => Ok(Format::GeoPackage),
-            "csv" => Ok(Format::Register),
+            "csv" => Ok(Format::Csv),
             _ => Err(ImportError::UnsupportedFormat {
                 file: file.to_string(),
                 extension,
@@ -353,7 +418,14 @@ impl Format {
 /// ([`wangge_core::ChangeSet::diff`]) and writes it in one transaction.
 ///
 /// The format follows the extension: `.geojson`/`.json` GeoJSON, `.pbf` OpenStreetMap,
-/// `.gpkg` GeoPackage, `.csv` household register.
+/// `.gpkg` GeoPackage, `.csv` household register — or, with [`InputLayer::Chiefs`], the
+/// street-chief roster.
+///
+/// A roster is the whole list of chiefs: afterwards the dataset's chiefs are exactly the file's.
+/// A line matches a chief already there by its id when it gives one, else by name and phone;
+/// matched chiefs keep their id and so their duties, new ones get ids after the existing ones.
+/// Chiefs the file does not list are removed with their duties, and so are the duties of a chief
+/// whose level changed; [`ImportReport::roster`] counts all this. Nothing else changes.
 pub fn import_path(
     path: &Path,
     existing: &Dataset,
@@ -362,43 +434,63 @@ pub fn import_path(
 ) -> Result<Imported> {
     let file = path.display().to_string();
     let format = Format::of(path, &file)?;
-    let households = options.layer == Some(InputLayer::Households);
-    if format == Format::Register {
-        if options.layer.is_some() && !households {
+    match (format, options.layer) {
+        (Format::Csv, Some(InputLayer::Chiefs)) => {
+            let mut data = existing.clone();
+            let counts = roster::import(path, &file, &mut data, options, progress)?;
+            let report = ImportReport {
+                file: path.to_path_buf(),
+                roster: Some(counts),
+                ..ImportReport::default()
+            };
+            return Ok(Imported { data, report });
+        }
+        (Format::Csv, None | Some(InputLayer::Households)) => {
+            let mut data = existing.clone();
+            let joined = register::join(path, &file, &mut data, options, progress)?;
+            derive::refresh(&mut data, &file)?;
+            let report = ImportReport {
+                file: path.to_path_buf(),
+                households_joined: joined,
+                ..ImportReport::default()
+            };
+            return Ok(Imported { data, report });
+        }
+        (Format::Csv, Some(layer)) => {
             return Err(ImportError::WrongLayer {
                 file,
                 message: format!(
-                    "a CSV file is a household register and cannot be imported as {}; pass \
-                     --layer households or convert the file to GeoJSON",
-                    options.layer.map(InputLayer::as_str).unwrap_or_default()
+                    "a CSV file is a household register (--layer households) or a street-chief \
+                     roster (--layer chiefs) and cannot be imported as {layer}; convert the file \
+                     to GeoJSON"
                 ),
             });
         }
-        let mut data = existing.clone();
-        let joined = register::join(path, &file, &mut data, options, progress)?;
-        derive::refresh(&mut data, &file)?;
-        let report = ImportReport {
-            file: path.to_path_buf(),
-            households_joined: joined,
-            ..ImportReport::default()
-        };
-        return Ok(Imported { data, report });
-    }
-    if households {
-        return Err(ImportError::WrongLayer {
-            file,
-            message:
-                "a household register must be a CSV file; export it as CSV with a building id \
-                      or address column and households/population columns"
+        (_, Some(InputLayer::Households)) => {
+            return Err(ImportError::WrongLayer {
+                file,
+                message: "a household register must be a CSV file; export it as CSV with a \
+                          building id or address column and households/population columns"
                     .into(),
-        });
+            });
+        }
+        (_, Some(InputLayer::Chiefs)) => {
+            return Err(ImportError::WrongLayer {
+                file,
+                message: "a street-chief roster must be a CSV file; export it as CSV (UTF-8) \
+                          with name, phone and role columns (姓名, 电话, 身份) and optionally \
+                          community, level and id (所属社区, 街长层级, 编号)"
+                    .into(),
+            });
+        }
+        _ => {}
     }
     let mut builder = features::Builder::new(&file, existing, options)?;
     match format {
         Format::GeoJson => geojson::read(path, &mut builder, progress)?,
         Format::OsmPbf => osm::read(path, &mut builder, options, progress)?,
         Format::GeoPackage => gpkg::read(path, &mut builder, options, progress)?,
-        Format::Register => {}
+        Format::Csv => {}
     }
     let (added, mut report) = builder.finish();
     report.file = path.to_path_buf();
@@ -434,17 +526,39 @@ mod tests {
             "households".parse::<InputLayer>(),
             Ok(InputLayer::Households)
         );
+        assert_eq!(InputLayer::parse("Roster"), Some(InputLayer::Chiefs));
+        assert_eq!("chiefs".parse::<InputLayer>(), Ok(InputLayer::Chiefs));
         assert!("roads".parse::<InputLayer>().is_err());
         let f = |name: &str| Format::of(Path::new(name), name);
         assert_eq!(f("a/kouvola.osm.pbf").ok(), Some(Format::OsmPbf));
         assert_eq!(f("x.GeoJSON").ok(), Some(Format::GeoJson));
         assert_eq!(f("x.json").ok(), Some(Format::GeoJson));
         assert_eq!(f("x.gpkg").ok(), Some(Format::GeoPackage));
-        assert_eq!(f("x.csv").ok(), Some(Format::Register));
+        assert_eq!(f("x.csv").ok(), Some(Format::Csv));
         let message = f("x.shp").expect_err("shapefile").to_string();
         assert!(
             message.contains("x.shp") && message.contains(".gpkg"),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn report_display_counts_a_roster() {
+        let report = ImportReport {
+            file: PathBuf::from("roster.csv"),
+            roster: Some(RosterCounts {
+                added: 2,
+                updated: 1,
+                unchanged: 140,
+                removed: 3,
+                duties_dropped: 17,
+            }),
+            ..ImportReport::default()
+        };
+        assert_eq!(
+            report.to_string(),
+            "roster.csv: roster of 143 chiefs: 2 added, 1 updated, 140 unchanged, 3 removed; 17 \
+             duties dropped (their buildings and streets need a chief again)"
         );
     }
 

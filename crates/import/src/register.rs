@@ -212,7 +212,8 @@ fn find_columns(headers: &[String], fields: &Fields) -> std::result::Result<Colu
     if columns.id.is_none() && columns.address.is_none() {
         return Err(format!(
             "has no building id column ({}) or address column ({}); its columns are: {}; \
-             rename one or map it with --field id=COLUMN",
+             rename one or map it with --field id=COLUMN (a street-chief roster needs --layer \
+             chiefs)",
             ID_COLUMNS.join(", "),
             ADDRESS_COLUMNS.join(", "),
             headers.join(", ")
