@@ -107,7 +107,7 @@ pub enum Command {
         /// The layer to write.
         #[arg(long, value_enum)]
         layer: ExportLayer,
-        /// The output file.
+        /// The output file (GeoJSON; CSV for `--layer duties`), or `-` for stdout.
         #[arg(value_name = "OUT.geojson")]
         out: PathBuf,
     },
@@ -152,6 +152,50 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Print the quality report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Assign every building and street to one street chief per chief level: balanced workloads,
+    /// compact walkable areas, chiefs in their home community; a re-run moves as little as it can.
+    Assign {
+        #[command(flatten)]
+        database: Database,
+        /// Only (re)assign the buildings and streets in this zone; the rest stay as they are.
+        #[arg(long, value_name = "CODE")]
+        zone: Option<String>,
+        /// The seed: the same seed gives the same assignment.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The balance band: every chief within ± this share of their community's mean workload.
+        #[arg(long, default_value_t = 0.25, value_name = "SHARE")]
+        spread: f64,
+        /// Workload per household.
+        #[arg(long, default_value_t = 1.0, value_name = "W")]
+        per_household: f64,
+        /// Workload per kilometre of street (100: a kilometre weighs like 100 households).
+        #[arg(long, default_value_t = 100.0, value_name = "W")]
+        per_street_km: f64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give buildings or streets to another chief by hand (fixed: `assign` will not move them).
+    Reassign {
+        #[command(flatten)]
+        database: Database,
+        /// The chief's id.
+        #[arg(long)]
+        chief: i64,
+        /// Building ids; repeatable.
+        #[arg(long = "building", value_name = "ID")]
+        buildings: Vec<i64>,
+        /// Street segment ids; repeatable.
+        #[arg(long = "street", value_name = "ID")]
+        streets: Vec<i64>,
+        /// The chief level (default: the chief's own).
+        #[arg(long)]
+        level: Option<String>,
+        /// Print the chiefs' workloads as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -300,6 +344,9 @@ pub enum LayerArg {
     Communities,
     /// A CSV household register joined to buildings.
     Households,
+    /// The street-chief roster (CSV): the file is the roster; chiefs not in it leave.
+    #[value(alias = "roster")]
+    Chiefs,
 }
 
 /// `--layer` of export.
@@ -313,4 +360,6 @@ pub enum ExportLayer {
     Buildings,
     /// Street segments.
     Streets,
+    /// Chief duties as CSV: who answers for each building and street, per chief level.
+    Duties,
 }

@@ -109,6 +109,44 @@ pub async fn run(command: Command) -> Result<()> {
             )
             .await
         }
+        Command::Assign {
+            database,
+            zone,
+            seed,
+            spread,
+            per_household,
+            per_street_km,
+            json,
+        } => {
+            let options = wangge_assign::AssignOptions {
+                weights: wangge_assign::Weights {
+                    per_household,
+                    per_street_km,
+                },
+                spread,
+                seed,
+                scope: None,
+            };
+            assign(&Location::of(database)?, zone.as_deref(), options, json).await
+        }
+        Command::Reassign {
+            database,
+            chief,
+            buildings,
+            streets,
+            level,
+            json,
+        } => {
+            reassign(
+                &Location::of(database)?,
+                chief,
+                &buildings,
+                &streets,
+                level.as_deref(),
+                json,
+            )
+            .await
+        }
         Command::Levels {
             database,
             set,
@@ -271,6 +309,7 @@ fn input_layer(layer: LayerArg) -> InputLayer {
         LayerArg::Compounds => InputLayer::Compounds,
         LayerArg::Communities => InputLayer::Communities,
         LayerArg::Households => InputLayer::Households,
+        LayerArg::Chiefs => InputLayer::Chiefs,
     }
 }
 
@@ -394,6 +433,12 @@ async fn demo(path: &Location) -> Result<Arc<dyn Store>> {
         if !check.is_ok() {
             bail!("the demo's generated grids break an invariant (a bug): {check}");
         }
+        // And with its chiefs' duties, assigned as `wangge assign` assigns them.
+        let mut data = data;
+        let assigned = tokio::task::block_in_place(|| {
+            wangge_assign::assign(&data, &[], &wangge_assign::AssignOptions::default())
+        })?;
+        data.duties = assigned.assignments;
         let stats = Stats::of(&data);
         store.apply(&ChangeSet::insert_all(&data)).await?;
         eprintln!(
@@ -636,27 +681,107 @@ async fn export(path: &Location, layer: ExportLayer, out: &Path) -> Result<()> {
         ExportLayer::Compounds => Layer::Compounds,
         ExportLayer::Buildings => Layer::Buildings,
         ExportLayer::Streets => Layer::Streets,
+        ExportLayer::Duties => {
+            let atlas = Atlas::new(load(path).await?);
+            let count = atlas.data().duties.len();
+            write_out(out, |w| write_duties_csv(&atlas, w))?;
+            if out != Path::new("-") {
+                eprintln!("wrote {count} duties to {}", out.display());
+            }
+            return Ok(());
+        }
     };
     let atlas = Atlas::new(load(path).await?);
     let collection = wangge_server::wire::layer_collection(&atlas, layer);
     let count = collection["features"].as_array().map_or(0, Vec::len);
-    if out == Path::new("-") {
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer(&mut stdout, &collection)?;
-        writeln!(stdout)?;
-    } else {
-        // Write beside the target and rename, so a failed export never leaves half a file.
-        let partial = out.with_extension("geojson.partial");
-        let file = std::fs::File::create(&partial)
-            .with_context(|| format!("cannot create {}", partial.display()))?;
-        let mut writer = std::io::BufWriter::new(file);
-        serde_json::to_writer(&mut writer, &collection)?;
-        writer.flush()?;
-        drop(writer);
-        std::fs::rename(&partial, out)
-            .with_context(|| format!("cannot write {}", out.display()))?;
+    write_out(out, |w| {
+        serde_json::to_writer(&mut *w, &collection)?;
+        writeln!(w)?;
+        Ok(())
+    })?;
+    if out != Path::new("-") {
         eprintln!("wrote {count} {layer} to {}", out.display());
     }
+    Ok(())
+}
+
+/// Writes to stdout (`-`) or to a file, beside the target and renamed at the end, so that a
+/// failed export never leaves half a file.
+fn write_out(out: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    if out == Path::new("-") {
+        let mut stdout = std::io::stdout().lock();
+        return write(&mut stdout);
+    }
+    let mut partial = out.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let file = std::fs::File::create(&partial)
+        .with_context(|| format!("cannot create {}", partial.display()))?;
+    let mut writer = std::io::BufWriter::new(file);
+    write(&mut writer)?;
+    writer.flush()?;
+    drop(writer);
+    std::fs::rename(&partial, out).with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(())
+}
+
+/// The duties as CSV, one line per building or street and chief level, with what a person needs
+/// to read it: the building's or street's name, its compound, the chief's name and phone.
+fn write_duties_csv(atlas: &Atlas, out: &mut dyn Write) -> Result<()> {
+    use wangge_core::DutyKind;
+    let data = atlas.data();
+    let buildings: std::collections::HashMap<_, _> =
+        data.buildings.iter().map(|b| (b.id, b)).collect();
+    let streets: std::collections::HashMap<_, _> = data.streets.iter().map(|s| (s.id, s)).collect();
+    let mut duties = data.duties.clone();
+    duties.sort_by_key(wangge_core::Assignment::key);
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record([
+        "kind",
+        "target",
+        "name",
+        "compound",
+        "level",
+        "level_name",
+        "chief_id",
+        "chief_name",
+        "chief_phone",
+        "community",
+        "fixed",
+    ])?;
+    for d in &duties {
+        let (name, compound) = match d.kind {
+            DutyKind::Building => {
+                let b = buildings.get(&d.target);
+                (
+                    b.and_then(|b| b.name.clone().or_else(|| b.address.clone())),
+                    b.and_then(|b| b.compound)
+                        .and_then(|c| atlas.compound(c))
+                        .map(|c| c.code.clone()),
+                )
+            }
+            DutyKind::Street => (streets.get(&d.target).and_then(|s| s.name.clone()), None),
+        };
+        let chief = atlas.chief(d.chief);
+        let community = chief
+            .and_then(|c| c.community)
+            .and_then(|z| atlas.zone(z))
+            .map(|z| z.code.clone());
+        csv.write_record([
+            d.kind.key().to_string(),
+            d.target.to_string(),
+            name.unwrap_or_default(),
+            compound.unwrap_or_default(),
+            d.level.as_str().to_string(),
+            d.level.name_zh().to_string(),
+            d.chief.to_string(),
+            chief.map(|c| c.name.clone()).unwrap_or_default(),
+            chief.map(|c| c.phone.clone()).unwrap_or_default(),
+            community.unwrap_or_default(),
+            d.fixed.to_string(),
+        ])?;
+    }
+    csv.flush()?;
     Ok(())
 }
 
@@ -703,6 +828,131 @@ async fn tier(
         to.as_str(),
         from.name_zh(),
         to.name_zh(),
+        applied.version
+    );
+    Ok(())
+}
+
+/// Assigns buildings and streets to chiefs, writes the duties in one transaction and reports.
+async fn assign(
+    location: &Location,
+    zone: Option<&str>,
+    mut options: wangge_assign::AssignOptions,
+    json: bool,
+) -> Result<()> {
+    let store = location.open(false).await?;
+    let data = store.load().await?;
+    if data.chiefs.is_empty() {
+        bail!(
+            "{} has no street chiefs; import the roster first: wangge import --layer chiefs roster.csv",
+            store.describe()
+        );
+    }
+    if let Some(code) = zone {
+        let found = data.zones.iter().find(|z| z.code == code);
+        options.scope = Some(
+            found
+                .ok_or_else(|| {
+                    anyhow!("no zone with code {code}; `wangge stats` lists the levels")
+                })?
+                .id,
+        );
+    }
+    let assigned =
+        tokio::task::block_in_place(|| wangge_assign::assign(&data, &data.duties, &options))?;
+    let new = Dataset {
+        duties: assigned.assignments.clone(),
+        ..data.clone()
+    };
+    let changes = ChangeSet::diff(&data, &new);
+    let applied = store.apply(&changes).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&assigned.report)?);
+    } else {
+        print!("{}", assigned.report);
+    }
+    eprintln!(
+        "{} duties written, {} removed, data version {}",
+        changes.duties.len(),
+        changes.delete_duties.len(),
+        applied.version
+    );
+    Ok(())
+}
+
+/// Gives buildings or streets to a chief by hand and prints the live workloads of the chiefs
+/// concerned.
+async fn reassign(
+    location: &Location,
+    chief: i64,
+    buildings: &[i64],
+    streets: &[i64],
+    level: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    use wangge_core::{ChiefLevel, DutyKind};
+    if buildings.is_empty() == streets.is_empty() {
+        bail!("name buildings (--building ID) or streets (--street ID), one kind at a time");
+    }
+    let store = location.open(false).await?;
+    let data = store.load().await?;
+    let to =
+        data.chiefs.iter().find(|c| c.id == chief).ok_or_else(|| {
+            anyhow!("no chief {chief}; `wangge export --layer duties -` lists them")
+        })?;
+    let level = match level {
+        Some(text) => ChiefLevel::parse(text)?,
+        None => wangge_core::chief_level(to),
+    };
+    let (kind, targets) = if buildings.is_empty() {
+        (DutyKind::Street, streets)
+    } else {
+        (DutyKind::Building, buildings)
+    };
+    let before: Vec<i64> = data
+        .duties
+        .iter()
+        .filter(|d| d.kind == kind && d.level == level && targets.contains(&d.target))
+        .map(|d| d.chief)
+        .collect();
+    let duties = wangge_assign::reassign(&data, &data.duties, kind, targets, level, chief)?;
+    let new = Dataset {
+        duties,
+        ..data.clone()
+    };
+    let applied = store.apply(&ChangeSet::diff(&data, &new)).await?;
+    let weights = wangge_assign::Weights::default();
+    let loads: Vec<wangge_assign::ChiefLoad> =
+        wangge_assign::workloads(&new, &new.duties, level, &weights, 0.25)
+            .into_iter()
+            .filter(|l| l.chief == chief || before.contains(&l.chief))
+            .collect();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&loads)?);
+    } else {
+        for l in &loads {
+            println!(
+                "{} ({}): {} buildings, {} streets, {} households, {:.0} m of street, workload {:.0} ({:+.0} % of the mean){}",
+                l.name,
+                l.chief,
+                l.buildings,
+                l.streets,
+                l.households,
+                l.street_m,
+                l.workload,
+                l.deviation * 100.0,
+                if l.within_band {
+                    ""
+                } else {
+                    " — outside ±25 %"
+                }
+            );
+        }
+    }
+    eprintln!(
+        "{} {} now answered for by chief {chief} (fixed), data version {}",
+        targets.len(),
+        kind.key(),
         applied.version
     );
     Ok(())
