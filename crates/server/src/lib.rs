@@ -5,6 +5,7 @@
 //! [`ApiError`] so that they can use `?`; server-side details are logged, never sent.
 
 mod api;
+mod chiefs;
 mod error;
 mod inspections;
 mod plans;
@@ -48,6 +49,9 @@ pub fn app(state: AppState) -> Router {
             get(inspections::list).post(inspections::record),
         )
         .route("/api/due", get(inspections::due))
+        .route("/api/chiefs", get(chiefs::list))
+        .route("/api/chiefs/{id}", get(chiefs::get))
+        .route("/api/duties", post(chiefs::post))
         .route("/api/plans", get(plans::list).post(plans::create))
         .route("/api/plans/compare", get(plans::compare_plans))
         .route("/api/plans/as-of", get(plans::as_of))

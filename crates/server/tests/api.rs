@@ -743,3 +743,85 @@ async fn bad_inspections_are_refused_and_nothing_is_written() {
     let (status, _) = get(&state, "/api/compounds/NOPE/inspections").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn chiefs_show_their_area_and_take_buildings_by_hand() {
+    let (state, _dir) = state().await;
+    let (status, roster) = get(&state, "/api/chiefs").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(roster["count"], 2);
+    let first = &roster["chiefs"][0];
+    assert_eq!(first["id"], 1);
+    assert_eq!(first["level"], "resident");
+    assert_eq!(first["load"]["buildings"], 3);
+    assert_eq!(first["load"]["streets"], 1);
+    assert_eq!(first["load"]["households"], 72);
+    let (_, none) = get(&state, "/api/chiefs?level=community").await;
+    assert_eq!(none["count"], 0);
+
+    // Chief 1's area: compound C0 (three buildings), street 500, a round over both.
+    let (status, area) = get(&state, "/api/chiefs/1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(area["chief"]["name"], "街长0");
+    let compounds = area["compounds"].as_array().expect("compounds");
+    assert_eq!(compounds.len(), 1);
+    assert_eq!(compounds[0]["code"], "C0");
+    assert_eq!(compounds[0]["buildings"], 3);
+    assert_eq!(area["streets"][0]["id"], 500);
+    assert_eq!(area["round"].as_array().map(Vec::len), Some(2));
+    assert_eq!(area["round"][1]["order"], 2);
+    let bbox = area["bbox"].as_array().expect("bbox");
+    assert!(bbox[0].as_f64() < bbox[2].as_f64());
+    assert_eq!(
+        get(&state, "/api/chiefs/x").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(get(&state, "/api/chiefs/99").await.0, StatusCode::NOT_FOUND);
+
+    // The planner drags building 1000 to chief 2: both chiefs' figures come back.
+    let (status, moved) = post_json(
+        &state,
+        "/api/duties",
+        r#"{"kind": "building", "targets": [1000], "chief": 2}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    let loads: Vec<(i64, i64)> = moved["chiefs"]
+        .as_array()
+        .expect("chiefs")
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_i64().expect("id"),
+                c["load"]["buildings"].as_i64().expect("n"),
+            )
+        })
+        .collect();
+    assert_eq!(loads, [(1, 2), (2, 3)]);
+    let (_, building) = get(&state, "/api/buildings/1000").await;
+    assert_eq!(building["properties"]["chief"], 2);
+    let (_, area) = get(&state, "/api/chiefs/2").await;
+    assert_eq!(area["compounds"].as_array().map(Vec::len), Some(2));
+
+    for (body, status) in [
+        (
+            r#"{"kind": "lane", "targets": [1000], "chief": 2}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            r#"{"kind": "building", "targets": [1000], "chief": 9}"#,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            r#"{"kind": "building", "targets": [1000], "chief": 2, "level": "community"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            r#"{"kind": "building", "targets": [424242], "chief": 2}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let (got, answer) = post_json(&state, "/api/duties", body).await;
+        assert_eq!(got, status, "{body}: {answer}");
+    }
+}
