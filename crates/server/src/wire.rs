@@ -118,11 +118,10 @@ pub fn compound(atlas: &Atlas, c: &Compound) -> Value {
             "population": population,
             "buildings": buildings,
             "area_m2": area_m2(&c.geometry).round(),
-            // The chief answering for most of its buildings; `chiefs` lists them all. The
-            // compound endpoint fills `last_inspection` in from the store (see
-            // `last_inspection`).
-            "chief": chiefs.first().map(|&(id, _)| id),
-            "chief_name": chief_list.first().map(|c| c["name"].clone()),
+            // The chief answering for most of its buildings ({id, name, phone, buildings});
+            // `chiefs` lists them all. The compound endpoint fills `last_inspection` in from the
+            // store (see `last_inspection`).
+            "chief": chief_list.first().cloned(),
             "chiefs": chief_list,
             "last_inspection": Value::Null,
         }),
@@ -326,7 +325,8 @@ mod tests {
         // Compound 101 has buildings 1003–1005: chief 2 answers for two of them.
         let compound = data.compounds.iter().position(|c| c.id == 101).expect("c");
         let properties = &feature_of(&atlas, Layer::Compounds, compound)["properties"];
-        assert_eq!(properties["chief"], 2);
+        assert_eq!(properties["chief"]["id"], 2);
+        assert_eq!(properties["chief"]["name"], "街长1");
         assert_eq!(properties["chiefs"][0]["buildings"], 2);
         assert_eq!(properties["chiefs"].as_array().map(Vec::len), Some(1));
     }
