@@ -4,6 +4,9 @@
 #
 # Cargo's target directory sits outside the clone so that fresh clones (CI) reuse earlier builds.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/wangge/target
+# Incremental compilation caches grow by gigabytes per edited crate and build, and a test run on a
+# fresh clone gains nothing from them: off, so the shared target directory stays bounded.
+export CARGO_INCREMENTAL ?= 0
 ADDR ?= 127.0.0.1:8080
 DB ?= demo.gpkg
 
