@@ -31,6 +31,7 @@
 //! assert!(building.estimated && building.households > 0);
 //! ```
 
+mod csvfile;
 mod derive;
 mod error;
 mod features;

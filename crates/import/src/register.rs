@@ -11,6 +11,7 @@ use std::path::Path;
 
 use wangge_core::Dataset;
 
+use crate::csvfile;
 use crate::error::{ImportError, Result};
 use crate::estimate::{households_of, residents_of};
 use crate::fields::Fields;
@@ -50,23 +51,12 @@ pub(crate) fn join(
         message,
     };
     let fields = Fields::new(&options.fields, file)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| match e.into_kind() {
-            csv::ErrorKind::Io(source) => ImportError::Io {
-                file: file.to_string(),
-                source,
-            },
-            other => register_error(format!("cannot read the register: {other:?}")),
-        })?;
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| csv_error(file, &e))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
-        .collect();
+    let line_error = |line: u64, message: String| ImportError::RegisterLine {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    let (mut reader, headers) = csvfile::open(path, file, "register", register_error, line_error)?;
     let columns = find_columns(&headers, &fields).map_err(register_error)?;
 
     let mut by_source: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -85,7 +75,7 @@ pub(crate) fn join(
     progress.begin(&format!("{file}: household register"), None);
     let mut updates: Vec<(usize, u32, u32)> = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| csv_error(file, &e))?;
+        let record = record.map_err(|e| csvfile::line_error("register", &e, line_error))?;
         let line = record.position().map_or(0, |p| p.line());
         let line_error = |message: String| ImportError::RegisterLine {
             file: file.to_string(),
@@ -259,22 +249,6 @@ fn normalise(address: &str) -> String {
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_lowercase)
         .collect()
-}
-
-fn csv_error(file: &str, error: &csv::Error) -> ImportError {
-    let line = error.position().map_or(0, |p| p.line());
-    let message = match error.kind() {
-        csv::ErrorKind::Utf8 { .. } => "is not UTF-8 text; save the register as UTF-8 CSV \
-                                        (in Excel: \"CSV UTF-8\")"
-            .to_string(),
-        csv::ErrorKind::Io(e) => format!("cannot be read: {e}"),
-        _ => format!("is not valid CSV ({error}); fix the line"),
-    };
-    ImportError::RegisterLine {
-        file: file.to_string(),
-        line,
-        message,
-    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use std::path::Path;
 
 use wangge_core::{Chief, ChiefLevel, ChiefRole, Dataset, Id, Zone, chief_level};
 
+use crate::csvfile;
 use crate::error::{ImportError, Result};
 use crate::fields::Fields;
 use crate::{ImportOptions, Progress, RosterCounts};
@@ -72,23 +73,12 @@ pub(crate) fn import(
         message,
     };
     let fields = Fields::new(&options.fields, file)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| match e.into_kind() {
-            csv::ErrorKind::Io(source) => ImportError::Io {
-                file: file.to_string(),
-                source,
-            },
-            other => roster_error(format!("cannot read the roster: {other:?}")),
-        })?;
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| csv_error(file, &e))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
-        .collect();
+    let line_error = |line: u64, message: String| ImportError::RosterLine {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    let (mut reader, headers) = csvfile::open(path, file, "roster", roster_error, line_error)?;
     let columns = find_columns(&headers, &fields).map_err(roster_error)?;
     let communities = Communities::new(data);
 
@@ -108,7 +98,7 @@ pub(crate) fn import(
     let mut lines_by_id: HashMap<Id, u64> = HashMap::new();
     let mut lines_by_chief: HashMap<usize, u64> = HashMap::new();
     for record in reader.records() {
-        let record = record.map_err(|e| csv_error(file, &e))?;
+        let record = record.map_err(|e| csvfile::line_error("roster", &e, line_error))?;
         let line = record.position().map_or(0, |p| p.line());
         let line_error = |message: String| ImportError::RosterLine {
             file: file.to_string(),
@@ -507,22 +497,6 @@ fn squeeze(text: &str) -> String {
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_lowercase)
         .collect()
-}
-
-fn csv_error(file: &str, error: &csv::Error) -> ImportError {
-    let line = error.position().map_or(0, |p| p.line());
-    let message = match error.kind() {
-        csv::ErrorKind::Utf8 { .. } => "is not UTF-8 text; save the roster as UTF-8 CSV \
-                                        (in Excel: \"CSV UTF-8\")"
-            .to_string(),
-        csv::ErrorKind::Io(e) => format!("cannot be read: {e}"),
-        _ => format!("is not valid CSV ({error}); fix the line"),
-    };
-    ImportError::RosterLine {
-        file: file.to_string(),
-        line,
-        message,
-    }
 }
 
 #[cfg(test)]
