@@ -630,7 +630,7 @@ fn partition_splits_the_demo_into_balanced_grids_that_pass_check() {
 /// primary grids, with secondary grids and micro-grids inside them — no code change.
 #[test]
 fn a_primary_target_in_the_configuration_draws_primary_grids_inside_communities() {
-    let (_dir, db) = demo_db("levels.gpkg");
+    let (dir, db) = demo_db("levels.gpkg");
     let db = db.as_str();
     let shown = wangge(&["levels", "--db", db, "--json"]);
     assert!(shown.status.success(), "{:?}", text(&shown));
@@ -669,6 +669,24 @@ fn a_primary_target_in_the_configuration_draws_primary_grids_inside_communities(
     }
     let cleared = wangge(&["levels", "--db", db, "--clear", "primary", "--json"]);
     assert!(cleared.status.success());
-    let levels: Value = serde_json::from_str(&text(&cleared).0).expect("levels JSON");
+    let mut levels: Value = serde_json::from_str(&text(&cleared).0).expect("levels JSON");
     assert!(levels[3]["households"].is_null());
+
+    // A whole configuration from a file: renaming a level is fine, dropping one in use is not.
+    let file = dir.path().join("levels.json");
+    levels[5]["name_en"] = Value::from("micro grid");
+    std::fs::write(&file, levels.to_string()).expect("levels file");
+    let path = file.to_str().expect("path");
+    let out = wangge(&["levels", "--db", db, "--file", path, "--json"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(text(&out).0.contains("micro grid"));
+    levels.as_array_mut().expect("list").pop();
+    std::fs::write(&file, levels.to_string()).expect("levels file");
+    let out = wangge(&["levels", "--db", db, "--file", path]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("`micro`"), "{:?}", text(&out).1);
+    std::fs::write(&file, "[{\"key\": 1}]").expect("levels file");
+    let out = wangge(&["levels", "--db", db, "--file", path]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("levels.json"), "{:?}", text(&out).1);
 }
