@@ -5,3 +5,4 @@ mod cli;
 mod plans;
 mod postgis;
 mod serve;
+mod users;

@@ -318,6 +318,11 @@ pub enum Command {
         #[arg(long, default_value = "zh")]
         lang: String,
     },
+    /// Manage the people who sign in: add, change password, change role, list.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
 }
 
 /// Where the web front end and fonts are.
@@ -362,4 +367,64 @@ pub enum ExportLayer {
     Streets,
     /// Chief duties as CSV: who answers for each building and street, per chief level.
     Duties,
+}
+
+/// `wangge user …`: the people who sign in. Passwords are read from standard input, never from
+/// the command line (which other users of the machine can see).
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password (at least 8 characters) is read from standard input.
+    Add {
+        #[command(flatten)]
+        database: Database,
+        /// The username: 1–64 characters, no white space.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// admin, planner, leader, patrol or viewer (or 管理员, 规划员, 领导, 巡查员/街长, 只读).
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        /// The street chief a patrol user is (required for patrol, refused for other roles).
+        #[arg(long, value_name = "ID")]
+        chief: Option<i64>,
+        /// The name shown in the interface; the username when not given.
+        #[arg(long, value_name = "TEXT")]
+        display_name: Option<String>,
+        /// Read the password from standard input (one line). Required: passwords are never
+        /// taken from the command line.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Set a user's password, read from standard input; also clears a lockout.
+    Passwd {
+        #[command(flatten)]
+        database: Database,
+        /// The username.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// Read the password from standard input (one line). Required.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Change a user's role (and the chief, for patrol users).
+    Role {
+        #[command(flatten)]
+        database: Database,
+        /// The username.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// The new role.
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        /// The street chief, for the patrol role.
+        #[arg(long, value_name = "ID")]
+        chief: Option<i64>,
+    },
+    /// List the users (never their password hashes).
+    List {
+        #[command(flatten)]
+        database: Database,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -12,7 +12,7 @@ use wangge_server::{AppState, ServerOptions};
 use wangge_store::{GpkgStore, Store};
 use wangge_store_postgis::{ConnectOptions, PostgisStore};
 
-use crate::args::{Command, Database, ExportLayer, LayerArg, Web};
+use crate::args::{Command, Database, ExportLayer, LayerArg, UserCommand, Web};
 use crate::progress::Bar;
 
 /// Runs one subcommand.
@@ -217,6 +217,7 @@ pub async fn run(command: Command) -> Result<()> {
             database_url,
             schema,
         } => migrate(&from, &database_url, &schema).await,
+        Command::User { action } => user(action).await,
     }
 }
 
@@ -1305,4 +1306,140 @@ async fn due(
         )?;
     }
     Ok(())
+}
+
+/// `wangge user …`.
+async fn user(action: UserCommand) -> Result<()> {
+    match action {
+        UserCommand::Add {
+            database,
+            name,
+            role,
+            chief,
+            display_name,
+            password_stdin: _,
+        } => {
+            let role = wangge_core::Role::parse(&role)?;
+            wangge_core::check_username(&name)?;
+            wangge_core::check_role_chief(role, chief)?;
+            let store = Location::of(database)?.open(false).await?;
+            if store.user_by_name(&name).await?.is_some() {
+                bail!("a user named `{name}` already exists; choose another username");
+            }
+            let hash = wangge_core::hash_password(&read_password()?)?;
+            let mut new = wangge_core::User::new(name.clone(), role, chief, hash);
+            if let Some(display_name) = display_name {
+                new.display_name = display_name;
+            }
+            let id = store.create_user(&new).await?;
+            println!("added user {name} ({}, id {id})", role.name_zh());
+            Ok(())
+        }
+        UserCommand::Passwd {
+            database,
+            name,
+            password_stdin: _,
+        } => {
+            let store = Location::of(database)?.open(false).await?;
+            let mut found = find_user(store.as_ref(), &name).await?;
+            found.password_hash = wangge_core::hash_password(&read_password()?)?;
+            wangge_core::LockoutRule::default().record_success(&mut found);
+            store.update_user(&found).await?;
+            println!("changed the password of {name}");
+            Ok(())
+        }
+        UserCommand::Role {
+            database,
+            name,
+            role,
+            chief,
+        } => {
+            let role = wangge_core::Role::parse(&role)?;
+            wangge_core::check_role_chief(role, chief)?;
+            let store = Location::of(database)?.open(false).await?;
+            let mut found = find_user(store.as_ref(), &name).await?;
+            found.role = role;
+            found.chief = chief;
+            store.update_user(&found).await?;
+            println!("{name} is now {role} ({})", role.name_zh());
+            Ok(())
+        }
+        UserCommand::List { database, json } => {
+            let store = Location::of(database)?.open(false).await?;
+            let users = store.users().await?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                let rows: Vec<serde_json::Value> = users
+                    .iter()
+                    .map(|u| {
+                        serde_json::json!({
+                            "id": u.id,
+                            "username": u.username,
+                            "display_name": u.display_name,
+                            "role": u.role.as_str(),
+                            "role_zh": u.role.name_zh(),
+                            "chief": u.chief,
+                            "failed_attempts": u.failed_attempts,
+                            "locked_until_ms": u.locked_until_ms,
+                            "disabled": u.disabled,
+                        })
+                    })
+                    .collect();
+                serde_json::to_writer_pretty(&mut out, &rows)?;
+                writeln!(out)?;
+            } else {
+                let now_ms = jiff::Timestamp::now().as_millisecond();
+                writeln!(
+                    out,
+                    "{:<6} {:<24} {:<10} {:<8} {:<8} name",
+                    "id", "username", "role", "chief", "state"
+                )?;
+                for u in &users {
+                    let state = if u.disabled {
+                        "disabled"
+                    } else if wangge_core::LockoutRule::default().is_locked(u, now_ms) {
+                        "locked"
+                    } else {
+                        "active"
+                    };
+                    let chief = u.chief.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
+                    writeln!(
+                        out,
+                        "{:<6} {:<24} {:<10} {:<8} {:<8} {}",
+                        u.id,
+                        u.username,
+                        u.role.as_str(),
+                        chief,
+                        state,
+                        u.display_name
+                    )?;
+                }
+                writeln!(out, "{} users", users.len())?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A user by name, or an error that says how to list them.
+async fn find_user(store: &dyn Store, name: &str) -> Result<wangge_core::User> {
+    store
+        .user_by_name(name)
+        .await?
+        .ok_or_else(|| anyhow!("there is no user named `{name}`; see `wangge user list`"))
+}
+
+/// One password from standard input: its first line, without the line ending.
+fn read_password() -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    if password.is_empty() {
+        bail!(
+            "no password on standard input; pipe it in, e.g. `printf '%s\\n' \"$PASSWORD\" | wangge user …`"
+        );
+    }
+    Ok(password)
 }

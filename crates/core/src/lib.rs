@@ -45,6 +45,7 @@ pub mod plan;
 pub mod stats;
 pub mod tiers;
 pub mod totals;
+pub mod users;
 
 pub use bbox::{merge_boxes, union_boxes};
 pub use code::{assign_compound_codes, assign_zone_codes, assign_zone_codes_stable, reading_order};
@@ -66,3 +67,7 @@ pub use plan::{Plan, PlanEdit, PlanError, PlanInfo, PlanStatus, with_descendants
 pub use stats::Stats;
 pub use tiers::{MAX_REASON_CHARS, TierChangeError, tier_change};
 pub use totals::{link_buildings_to_compounds, recompute_totals};
+pub use users::{
+    LockoutRule, Role, SignInError, User, check_password, check_role_chief, check_username,
+    hash_password, token_hash, verify_password,
+};

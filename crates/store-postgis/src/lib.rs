@@ -49,6 +49,7 @@ mod queries;
 mod rows;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod users;
 
 use std::sync::Arc;
 
@@ -57,7 +58,9 @@ use deadpool_postgres::{Object, Pool};
 use geo::{Rect, coord};
 use tokio::sync::mpsc;
 use tokio_postgres::IsolationLevel;
-use wangge_core::{ChangeSet, Dataset, Id, Inspection, Layer, Plan, PlanInfo, TierChange, Zone};
+use wangge_core::{
+    ChangeSet, Dataset, Id, Inspection, Layer, Plan, PlanInfo, TierChange, User, Zone,
+};
 use wangge_store::{Applied, Page, Record, Result, Store};
 
 pub use connect::{ConnectOptions, redact};
@@ -434,5 +437,73 @@ impl Store for PostgisStore {
             .await
             .map_err(pg_error(location, "committing the publication"))?;
         Ok(applied)
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        let client = self.client().await?;
+        users::list(&client, self.location()).await
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
+        let client = self.client().await?;
+        users::by_name(&client, self.location(), username).await
+    }
+
+    async fn create_user(&self, user: &User) -> Result<Id> {
+        let location = self.location();
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg_error(location, "starting a write"))?;
+        let id = users::create(&tx, location, user).await?;
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "committing the new user"))?;
+        Ok(id)
+    }
+
+    async fn update_user(&self, user: &User) -> Result<()> {
+        let location = self.location();
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg_error(location, "starting a write"))?;
+        users::update(&tx, location, user).await?;
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "committing the user"))
+    }
+
+    async fn create_session(&self, user: Id, token_hash: &str, expires_at_ms: i64) -> Result<()> {
+        let location = self.location();
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg_error(location, "starting a write"))?;
+        users::create_session(&tx, location, user, token_hash, expires_at_ms).await?;
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "committing the session"))
+    }
+
+    async fn session_user(&self, token_hash: &str, now_ms: i64) -> Result<Option<User>> {
+        let client = self.client().await?;
+        users::session_user(&client, self.location(), token_hash, now_ms).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let location = self.location();
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg_error(location, "starting a write"))?;
+        users::delete_session(&tx, location, token_hash).await?;
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "committing the end of the session"))
     }
 }

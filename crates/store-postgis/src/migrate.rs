@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../sql/002_inspections.sql"),
     include_str!("../sql/003_plans.sql"),
     include_str!("../sql/004_targets_and_duties.sql"),
+    include_str!("../sql/005_users.sql"),
 ];
 
 /// The schema version this build reads and writes. A schema with a newer one is refused.

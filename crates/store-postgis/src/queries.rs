@@ -143,3 +143,23 @@ pub(crate) const UPSERT_STREET: &str = include_str!("../sql/queries/upsert_stree
 pub(crate) const UPSERT_ZONE: &str = include_str!("../sql/queries/upsert_zone.sql");
 /// Every zone whose area covers the point ($1, $2), boundary included, top level first, then by id.
 pub(crate) const ZONES_CONTAINING: &str = include_str!("../sql/queries/zones_containing.sql");
+/// Whether a street chief exists.
+pub(crate) const CHIEF_EXISTS: &str = include_str!("../sql/queries/chief_exists.sql");
+/// Ends a session.
+pub(crate) const DELETE_SESSION: &str = include_str!("../sql/queries/delete_session.sql");
+/// Starts a session (token hash, user, expiry), created now.
+pub(crate) const INSERT_SESSION: &str = include_str!("../sql/queries/insert_session.sql");
+/// Stores a new user and returns its id.
+pub(crate) const INSERT_USER: &str = include_str!("../sql/queries/insert_user.sql");
+/// One user by exact username.
+pub(crate) const SELECT_USER_BY_NAME: &str = include_str!("../sql/queries/select_user_by_name.sql");
+/// Every user, by username.
+pub(crate) const SELECT_USERS: &str = include_str!("../sql/queries/select_users.sql");
+/// The enabled user of a live session.
+pub(crate) const SESSION_USER: &str = include_str!("../sql/queries/session_user.sql");
+/// Replaces a user's row.
+pub(crate) const UPDATE_USER: &str = include_str!("../sql/queries/update_user.sql");
+/// Whether a user exists.
+pub(crate) const USER_EXISTS: &str = include_str!("../sql/queries/user_exists.sql");
+/// The id of the user holding a username.
+pub(crate) const USER_ID_BY_NAME: &str = include_str!("../sql/queries/user_id_by_name.sql");

@@ -14,7 +14,8 @@ use geo::{
 use wangge_core::{
     Assignment, Building, ChangeSet, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Dataset,
     DutyKind, Finding, Findings, HouseholdRange, Id, Inspection, InspectorRole, Layer, LevelConfig,
-    Management, Plan, PlanStatus, StreetClass, StreetSegment, Tier, TierChange, Totals, Zone,
+    Management, Plan, PlanStatus, Role, StreetClass, StreetSegment, Tier, TierChange, Totals, User,
+    Zone,
 };
 
 use crate::{Error, Page, Record, Store};
@@ -1014,6 +1015,204 @@ pub async fn targets_and_duties_round_trip(store: Arc<dyn Store>) {
     assert_eq!(normalised(in_memory).duties, left);
 }
 
+fn user(name: &str, role: Role, chief: Option<Id>) -> User {
+    User::new(
+        name,
+        role,
+        chief,
+        format!("$argon2id$v=19$m=19456,t=2,p=1$fake${name}"),
+    )
+}
+
+/// Users are kept apart from the dataset: created, read by name, listed by name and updated.
+pub async fn users_round_trip(store: Arc<dyn Store>) {
+    store
+        .apply(&ChangeSet::insert_all(&sample()))
+        .await
+        .expect("insert");
+    let version = store.data_version().await.expect("version");
+    assert!(store.users().await.expect("users").is_empty());
+    let mut admin = user("zhang", Role::Admin, None);
+    admin.display_name = "张管理".into();
+    admin.id = store.create_user(&admin).await.expect("admin");
+    let mut patrol = user("li", Role::Patrol, Some(2));
+    patrol.id = store.create_user(&patrol).await.expect("patrol");
+    assert_ne!(admin.id, patrol.id);
+    assert_eq!(
+        store.users().await.expect("users"),
+        vec![patrol.clone(), admin.clone()],
+        "by username"
+    );
+    assert_eq!(
+        store.user_by_name("zhang").await.expect("by name"),
+        Some(admin.clone())
+    );
+    assert_eq!(store.user_by_name("Zhang").await.expect("by name"), None);
+    // Users are not geography: they change no data version and are not in the dataset.
+    assert_eq!(store.data_version().await.expect("version"), version);
+    assert_eq!(
+        normalised(store.load().await.expect("load")),
+        normalised(sample())
+    );
+
+    // A patrol user becomes a viewer; lockout state and the disabled flag are kept.
+    let mut changed = patrol.clone();
+    changed.role = Role::Viewer;
+    changed.chief = None;
+    changed.username = "li.na".into();
+    changed.display_name = "李娜".into();
+    changed.password_hash = "$argon2id$other".into();
+    changed.failed_attempts = 3;
+    changed.locked_until_ms = Some(1_700_000_000_000);
+    changed.disabled = true;
+    store.update_user(&changed).await.expect("update");
+    assert_eq!(
+        store.user_by_name("li.na").await.expect("by name"),
+        Some(changed.clone())
+    );
+    assert_eq!(store.user_by_name("li").await.expect("by name"), None);
+
+    // Broken users are refused before anything is written.
+    let mut no_chief = changed.clone();
+    no_chief.role = Role::Patrol;
+    assert!(matches!(
+        store.update_user(&no_chief).await,
+        Err(Error::Refused(_))
+    ));
+    let mut unknown = changed.clone();
+    unknown.id = 999_999;
+    unknown.username = "nobody".into();
+    assert!(matches!(
+        store.update_user(&unknown).await,
+        Err(Error::Refused(_))
+    ));
+    assert_eq!(store.users().await.expect("users"), vec![changed, admin]);
+}
+
+/// A username is unique: a second user of that name, or a rename onto it, is refused clearly.
+pub async fn duplicate_usernames_are_refused(store: Arc<dyn Store>) {
+    let first = store
+        .create_user(&user("wang", Role::Viewer, None))
+        .await
+        .expect("first");
+    let error = store
+        .create_user(&user("wang", Role::Leader, None))
+        .await
+        .expect_err("a second wang");
+    assert!(matches!(error, Error::Refused(_)), "{error:?}");
+    assert!(error.to_string().contains("already exists"), "{error}");
+    let mut other = user("zhao", Role::Planner, None);
+    other.id = store.create_user(&other).await.expect("zhao");
+    other.username = "wang".into();
+    let error = store
+        .update_user(&other)
+        .await
+        .expect_err("rename onto wang");
+    assert!(error.to_string().contains("already exists"), "{error}");
+    // Keeping one's own name is no conflict.
+    let mut same = user("wang", Role::Admin, None);
+    same.id = first;
+    store.update_user(&same).await.expect("same name");
+    let names: Vec<String> = store
+        .users()
+        .await
+        .expect("users")
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    assert_eq!(names, ["wang", "zhao"]);
+}
+
+/// A session answers with its user until it expires or is deleted; a disabled user has none.
+pub async fn sessions_expire_and_end(store: Arc<dyn Store>) {
+    let mut u = user("sun", Role::Viewer, None);
+    u.id = store.create_user(&u).await.expect("user");
+    let token = wangge_core::token_hash("the token");
+    store
+        .create_session(u.id, &token, 2_000)
+        .await
+        .expect("session");
+    store
+        .create_session(u.id, &wangge_core::token_hash("another"), 9_000)
+        .await
+        .expect("second session");
+    assert_eq!(
+        store.session_user(&token, 1_999).await.expect("live"),
+        Some(u.clone())
+    );
+    assert_eq!(
+        store.session_user(&token, 2_000).await.expect("expired"),
+        None
+    );
+    assert_eq!(
+        store
+            .session_user(&wangge_core::token_hash("unknown"), 0)
+            .await
+            .expect("unknown"),
+        None
+    );
+    // The same token twice is refused, and a session of a user that does not exist.
+    assert!(store.create_session(u.id, &token, 5_000).await.is_err());
+    assert!(
+        store
+            .create_session(u.id + 1_000, &wangge_core::token_hash("x"), 5_000)
+            .await
+            .is_err()
+    );
+
+    store.delete_session(&token).await.expect("delete");
+    assert_eq!(store.session_user(&token, 0).await.expect("deleted"), None);
+    store.delete_session(&token).await.expect("delete again");
+    let other = wangge_core::token_hash("another");
+    assert_eq!(
+        store.session_user(&other, 0).await.expect("other"),
+        Some(u.clone()),
+        "deleting one session leaves the others"
+    );
+    u.disabled = true;
+    store.update_user(&u).await.expect("disable");
+    assert_eq!(store.session_user(&other, 0).await.expect("disabled"), None);
+}
+
+/// A patrol user's chief must exist, and a chief that users name cannot leave under them.
+pub async fn a_users_chief_must_exist(store: Arc<dyn Store>) {
+    let data = sample();
+    store
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    let error = store
+        .create_user(&user("ghost", Role::Patrol, Some(999)))
+        .await
+        .expect_err("no chief 999");
+    assert!(matches!(error, Error::Refused(_)), "{error:?}");
+    assert!(error.to_string().contains("999"), "{error}");
+    let error = store
+        .create_user(&user("loose", Role::Patrol, None))
+        .await
+        .expect_err("no chief at all");
+    assert!(error.to_string().contains("must name"), "{error}");
+    assert!(store.users().await.expect("users").is_empty());
+
+    store
+        .create_user(&user("zhou", Role::Patrol, Some(1)))
+        .await
+        .expect("chief 1");
+    let mut gone = data.clone();
+    gone.chiefs.retain(|c| c.id != 1);
+    gone.duties.retain(|d| d.chief != 1);
+    let version = store.data_version().await.expect("version");
+    assert!(matches!(
+        store.apply(&ChangeSet::diff(&data, &gone)).await,
+        Err(Error::Refused(_))
+    ));
+    assert_eq!(store.data_version().await.expect("version"), version);
+    assert_eq!(
+        store.load().await.expect("load").chiefs.len(),
+        data.chiefs.len()
+    );
+}
+
 /// Expands into one test per contract check for a backend. `$make` is an async block that yields
 /// `(Arc<dyn Store>, guard)`: a fresh empty store and whatever must live as long as it.
 #[macro_export]
@@ -1078,6 +1277,26 @@ macro_rules! contract_tests {
         async fn contract_publish_is_atomic() {
             let (store, _guard) = $make.await;
             $crate::contract::publish_is_atomic(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_users_round_trip() {
+            let (store, _guard) = $make.await;
+            $crate::contract::users_round_trip(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_duplicate_usernames_are_refused() {
+            let (store, _guard) = $make.await;
+            $crate::contract::duplicate_usernames_are_refused(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_sessions_expire_and_end() {
+            let (store, _guard) = $make.await;
+            $crate::contract::sessions_expire_and_end(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_a_users_chief_must_exist() {
+            let (store, _guard) = $make.await;
+            $crate::contract::a_users_chief_must_exist(store).await;
         }
     };
 }

@@ -16,19 +16,20 @@ mod error;
 pub mod gpkg;
 pub mod plan_sync;
 pub mod shape;
+pub mod users;
 
 use async_trait::async_trait;
 use geo::Rect;
 use wangge_core::{
     Building, ChangeSet, Compound, Dataset, Id, Inspection, Layer, Plan, PlanInfo, StreetSegment,
-    TierChange, Zone,
+    TierChange, User, Zone,
 };
 
 pub use error::{Error, Result};
 pub use gpkg::GpkgStore;
 
 /// The schema version this build reads and writes. A store with a newer schema is refused.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// A page of results: skip `offset` records, return at most `limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,4 +165,33 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         expected_version: u64,
         changes: &ChangeSet,
     ) -> Result<Applied>;
+
+    /// Every user, by username. Users are not part of the [`Dataset`]: they are kept apart from
+    /// the geography and never travel in a change set.
+    async fn users(&self) -> Result<Vec<User>>;
+
+    /// The user with this exact username, if any.
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>>;
+
+    /// Stores a new user (its `id` is ignored) after checking it ([`User::validate`]) and returns
+    /// the id the store gave it. A username that is taken, or a chief that does not exist, is
+    /// refused with [`Error::Refused`] and nothing is written.
+    async fn create_user(&self, user: &User) -> Result<Id>;
+
+    /// Replaces the stored user with id `user.id` by `user`, after checking it. An unknown id, a
+    /// username taken by another user or a chief that does not exist is refused with
+    /// [`Error::Refused`] and nothing is written.
+    async fn update_user(&self, user: &User) -> Result<()>;
+
+    /// Starts a session for `user` that lasts until `expires_at_ms` (UTC milliseconds).
+    /// `token_hash` is the SHA-256 of the token ([`wangge_core::token_hash`]); the token itself is
+    /// never stored.
+    async fn create_session(&self, user: Id, token_hash: &str, expires_at_ms: i64) -> Result<()>;
+
+    /// The user a session belongs to, if the session exists, has not expired at `now_ms`
+    /// (`now_ms < expires_at_ms`) and its user is not disabled.
+    async fn session_user(&self, token_hash: &str, now_ms: i64) -> Result<Option<User>>;
+
+    /// Ends a session; ending one that does not exist is not an error.
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
 }

@@ -17,6 +17,10 @@ SELECT * FROM (
   FROM chiefs c
   WHERE c.community_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM zones z WHERE z.id = c.community_id)
   UNION ALL
+  SELECT 'users', u.id, 'chiefs', u.chief_id::text
+  FROM users u
+  WHERE u.chief_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM chiefs c WHERE c.id = u.chief_id)
+  UNION ALL
   SELECT 'tier_changes', t.id, 'compounds', t.compound_id::text
   FROM tier_changes t
   WHERE NOT EXISTS (SELECT 1 FROM compounds c WHERE c.id = t.compound_id)

@@ -6,6 +6,7 @@
 mod geom;
 mod plans;
 mod rows;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -15,7 +16,7 @@ use async_trait::async_trait;
 use geo::{BoundingRect, Geometry, Point, Rect, coord};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use wangge_core::{
-    ChangeSet, Dataset, Id, Inspection, Layer, LevelConfig, Plan, PlanInfo, TierChange, Zone,
+    ChangeSet, Dataset, Id, Inspection, Layer, LevelConfig, Plan, PlanInfo, TierChange, User, Zone,
 };
 
 use crate::{Applied, ChangeRecord, Error, Page, Record, Result, SCHEMA_VERSION, Store};
@@ -32,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/003_inspections.sql"),
     include_str!("sql/004_plans.sql"),
     include_str!("sql/005_targets_and_duties.sql"),
+    include_str!("sql/006_users.sql"),
 ];
 // Every schema version has its migration.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
@@ -165,6 +167,23 @@ impl GpkgStore {
         })
         .await
         .map_err(|e| Error::Task(e.to_string()))?
+    }
+
+    /// Runs `work` in one immediate write transaction, committed when it succeeds.
+    async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>, &str) -> Result<T> + Send + 'static,
+    {
+        self.run(move |conn, location| {
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(sql_error(location, "starting a write"))?;
+            let value = work(&tx, location)?;
+            commit_write(tx, location)?;
+            Ok(value)
+        })
+        .await
     }
 }
 
@@ -707,6 +726,47 @@ impl Store for GpkgStore {
             Ok(applied)
         })
         .await
+    }
+    async fn users(&self) -> Result<Vec<User>> {
+        self.run(|conn, location| users::list(conn, location)).await
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
+        let username = username.to_string();
+        self.run(move |conn, location| users::by_name(conn, location, &username))
+            .await
+    }
+
+    async fn create_user(&self, user: &User) -> Result<Id> {
+        let user = user.clone();
+        self.write(move |tx, location| users::create(tx, location, &user))
+            .await
+    }
+
+    async fn update_user(&self, user: &User) -> Result<()> {
+        let user = user.clone();
+        self.write(move |tx, location| users::update(tx, location, &user))
+            .await
+    }
+
+    async fn create_session(&self, user: Id, token_hash: &str, expires_at_ms: i64) -> Result<()> {
+        let token_hash = token_hash.to_string();
+        self.write(move |tx, location| {
+            users::create_session(tx, location, user, &token_hash, expires_at_ms)
+        })
+        .await
+    }
+
+    async fn session_user(&self, token_hash: &str, now_ms: i64) -> Result<Option<User>> {
+        let token_hash = token_hash.to_string();
+        self.run(move |conn, location| users::session_user(conn, location, &token_hash, now_ms))
+            .await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let token_hash = token_hash.to_string();
+        self.write(move |tx, location| users::delete_session(tx, location, &token_hash))
+            .await
     }
 }
 

@@ -133,10 +133,12 @@ async fn a_schema_3_file_upgrades_to_plans_targets_and_duties() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("w.gpkg");
     drop(GpkgStore::with_sample(&path).await);
-    // Take the file back to what wangge wrote before plans, level targets and duties existed.
+    // Take the file back to what wangge wrote before plans, level targets, duties and users
+    // existed.
     let conn = Connection::open(&path).expect("raw");
     conn.execute_batch(
-        "DROP TABLE plan_edit_zones; DROP TABLE plan_edits; DROP TABLE plan_locks;
+        "DROP TABLE sessions; DROP TABLE users;
+         DROP TABLE plan_edit_zones; DROP TABLE plan_edits; DROP TABLE plan_locks;
          DROP TABLE plan_zones; DROP TABLE plans;
          DELETE FROM sqlite_sequence WHERE name = 'plans';
          DROP TABLE duties;

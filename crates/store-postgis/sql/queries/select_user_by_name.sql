@@ -1,0 +1,5 @@
+-- One user by exact username, in the columns a User is read from.
+SELECT id, username, display_name, role, chief_id, password_hash, failed_attempts,
+       locked_until_ms, disabled
+FROM users
+WHERE username = $1

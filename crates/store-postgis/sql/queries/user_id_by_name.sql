@@ -1,0 +1,2 @@
+-- The id of the user holding a username, if any.
+SELECT id FROM users WHERE username = $1
