@@ -138,6 +138,16 @@ pub enum Note {
         /// How many.
         count: usize,
     },
+    /// A zone in several pieces because a compound in it is drawn in several pieces in the source
+    /// data (compounds are never cut, so the grid holding one cannot be one piece).
+    MultiPartCompound {
+        /// The level.
+        level: String,
+        /// The zone's code.
+        zone: String,
+        /// How many pieces it is in.
+        parts: usize,
+    },
 }
 
 /// What was checked on one level.
@@ -207,6 +217,19 @@ pub fn check(data: &Dataset) -> CheckReport {
         .map(|b| b.geometry.interior_point())
         .collect();
 
+    // Compounds drawn in several pieces (a source polygon in two parts): units never cut a
+    // compound, so a grid holding one is in as many pieces, and that is no fault of the grid.
+    let multi_part: Vec<(geo::Point<f64>, usize)> = data
+        .compounds
+        .iter()
+        .filter(|c| c.geometry.0.len() > 1)
+        .filter_map(|c| {
+            let parts = zone_parts(&projection.polygons_to_metres(&c.geometry))?;
+            let at = c.geometry.interior_point()?;
+            (parts > 1).then_some((at, parts - 1))
+        })
+        .collect();
+
     for (index, level) in levels.iter().enumerate() {
         let zones: Vec<&Zone> = data.zones.iter().filter(|z| z.level == level.key).collect();
         if zones.is_empty() {
@@ -217,11 +240,24 @@ pub fn check(data: &Dataset) -> CheckReport {
         let mut children: HashMap<Id, Vec<&Zone>> = HashMap::new();
         for zone in &zones {
             if let Some(parts) = zone_parts(&metric[&zone.id]).filter(|&p| p > 1) {
-                report.violations.push(Violation::Disconnected {
-                    level: level.key.clone(),
-                    zone: zone.code.clone(),
-                    parts,
-                });
+                let explained: usize = multi_part
+                    .iter()
+                    .filter(|(at, _)| zone.geometry.intersects(at))
+                    .map(|(_, extra)| extra)
+                    .sum();
+                if parts - 1 <= explained {
+                    report.notes.push(Note::MultiPartCompound {
+                        level: level.key.clone(),
+                        zone: zone.code.clone(),
+                        parts,
+                    });
+                } else {
+                    report.violations.push(Violation::Disconnected {
+                        level: level.key.clone(),
+                        zone: zone.code.clone(),
+                        parts,
+                    });
+                }
             }
             match (index, zone.parent.and_then(|p| by_id.get(&p))) {
                 (0, None) => {}
@@ -647,6 +683,11 @@ impl std::fmt::Display for Note {
             Note::BuildingsOutside { level, count } => {
                 write!(f, "{count} buildings lie outside every {level} zone")
             }
+            Note::MultiPartCompound { level, zone, parts } => write!(
+                f,
+                "{level} zone {zone} is in {parts} pieces because a compound in it is drawn in \
+                 that many in the source data (compounds are never cut)"
+            ),
         }
     }
 }
@@ -693,6 +734,43 @@ mod tests {
         // Sharing the boundary exactly: merged by the union.
         let shared = MultiPolygon(vec![square(0.0, 0.0, 10.0), square(10.0, 0.0, 10.0)]);
         assert_eq!(zone_parts(&shared), Some(1));
+    }
+
+    #[test]
+    fn a_zone_in_pieces_because_of_a_multi_part_compound_is_a_note_not_a_violation() {
+        use wangge_core::{Compound, CompoundKind, Dataset, LevelConfig, Management, Tier, Zone};
+        let deg = |x: f64, y: f64, side: f64| polygon![(x: x, y: y), (x: x + side, y: y), (x: x + side, y: y + side), (x: x, y: y + side)];
+        let two = MultiPolygon(vec![deg(120.0, 30.0, 0.001), deg(120.01, 30.0, 0.001)]);
+        let mut data = Dataset::new(LevelConfig::default());
+        data.zones.push(Zone {
+            id: 1,
+            code: "330102001001".into(),
+            name: "社区".into(),
+            level: "community".into(),
+            parent: None,
+            geometry: two.clone(),
+            totals: wangge_core::Totals::default(),
+        });
+        let without = super::check(&data);
+        assert_eq!(without.violations.len(), 1, "{without}");
+        data.compounds.push(Compound {
+            id: 7,
+            code: "C7".into(),
+            name: "两块地的小区".into(),
+            kind: CompoundKind::Commercial,
+            management: Management::Full,
+            tier: Tier::Green,
+            stars: None,
+            source_id: None,
+            geometry: two,
+        });
+        let with = super::check(&data);
+        assert!(with.is_ok(), "{with}");
+        assert!(
+            with.to_string()
+                .contains("330102001001 is in 2 pieces because a compound"),
+            "{with}"
+        );
     }
 
     #[test]
