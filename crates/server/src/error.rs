@@ -24,6 +24,9 @@ pub enum ApiError {
     /// The caller's version is stale (409; the value carries `error` and what changed).
     #[error("{0}")]
     Conflict(serde_json::Value),
+    /// The caller is not signed in, or signing in failed (401).
+    #[error("{0}")]
+    Unauthorized(String),
     /// The store is unreachable for now; retry later.
     #[error("{0}")]
     Unavailable(String),
@@ -52,6 +55,7 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(v) => return (StatusCode::CONFLICT, Json(v)).into_response(),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m),
             ApiError::Unavailable(m) => {
                 tracing::warn!(%m, "store unavailable");
                 (

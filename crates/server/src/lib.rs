@@ -9,6 +9,7 @@ mod chiefs;
 mod error;
 mod inspections;
 mod plans;
+mod session;
 mod state;
 pub mod tiles;
 mod views;
@@ -49,6 +50,12 @@ pub fn app(state: AppState) -> Router {
             get(inspections::list).post(inspections::record),
         )
         .route("/api/due", get(inspections::due))
+        .route(
+            "/api/session",
+            get(session::whoami)
+                .post(session::sign_in)
+                .delete(session::sign_out),
+        )
         .route("/api/chiefs", get(chiefs::list))
         .route("/api/chiefs/{id}", get(chiefs::get))
         .route("/api/duties", post(chiefs::post))

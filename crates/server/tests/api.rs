@@ -825,3 +825,117 @@ async fn chiefs_show_their_area_and_take_buildings_by_hand() {
         assert_eq!(got, status, "{body}: {answer}");
     }
 }
+
+#[tokio::test]
+async fn a_chief_signs_in_with_a_cookie_or_a_token_is_locked_out_and_signs_out() {
+    use wangge_core::{Role, User, hash_password};
+    let (state, _dir) = state().await;
+    let hash = hash_password("correct horse").expect("hash");
+    state
+        .store()
+        .create_user(&User::new("wangfang", Role::Patrol, Some(1), hash.clone()))
+        .await
+        .expect("patrol user");
+    state
+        .store()
+        .create_user(&User::new("li", Role::Leader, None, hash))
+        .await
+        .expect("leader");
+    let (status, _) = get(&state, "/api/session").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Signing in answers with an HttpOnly, SameSite cookie and the user, never the hash.
+    let request = Request::post("/api/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            r#"{"username": "wangfang", "password": "correct horse"}"#,
+        ))
+        .expect("request");
+    let response = raw(&state, request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let set_cookie = response.headers()[header::SET_COOKIE]
+        .to_str()
+        .expect("cookie")
+        .to_string();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"));
+    let body: Value = serde_json::from_slice(&bytes(response).await).expect("json");
+    assert_eq!(body["user"]["role"], "patrol");
+    assert_eq!(body["user"]["chief"], 1);
+    assert_eq!(body["user"]["chief_name"], "街长0");
+    assert!(!body.to_string().contains("argon2"), "{body}");
+    let token = body["token"].as_str().expect("token").to_string();
+    let cookie = set_cookie.split(';').next().expect("pair").to_string();
+
+    let whoami = |header_name: header::HeaderName, value: String| {
+        let state = state.clone();
+        async move {
+            let request = Request::get("/api/session")
+                .header(header_name, value)
+                .body(Body::empty())
+                .expect("request");
+            let response = raw(&state, request).await;
+            let status = response.status();
+            let body: Value = serde_json::from_slice(&bytes(response).await).unwrap_or_default();
+            (status, body)
+        }
+    };
+    let (status, me) = whoami(header::COOKIE, cookie.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["user"]["username"], "wangfang");
+    let (status, me) = whoami(header::AUTHORIZATION, format!("Bearer {token}")).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    let (status, _) = whoami(header::COOKIE, "wangge_session=forged".into()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Signing out ends the session in the store: the cookie no longer works.
+    let request = Request::delete("/api/session")
+        .header(header::COOKIE, cookie.clone())
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(raw(&state, request).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        whoami(header::COOKIE, cookie).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Wrong passwords and unknown users get the same answer; five failures lock the user out
+    // even from the right password.
+    let (status, wrong) = post_json(
+        &state,
+        "/api/session",
+        r#"{"username": "li", "password": "wrong one!"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (_, unknown) = post_json(
+        &state,
+        "/api/session",
+        r#"{"username": "nobody", "password": "wrong one!"}"#,
+    )
+    .await;
+    assert_eq!(wrong, unknown);
+    for _ in 0..4 {
+        post_json(
+            &state,
+            "/api/session",
+            r#"{"username": "li", "password": "nope nope"}"#,
+        )
+        .await;
+    }
+    let (status, locked) = post_json(
+        &state,
+        "/api/session",
+        r#"{"username": "li", "password": "correct horse"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        locked["error"]
+            .as_str()
+            .is_some_and(|m| m.contains("locked")),
+        "{locked}"
+    );
+    // A body without a password is malformed.
+    let (status, _) = post_json(&state, "/api/session", r#"{"username": "li"}"#).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
