@@ -27,6 +27,9 @@ pub enum ApiError {
     /// The caller is not signed in, or signing in failed (401).
     #[error("{0}")]
     Unauthorized(String),
+    /// Signed in, but not allowed this (403).
+    #[error("{0}")]
+    Forbidden(String),
     /// The store is unreachable for now; retry later.
     #[error("{0}")]
     Unavailable(String),
@@ -56,6 +59,7 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
             ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
             ApiError::Unavailable(m) => {
                 tracing::warn!(%m, "store unavailable");
                 (

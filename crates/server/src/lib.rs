@@ -56,6 +56,7 @@ pub fn app(state: AppState) -> Router {
                 .post(session::sign_in)
                 .delete(session::sign_out),
         )
+        .route("/api/me/area", get(session::my_area))
         .route("/api/chiefs", get(chiefs::list))
         .route("/api/chiefs/{id}", get(chiefs::get))
         .route("/api/duties", post(chiefs::post))

@@ -169,3 +169,28 @@ pub(crate) async fn sign_out(
         .insert(header::SET_COOKIE, cookie("", 0)?);
     Ok(response)
 }
+
+/// `GET /api/me/area`: the signed-in street chief's own area (what the patrol view shows):
+/// 401 when nobody is signed in, 403 for a user who is not a street chief.
+pub(crate) async fn my_area(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let user = current_user(&state, &headers)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("not signed in".into()))?;
+    let chief = user
+        .chief
+        .filter(|_| user.role == wangge_core::Role::Patrol)
+        .ok_or_else(|| {
+            ApiError::Forbidden(format!(
+                "{} is a {} user, not a street chief: there is no own area to show",
+                user.username,
+                user.role.as_str()
+            ))
+        })?;
+    let atlas = state.snapshot().atlas;
+    let mut area = crate::chiefs::area(&atlas, chief)?;
+    area["user"] = user_json(&state, &user);
+    Ok(Json(area))
+}

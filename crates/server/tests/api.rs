@@ -887,6 +887,27 @@ async fn a_chief_signs_in_with_a_cookie_or_a_token_is_locked_out_and_signs_out()
     let (status, _) = whoami(header::COOKIE, "wangge_session=forged".into()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
+    // The patrol user's own area; a leader has none.
+    let area = |cookie: String| {
+        let state = state.clone();
+        async move {
+            let request = Request::get("/api/me/area")
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .expect("request");
+            let response = raw(&state, request).await;
+            let status = response.status();
+            let body: Value = serde_json::from_slice(&bytes(response).await).unwrap_or_default();
+            (status, body)
+        }
+    };
+    let (status, mine) = area(cookie.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert_eq!(mine["chief"]["id"], 1);
+    assert_eq!(mine["compounds"][0]["code"], "C0");
+    assert_eq!(mine["user"]["username"], "wangfang");
+    assert_eq!(area(String::new()).await.0, StatusCode::UNAUTHORIZED);
+
     // Signing out ends the session in the store: the cookie no longer works.
     let request = Request::delete("/api/session")
         .header(header::COOKIE, cookie.clone())
@@ -897,6 +918,20 @@ async fn a_chief_signs_in_with_a_cookie_or_a_token_is_locked_out_and_signs_out()
         whoami(header::COOKIE, cookie).await.0,
         StatusCode::UNAUTHORIZED
     );
+
+    // A leader signs in fine but has no own area.
+    let (status, leader) = post_json(
+        &state,
+        "/api/session",
+        r#"{"username": "li", "password": "correct horse"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{leader}");
+    let leader_cookie = format!(
+        "wangge_session={}",
+        leader["token"].as_str().expect("token")
+    );
+    assert_eq!(area(leader_cookie).await.0, StatusCode::FORBIDDEN);
 
     // Wrong passwords and unknown users get the same answer; five failures lock the user out
     // even from the right password.
