@@ -1,0 +1,297 @@
+// The patrol view (巡查视图) in headless Chromium at phone size, against the real server on the
+// demo sub-district with a patrol user for one resident street chief.
+//
+// Needs: the built binary (`cargo build --bin wangge`; $WANGGE_BIN overrides), the built front end
+// (`npm ci --prefix web && npm run build --prefix web`), Debian's chromium and fonts-noto-cjk.
+// Writes tests/artifacts/patrol.png (and patrol-signin.png) for a person to look at.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const artifacts = join(repo, 'tests/artifacts');
+const dist = process.env.WANGGE_WEB ?? join(repo, 'web/dist');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const VIEWPORT = { width: 360, height: 740 };
+const PASSWORD = 'secret-pass';
+
+let server;
+let serverLog = '';
+let base;
+let workDir;
+let browser;
+let page;
+let chiefs; // [{ id, name }] of the two patrol users: 'patrol1' and 'patrol2'
+const foreignRequests = [];
+let requestCount = 0;
+const pageErrors = [];
+const consoleLog = [];
+
+function binary() {
+  const candidates = [
+    process.env.WANGGE_BIN,
+    process.env.CARGO_TARGET_DIR && join(process.env.CARGO_TARGET_DIR, 'debug/wangge'),
+    join(homedir(), '.cache/wangge/target/debug/wangge'),
+    join(repo, 'target/debug/wangge'),
+  ].filter(Boolean);
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`no wangge binary (tried ${candidates.join(', ')}): run cargo build --bin wangge`);
+  return found;
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = net.createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** Runs the CLI to completion; resolves with its standard output. */
+function run(args, input) {
+  return new Promise((ok, fail) => {
+    const p = spawn(binary(), args, { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('exit', (code) => (code === 0 ? ok(out) : fail(new Error(`wangge ${args.join(' ')} exited with ${code}:\n${err}`))));
+    p.stdin.end(input ?? '');
+  });
+}
+
+async function waitForServer(url, ms) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`wangge exited with ${server.exitCode}:\n${serverLog}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > end) throw new Error(`wangge did not answer ${url} within ${ms} ms:\n${serverLog}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Two resident chiefs with buildings inside compounds, from the demo's duties CSV (duties are per
+ * building and street; a chief's compounds are those of their buildings), most such buildings first.
+ */
+function residentChiefs(csv) {
+  const [head, ...lines] = csv.trim().split('\n');
+  const cols = head.split(',');
+  const at = (name) => cols.indexOf(name);
+  const counts = new Map();
+  for (const line of lines) {
+    const f = line.split(',');
+    if (f[at('kind')] !== 'building' || f[at('level')] !== 'resident' || !f[at('compound')] || !f[at('chief_id')]) continue;
+    const id = f[at('chief_id')];
+    const c = counts.get(id) ?? { id, name: f[at('chief_name')], n: 0 };
+    c.n++;
+    counts.set(id, c);
+  }
+  return [...counts.values()].sort((a, b) => b.n - a.n).slice(0, 2);
+}
+
+/** The compound codes of a chief's area, as the server gives them to that chief's session. */
+async function areaCodes(username) {
+  const res = await fetch(`${base}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  assert.equal(res.status, 200, `signing in ${username} answered ${res.status}`);
+  const cookie = res.headers.get('set-cookie').split(';')[0];
+  const area = await (await fetch(`${base}/api/me/area`, { headers: { cookie } })).json();
+  await fetch(`${base}/api/session`, { method: 'DELETE', headers: { cookie } });
+  return new Set(area.compounds.map((c) => c.code));
+}
+
+before(async () => {
+  assert.ok(existsSync(join(dist, 'patrol.html')), `${dist}/patrol.html is missing: npm run build --prefix web`);
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk`);
+  workDir = mkdtempSync(join(tmpdir(), 'wangge-patrol-'));
+  const db = join(workDir, 'demo.gpkg');
+  await run(['demo', '--db', db, '--no-serve']);
+  chiefs = residentChiefs(await run(['export', '--db', db, '--layer', 'duties', '-']));
+  assert.equal(chiefs.length, 2, 'the demo has fewer than two resident chiefs with compounds');
+  for (const [i, chief] of chiefs.entries()) {
+    await run(
+      ['user', 'add', '--db', db, '--name', `patrol${i + 1}`, '--role', 'patrol', '--chief', chief.id, '--password-stdin'],
+      `${PASSWORD}\n`,
+    );
+  }
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(binary(), ['serve', '--db', db, '--addr', `127.0.0.1:${port}`], {
+    cwd: repo,
+    env: { ...process.env, WANGGE_WEB: dist, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout.on('data', (d) => (serverLog += d));
+  server.stderr.on('data', (d) => (serverLog += d));
+  await waitForServer(`${base}/health`, 60_000);
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+  });
+  const context = await browser.newContext({
+    viewport: VIEWPORT,
+    deviceScaleFactor: 1,
+    locale: 'zh-CN',
+    isMobile: true,
+    hasTouch: true,
+  });
+  context.on('request', (req) => {
+    const url = new URL(req.url());
+    if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) return; // data:, blob:
+    requestCount++;
+    if (url.hostname !== '127.0.0.1') foreignRequests.push(req.url());
+  });
+  page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => consoleLog.push(`${m.type()}: ${m.text()}`));
+  await page.goto(`${base}/patrol.html`, { waitUntil: 'domcontentloaded' });
+  mkdirSync(artifacts, { recursive: true });
+}, { timeout: 180_000 });
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => {
+      const timer = setTimeout(() => {
+        server.kill('SIGKILL');
+        r();
+      }, 5000);
+      server.once('exit', () => {
+        clearTimeout(timer);
+        r();
+      });
+    });
+  }
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+const noHorizontalScroll = async (where) => {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= VIEWPORT.width, `${where}: the page is ${width} px wide at a ${VIEWPORT.width} px viewport`);
+};
+
+test('signed out, the sign-in form is shown with large touch targets', { timeout: 30_000 }, async () => {
+  await page.locator('#signin-form').waitFor({ state: 'visible', timeout: 15_000 });
+  assert.equal(await page.locator('#area').isVisible(), false);
+  assert.equal((await page.locator('#signin-button').innerText()).trim(), '登录');
+  for (const sel of ['#username', '#password', '#signin-button']) {
+    const box = await page.locator(sel).boundingBox();
+    assert.ok(box.height >= 44, `${sel} is ${box.height} px tall`);
+  }
+  await noHorizontalScroll('sign-in form');
+  writeFileSync(join(artifacts, 'patrol-signin.png'), await page.screenshot());
+});
+
+test('a wrong password shows an error in Chinese and stays on the form', { timeout: 30_000 }, async () => {
+  await page.fill('#username', 'patrol1');
+  await page.fill('#password', 'not-the-password');
+  await page.click('#signin-button');
+  await page.locator('#signin-error').waitFor({ state: 'visible', timeout: 10_000 });
+  const text = await page.locator('#signin-error').innerText();
+  assert.match(text, /[\u4e00-\u9fff]/, `the error is not in Chinese: ${text}`);
+  assert.ok(await page.locator('#signin-form').isVisible());
+  assert.equal(await page.locator('#area').isVisible(), false);
+});
+
+test("the right password shows the chief's own area", { timeout: 90_000 }, async (t) => {
+  await page.fill('#password', PASSWORD);
+  await page.click('#signin-button');
+  await page.locator('#area').waitFor({ state: 'visible', timeout: 15_000 });
+  await page.locator('#chief-name', { hasText: chiefs[0].name }).waitFor({ timeout: 10_000 });
+  await page.evaluate(() => window.__patrol.ready());
+  assert.deepEqual(await page.evaluate(() => window.__patrol.errors), [], 'the map reported errors');
+
+  // the listed compounds are exactly the server's, fetched with the page's own cookie
+  const res = await page.request.get(`${base}/api/me/area`);
+  assert.equal(res.status(), 200);
+  const area = await res.json();
+  const expected = new Set(area.compounds.map((c) => c.code));
+  assert.ok(expected.size > 0, 'the chief has no compounds');
+  const listed = await page.$$eval('#compounds li[data-code]', (els) => els.map((e) => e.dataset.code));
+  assert.equal(listed.length, new Set(listed).size, 'a compound is listed twice');
+  assert.deepEqual(new Set(listed), expected);
+  // red first
+  const tiers = await page.$$eval('#compounds li[data-code]', (els) => els.map((e) => e.dataset.tier));
+  const rank = { red: 0, yellow: 1, green: 2 };
+  assert.deepEqual(tiers, [...tiers].sort((a, b) => rank[a] - rank[b]), `compounds not red first: ${tiers}`);
+  // another chief's area is a different set
+  const other = await areaCodes('patrol2');
+  assert.ok(other.size > 0);
+  assert.notDeepEqual(other, expected, "another chief's compounds are the same set");
+
+  // the round, in order
+  const stops = await page.$$eval('#round li.p-stop', (els) => els.length);
+  assert.equal(stops, area.round.length);
+  assert.equal((await page.locator('#round-title').innerText()).trim(), '今日巡查路线');
+  t.diagnostic(`${chiefs[0].name}: ${expected.size} compounds, ${stops} stops; other chief ${other.size}`);
+
+  await noHorizontalScroll('area view');
+  writeFileSync(join(artifacts, 'patrol.png'), await page.screenshot());
+});
+
+test('reloading keeps the session and skips the form', { timeout: 60_000 }, async () => {
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  await page.locator('#chief-name', { hasText: chiefs[0].name }).waitFor({ timeout: 15_000 });
+  assert.equal(await page.locator('#signin').isVisible(), false);
+  await page.evaluate(() => window.__patrol.ready());
+});
+
+test('the English switch and back', { timeout: 30_000 }, async () => {
+  await page.click('#lang');
+  await page.locator('#round-title', { hasText: "Today's patrol round" }).waitFor({ timeout: 5_000 });
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  await noHorizontalScroll('English');
+  await page.click('#lang');
+  await page.locator('#round-title', { hasText: '今日巡查路线' }).waitFor({ timeout: 5_000 });
+});
+
+test('refused location gives a clear message', { timeout: 30_000 }, async () => {
+  await page.context().clearPermissions();
+  await page.click('#locate');
+  await page.locator('#locate-msg', { hasText: '未获得定位权限' }).waitFor({ timeout: 20_000 });
+});
+
+test('signing out returns to the form', { timeout: 30_000 }, async () => {
+  await page.click('#signout');
+  await page.locator('#signin-form').waitFor({ state: 'visible', timeout: 10_000 });
+  assert.equal(await page.locator('#area').isVisible(), false);
+  const res = await page.request.get(`${base}/api/me/area`);
+  assert.equal(res.status(), 401, 'the session is still open after signing out');
+});
+
+test('the page runs without errors and requests nothing from outside 127.0.0.1', () => {
+  assert.deepEqual(pageErrors, [], `uncaught errors in the page\nconsole:\n${consoleLog.slice(-20).join('\n')}`);
+  assert.ok(requestCount > 10, `only ${requestCount} requests seen`);
+  assert.deepEqual(foreignRequests, [], 'requests to other hosts');
+});
