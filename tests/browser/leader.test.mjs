@@ -6,22 +6,14 @@
 // WANGGE_URL=http://127.0.0.1:8080 runs the test against a server that is already running instead.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const artifacts = join(repo, 'tests/artifacts');
-const dist = process.env.WANGGE_WEB ?? join(repo, 'web/dist');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+import { CHROMIUM, artifacts, dist, launchBrowser, repo, run, startWangge, stopWangge } from './harness.mjs';
 const VIEWPORT = { width: 1280, height: 800 };
 
 const TIER_RGB = { green: [0x2e, 0x9d, 0x48], yellow: [0xf2, 0xc2, 0x00], red: [0xd7, 0x26, 0x3d] };
@@ -34,7 +26,6 @@ const TOLERANCE = 12;
 const MIN_TIER_PIXELS = 1000;
 
 let server;
-let serverLog = '';
 let base;
 let workDir;
 let browser;
@@ -44,44 +35,8 @@ let requestCount = 0;
 const pageErrors = [];
 const consoleLog = [];
 
-function binary() {
-  const candidates = [
-    process.env.WANGGE_BIN,
-    process.env.CARGO_TARGET_DIR && join(process.env.CARGO_TARGET_DIR, 'debug/wangge'),
-    // The Makefile's build cache first: a stale target/ in the checkout must not win.
-    join(homedir(), '.cache/wangge/target/debug/wangge'),
-    join(repo, 'target/debug/wangge'),
-  ].filter(Boolean);
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`no wangge binary (tried ${candidates.join(', ')}): run cargo build --bin wangge`);
-  return found;
-}
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = net.createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
 
-async function waitForServer(url, ms) {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`wangge exited with ${server.exitCode}:\n${serverLog}`);
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > end) throw new Error(`wangge did not answer ${url} within ${ms} ms:\n${serverLog}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function getJson(path) {
   const res = await fetch(base + path);
@@ -134,19 +89,6 @@ function differingPixels(a, b, region) {
   return n;
 }
 
-async function startServer() {
-  workDir = mkdtempSync(join(tmpdir(), 'wangge-browser-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(binary(), ['demo', '--db', join(workDir, 'demo.gpkg'), '--addr', `127.0.0.1:${port}`], {
-    cwd: repo,
-    env: { ...process.env, WANGGE_WEB: dist, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout.on('data', (d) => (serverLog += d));
-  server.stderr.on('data', (d) => (serverLog += d));
-  await waitForServer(`${base}/health`, 60_000);
-}
 
 before(async () => {
   assert.ok(
@@ -157,22 +99,11 @@ before(async () => {
   if (process.env.WANGGE_URL) {
     base = process.env.WANGGE_URL.replace(/\/$/, '');
   } else {
-    await startServer();
+    workDir = mkdtempSync(join(tmpdir(), 'wangge-browser-'));
+    server = await startWangge(['demo', '--db', join(workDir, 'demo.gpkg')]);
+    base = server.base;
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // no background traffic: this machine has no network beyond 127.0.0.1
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchBrowser();
   const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, locale: 'zh-CN' });
   // every page of the context: no request may leave 127.0.0.1
   context.on('request', (req) => {
@@ -204,19 +135,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => {
-      const timer = setTimeout(() => {
-        server.kill('SIGKILL');
-        r();
-      }, 5000);
-      server.once('exit', () => {
-        clearTimeout(timer);
-        r();
-      });
-    });
-  }
+  await stopWangge(server);
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
@@ -392,38 +311,13 @@ const lujiazui = resolve(repo, '../shared/data/shanghai-lujiazui');
 test('with OpenStreetMap data the map credits OpenStreetMap', { timeout: 120_000, skip: !existsSync(lujiazui) && 'no ../shared/data' }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'wangge-browser-osm-'));
   const db = join(dir, 'lujiazui.gpkg');
-  const run = (args) =>
-    new Promise((ok, fail) => {
-      const p = spawn(binary(), args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      p.stdout.on('data', (d) => (out += d));
-      p.stderr.on('data', (d) => (out += d));
-      p.on('exit', (code) => (code === 0 ? ok(out) : fail(new Error(`wangge ${args.join(' ')} exited with ${code}:\n${out}`))));
-    });
   let osm;
   try {
     await run(['import', '--db', db, '--layer', 'buildings', join(lujiazui, 'buildings.geojson')]);
     await run(['import', '--db', db, '--layer', 'compounds', join(lujiazui, 'landuse.geojson')]);
     await run(['import', '--db', db, '--layer', 'streets', join(lujiazui, 'roads.geojson')]);
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    let log = '';
-    osm = spawn(binary(), ['serve', '--db', db, '--addr', `127.0.0.1:${port}`], {
-      cwd: repo,
-      env: { ...process.env, WANGGE_WEB: dist },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    osm.stdout.on('data', (d) => (log += d));
-    osm.stderr.on('data', (d) => (log += d));
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${url}/health`)).ok) break;
-      } catch {
-        // not yet
-      }
-      if (i > 150 || osm.exitCode !== null) throw new Error(`wangge serve did not start:\n${log}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    osm = await startWangge(['serve', '--db', db], { timeoutMs: 30_000 });
+    const url = osm.base;
     const meta = await (await fetch(`${url}/api/meta`)).json();
     assert.ok(meta.attribution?.some((a) => a.includes('OpenStreetMap')), `meta.attribution is ${JSON.stringify(meta.attribution)}`);
     const other = await page.context().newPage();
@@ -450,10 +344,7 @@ test('with OpenStreetMap data the map credits OpenStreetMap', { timeout: 120_000
       await other.close();
     }
   } finally {
-    if (osm && osm.exitCode === null) {
-      osm.kill('SIGTERM');
-      await new Promise((r) => osm.once('exit', r));
-    }
+    await stopWangge(osm);
     rmSync(dir, { recursive: true, force: true });
   }
 });

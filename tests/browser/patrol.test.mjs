@@ -6,26 +6,16 @@
 // Writes tests/artifacts/patrol.png (and patrol-signin.png) for a person to look at.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const artifacts = join(repo, 'tests/artifacts');
-const dist = process.env.WANGGE_WEB ?? join(repo, 'web/dist');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+import { CHROMIUM, artifacts, dist, launchBrowser, run, startWangge, stopWangge } from './harness.mjs';
 const VIEWPORT = { width: 360, height: 740 };
 const PASSWORD = 'secret-pass';
 
 let server;
-let serverLog = '';
 let base;
 let workDir;
 let browser;
@@ -36,55 +26,9 @@ let requestCount = 0;
 const pageErrors = [];
 const consoleLog = [];
 
-function binary() {
-  const candidates = [
-    process.env.WANGGE_BIN,
-    process.env.CARGO_TARGET_DIR && join(process.env.CARGO_TARGET_DIR, 'debug/wangge'),
-    join(homedir(), '.cache/wangge/target/debug/wangge'),
-    join(repo, 'target/debug/wangge'),
-  ].filter(Boolean);
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`no wangge binary (tried ${candidates.join(', ')}): run cargo build --bin wangge`);
-  return found;
-}
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = net.createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
 
-/** Runs the CLI to completion; resolves with its standard output. */
-function run(args, input) {
-  return new Promise((ok, fail) => {
-    const p = spawn(binary(), args, { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    p.on('exit', (code) => (code === 0 ? ok(out) : fail(new Error(`wangge ${args.join(' ')} exited with ${code}:\n${err}`))));
-    p.stdin.end(input ?? '');
-  });
-}
 
-async function waitForServer(url, ms) {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`wangge exited with ${server.exitCode}:\n${serverLog}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > end) throw new Error(`wangge did not answer ${url} within ${ms} ms:\n${serverLog}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /**
  * Two resident chiefs with buildings inside compounds, from the demo's duties CSV (duties are per
@@ -134,30 +78,10 @@ before(async () => {
       `${PASSWORD}\n`,
     );
   }
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(binary(), ['serve', '--db', db, '--addr', `127.0.0.1:${port}`], {
-    cwd: repo,
-    env: { ...process.env, WANGGE_WEB: dist, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout.on('data', (d) => (serverLog += d));
-  server.stderr.on('data', (d) => (serverLog += d));
-  await waitForServer(`${base}/health`, 60_000);
+  server = await startWangge(['serve', '--db', db]);
+  base = server.base;
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchBrowser();
   const context = await browser.newContext({
     viewport: VIEWPORT,
     deviceScaleFactor: 1,
@@ -180,19 +104,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => {
-      const timer = setTimeout(() => {
-        server.kill('SIGKILL');
-        r();
-      }, 5000);
-      server.once('exit', () => {
-        clearTimeout(timer);
-        r();
-      });
-    });
-  }
+  await stopWangge(server);
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 

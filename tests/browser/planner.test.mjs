@@ -9,21 +9,12 @@
 // Run: `node --test tests/browser/planner.test.mjs` (or `npm run test:planner --prefix tests/browser`).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const artifacts = join(repo, 'tests/artifacts');
-const dist = process.env.WANGGE_WEB ?? join(repo, 'web/dist');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+import { CHROMIUM, artifacts, dist, launchBrowser, run, startWangge, stopWangge } from './harness.mjs';
 const VIEWPORT = { width: 1280, height: 860 };
 const PLANNER = '测试规划员';
 const PLAN_NAME = '浏览器测试方案';
@@ -35,7 +26,6 @@ const NEAR = 1.2e-3;
 const MAX_PROBES = 150;
 
 let server;
-let serverLog = '';
 let base;
 let workDir;
 let browser;
@@ -48,53 +38,9 @@ const consoleLog = [];
 // what the scenario learns as it goes
 const s = {};
 
-function binary() {
-  const candidates = [
-    process.env.WANGGE_BIN,
-    process.env.CARGO_TARGET_DIR && join(process.env.CARGO_TARGET_DIR, 'debug/wangge'),
-    join(homedir(), '.cache/wangge/target/debug/wangge'),
-    join(repo, 'target/debug/wangge'),
-  ].filter(Boolean);
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`no wangge binary (tried ${candidates.join(', ')}): run cargo build --bin wangge`);
-  return found;
-}
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const srv = net.createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => ok(port));
-    });
-  });
-}
 
-function run(args) {
-  return new Promise((ok, fail) => {
-    const p = spawn(binary(), args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (out += d));
-    p.on('exit', (code) => (code === 0 ? ok(out) : fail(new Error(`wangge ${args.join(' ')} exited with ${code}:\n${out}`))));
-  });
-}
 
-async function waitForServer(url, ms) {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`wangge exited with ${server.exitCode}:\n${serverLog}`);
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > end) throw new Error(`wangge did not answer ${url} within ${ms} ms:\n${serverLog}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function api(method, path, body) {
   const res = await fetch(base + path, {
@@ -119,34 +65,7 @@ async function getJson(path) {
   return r.json;
 }
 
-async function startServer(db) {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  serverLog = '';
-  server = spawn(binary(), ['serve', '--db', db, '--addr', `127.0.0.1:${port}`, '--web', dist], {
-    cwd: repo,
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout.on('data', (d) => (serverLog += d));
-  server.stderr.on('data', (d) => (serverLog += d));
-  await waitForServer(`${base}/health`, 60_000);
-}
 
-async function stopServer() {
-  if (!server || server.exitCode !== null) return;
-  server.kill('SIGTERM');
-  await new Promise((r) => {
-    const timer = setTimeout(() => {
-      server.kill('SIGKILL');
-      r();
-    }, 5000);
-    server.once('exit', () => {
-      clearTimeout(timer);
-      r();
-    });
-  });
-}
 
 // ------------------------------------------------------------------ geometry (lon/lat degrees)
 
@@ -397,28 +316,17 @@ before(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'wangge-planner-'));
   const db = join(workDir, 'demo.gpkg');
   await run(['demo', '--db', db, '--no-serve']);
-  await startServer(db);
+  server = await startWangge(['serve', '--db', db, '--web', dist]);
+  base = server.base;
   // the demo is meant to come with secondary grids; older demos need the splitter first
   const secondary = await getJson('/api/zones?level=secondary&limit=1');
   if (!secondary.total) {
-    await stopServer();
+    await stopWangge(server);
     await run(['partition', '--db', db, '--level', 'secondary']);
-    await startServer(db);
+    server = await startWangge(['serve', '--db', db, '--web', dist]);
+    base = server.base;
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // no background traffic: this machine has no network beyond 127.0.0.1
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchBrowser();
   const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, locale: 'zh-CN' });
   context.on('request', (req) => {
     const url = new URL(req.url());
@@ -440,14 +348,14 @@ before(async () => {
       ]),
     );
   } catch (e) {
-    e.message += `\npage errors: ${pageErrors.join('; ')}\nconsole:\n${consoleLog.slice(-20).map((m) => `${m.type}: ${m.text}`).join('\n')}\nserver:\n${serverLog.slice(-2000)}`;
+    e.message += `\npage errors: ${pageErrors.join('; ')}\nconsole:\n${consoleLog.slice(-20).map((m) => `${m.type}: ${m.text}`).join('\n')}\nserver:\n${server.log().slice(-2000)}`;
     throw e;
   }
 }, { timeout: 240_000 });
 
 after(async () => {
   await browser?.close();
-  await stopServer();
+  await stopWangge(server);
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
