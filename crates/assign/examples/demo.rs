@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use wangge_assign::{AssignOptions, assign, chief_areas};
+use wangge_assign::{AssignOptions, assign, chief_areas, chief_areas_on};
 use wangge_core::ChiefLevel;
 
 fn main() {
@@ -62,6 +62,14 @@ fn main() {
             areas.iter().map(|a| a.polsby_popper).sum::<f64>() / n
         );
     }
+    let started = Instant::now();
+    let all = chief_areas_on(&data, &done.assignments, ChiefLevel::ALL)
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    println!(
+        "chief areas of every level at once (what the server's chiefs tiles draw): {} in {:.0} ms",
+        all.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
 }
 
 fn fail(message: &str) -> ! {

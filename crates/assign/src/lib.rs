@@ -63,7 +63,7 @@ mod territory;
 use serde::{Deserialize, Serialize};
 use wangge_core::{Assignment, Dataset, Id};
 
-pub use area::{ChiefArea, chief_areas};
+pub use area::{ChiefArea, chief_areas, chief_areas_on};
 pub use error::{AssignError, Result};
 pub use manual::{reassign, workloads};
 pub use report::{

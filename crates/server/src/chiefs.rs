@@ -9,8 +9,9 @@ use axum::extract::{Path, Query, State};
 use geo::{BoundingRect, Centroid, InteriorPoint, Point};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wangge_assign::{ChiefLoad, Weights, reassign, workloads};
+use wangge_assign::{ChiefLoad, Weights, chief_areas_on, reassign, workloads};
 use wangge_core::{Atlas, Chief, ChiefLevel, Dataset, DutyKind, Id, chief_level, length_m};
+use wangge_tiles::{ChiefMap, ChiefShape};
 
 use crate::{ApiError, AppState};
 
@@ -61,6 +62,47 @@ fn loads(data: &Dataset, level: ChiefLevel) -> HashMap<Id, ChiefLoad> {
         .into_iter()
         .map(|l| (l.chief, l))
         .collect()
+}
+
+/// Every chief's area on every chief level that has duties, with live workloads: what the
+/// `chiefs` and `patrol` tiles are drawn from. Areas need a community level; without one (or
+/// when drawing fails) the map is empty and the failure logged, so tiles stay empty rather than
+/// failing.
+pub(crate) fn chief_map(atlas: &Atlas) -> ChiefMap {
+    let data = atlas.data();
+    let mut levels: Vec<ChiefLevel> = data.duties.iter().map(|d| d.level).collect();
+    levels.sort_unstable();
+    levels.dedup();
+    if levels.is_empty() {
+        return ChiefMap::default();
+    }
+    let areas = match chief_areas_on(data, &data.duties, &levels) {
+        Ok(areas) => areas,
+        Err(e) => {
+            tracing::warn!(%e, "cannot draw the chiefs' areas");
+            return ChiefMap::default();
+        }
+    };
+    let loads: HashMap<ChiefLevel, HashMap<Id, ChiefLoad>> =
+        levels.iter().map(|&l| (l, loads(data, l))).collect();
+    let shapes = areas
+        .into_iter()
+        .map(|a| {
+            let load = loads.get(&a.level).and_then(|l| l.get(&a.chief));
+            ChiefShape {
+                chief: a.chief,
+                level: a.level,
+                geometry: a.geometry,
+                workload: load.map_or(0.0, |l| l.workload),
+                households: load.map_or(0, |l| l.households),
+                street_m: load.map_or(0.0, |l| l.street_m),
+                buildings: load.map_or(0, |l| l.buildings),
+                streets: load.map_or(0, |l| l.streets),
+                within_band: load.is_some_and(|l| l.within_band),
+            }
+        })
+        .collect();
+    ChiefMap::new(atlas, shapes)
 }
 
 /// `GET /api/chiefs?level=&community=`: the roster with each chief's live workload.

@@ -7,6 +7,8 @@ use std::sync::{Arc, RwLock};
 use wangge_core::{Atlas, Cadences, ChangeSet};
 use wangge_store::{Applied, Store};
 
+use wangge_tiles::{ChiefMap, TileLayer};
+
 use crate::tiles::TileCache;
 
 /// Failure to build the state at start-up or to reload it.
@@ -54,6 +56,9 @@ struct Inner {
     /// Plan writers take this, so that two edits in this server do not race on one draft (the
     /// store's version check still guards against other servers).
     plans: tokio::sync::Mutex<()>,
+    /// The chiefs' areas of one data version, drawn when a `chiefs` or `patrol` tile first asks
+    /// for that version (see [`AppState::chief_map`]).
+    chief_map: tokio::sync::Mutex<Option<(Snapshot, Arc<ChiefMap>)>>,
 }
 
 /// An atlas together with the data version it was built from.
@@ -87,6 +92,7 @@ impl AppState {
                 options,
                 writer: tokio::sync::Mutex::new(()),
                 plans: tokio::sync::Mutex::new(()),
+                chief_map: tokio::sync::Mutex::new(None),
             }),
         };
         if let Some(feed) = feed {
@@ -155,6 +161,8 @@ impl AppState {
 
     /// Installs a new snapshot and drops the cached tiles of the area that changed, as one step
     /// under the tile cache's lock, so that no tile encoded from the old data can be cached after.
+    /// Once anyone has asked for chiefs' areas, they are redrawn for the new data at once, in the
+    /// background.
     fn install(&self, snapshot: Snapshot, touched: Option<geo::Rect<f64>>) {
         self.inner.tiles.swap(snapshot.version, touched, || {
             match self.inner.current.write() {
@@ -162,6 +170,52 @@ impl AppState {
                 Err(poisoned) => *poisoned.into_inner() = snapshot,
             }
         });
+        let drawn = self
+            .inner
+            .chief_map
+            .try_lock()
+            .map_or(true, |m| m.is_some());
+        if drawn {
+            let state = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = state.chief_map().await {
+                    tracing::warn!(%e, "could not redraw the chiefs' areas");
+                }
+            });
+        }
+    }
+
+    /// The chiefs' areas of the current data, with the snapshot they were drawn from (encode
+    /// `chiefs` and `patrol` tiles from that snapshot's atlas, and cache them under its version).
+    ///
+    /// Drawn once per data version (off the async threads) and kept. When a new map replaces an
+    /// older one, the cached `chiefs` and `patrol` tiles of everything that differs between the
+    /// two (see [`ChiefMap::changed_since`]) are dropped before the new map is handed out, so a
+    /// tile request that first awaits this never finds a stale chiefs tile in the cache.
+    pub async fn chief_map(&self) -> Result<(Snapshot, Arc<ChiefMap>), crate::ApiError> {
+        let snapshot = self.snapshot();
+        let mut held = self.inner.chief_map.lock().await;
+        if let Some((drawn, map)) = held.as_ref()
+            && drawn.version >= snapshot.version
+        {
+            return Ok((drawn.clone(), Arc::clone(map)));
+        }
+        let atlas = Arc::clone(&snapshot.atlas);
+        let map = tokio::task::spawn_blocking(move || crate::chiefs::chief_map(&atlas))
+            .await
+            .map_err(|e| crate::ApiError::Internal(format!("drawing the chiefs' areas: {e}")))?;
+        let map = Arc::new(map);
+        let stale = match held.as_ref() {
+            Some((_, older)) => map.changed_since(older),
+            None => None,
+        };
+        if let Some(stale) = stale {
+            self.inner
+                .tiles
+                .drop_in(&[TileLayer::Chiefs, TileLayer::Patrol], stale);
+        }
+        *held = Some((snapshot.clone(), Arc::clone(&map)));
+        Ok((snapshot, map))
     }
 
     /// Applies a change set: in the store (one transaction), then in memory, then in the tile

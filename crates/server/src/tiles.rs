@@ -13,12 +13,14 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use geo::{Intersects, Rect, coord};
+use serde::Deserialize;
 use serde_json::{Value, json};
-use wangge_tiles::{TileId, TileLayer};
+use wangge_core::Id;
+use wangge_tiles::{Extras, TileId, TileLayer};
 
 use crate::{ApiError, AppState};
 
@@ -28,6 +30,8 @@ const BUFFER_FRACTION: f64 = 64.0 / 4096.0;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
     layer: TileLayer,
+    /// The chief a `patrol` tile is for.
+    chief: Option<Id>,
     z: u8,
     x: u32,
     y: u32,
@@ -156,6 +160,13 @@ impl TileCache {
         }
     }
 
+    /// Drops the tiles of `layers` whose area meets `touched`.
+    pub(crate) fn drop_in(&self, layers: &[TileLayer], touched: Rect<f64>) {
+        self.lock()
+            .map
+            .retain(|key, _| !layers.contains(&key.layer) || !tile_area(key).intersects(&touched));
+    }
+
     /// Drops every tile.
     pub fn clear(&self) {
         self.lock().map.clear();
@@ -221,10 +232,48 @@ fn matches(headers: &HeaderMap, etag: &str) -> bool {
         })
 }
 
-/// `GET /tiles/{layer}/{z}/{x}/{y}.mvt`.
+/// `?chief=` of a `patrol` tile.
+#[derive(Debug, Deserialize)]
+pub(crate) struct TileQuery {
+    chief: Option<String>,
+}
+
+/// The chief a `patrol` tile is for: a signed-in street chief's own (asking for another chief's
+/// is refused), or `?chief=` for other users.
+async fn patrol_chief(
+    state: &AppState,
+    headers: &HeaderMap,
+    asked: Option<&str>,
+) -> Result<Id, ApiError> {
+    let asked = asked
+        .map(|text| {
+            text.parse::<Id>().map_err(|_| {
+                ApiError::BadRequest(format!("chief `{text}` is not a chief id (a number)"))
+            })
+        })
+        .transpose()?;
+    let user = crate::session::current_user(state, headers).await?;
+    let own = user
+        .as_ref()
+        .filter(|u| u.role == wangge_core::Role::Patrol)
+        .and_then(|u| u.chief);
+    match (own, asked) {
+        (Some(own), Some(asked)) if own != asked => Err(ApiError::Forbidden(format!(
+            "a street chief sees only their own patrol tiles (chief {own}), not chief {asked}'s"
+        ))),
+        (Some(own), _) => Ok(own),
+        (None, Some(asked)) => Ok(asked),
+        (None, None) => Err(ApiError::BadRequest(
+            "patrol tiles are for one chief: sign in as a street chief, or add ?chief=ID".into(),
+        )),
+    }
+}
+
+/// `GET /tiles/{layer}/{z}/{x}/{y}.mvt` (`?chief=ID` for `patrol`).
 pub(crate) async fn tile(
     State(state): State<AppState>,
     Path((layer, z, x, file)): Path<(String, String, String, String)>,
+    Query(query): Query<TileQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let layer = parse_layer(&layer)?;
@@ -244,8 +293,25 @@ pub(crate) async fn tile(
     };
     let id = TileId::new(number("z", &z)?, number("x", &x)?, number("y", y)?)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let chief = match layer {
+        TileLayer::Patrol => Some(patrol_chief(&state, &headers, query.chief.as_deref()).await?),
+        _ => None,
+    };
+    if let Some(chief) = chief
+        && state.snapshot().atlas.chief(chief).is_none()
+    {
+        return Err(ApiError::NotFound(format!("no chief has id {chief}")));
+    }
+    // Chiefs' areas first: drawing them drops the cached tiles they make stale.
+    let (snapshot, chiefs) = if layer.needs_chiefs() {
+        let (snapshot, map) = state.chief_map().await?;
+        (snapshot, Some(map))
+    } else {
+        (state.snapshot(), None)
+    };
     let key = Key {
         layer,
+        chief,
         z: id.z,
         x: id.x,
         y: id.y,
@@ -253,10 +319,13 @@ pub(crate) async fn tile(
     let encoded = match state.tiles().get(&key) {
         Some(hit) => hit,
         None => {
-            let snapshot = state.snapshot();
             let atlas = std::sync::Arc::clone(&snapshot.atlas);
             let encoded = tokio::task::spawn_blocking(move || {
-                let raw = wangge_tiles::encode(&atlas, layer, id);
+                let extras = Extras {
+                    chiefs: chiefs.as_deref(),
+                    patrol: chief,
+                };
+                let raw = wangge_tiles::encode_with(&atlas, extras, layer, id);
                 let gzip = gzip(&raw);
                 Encoded {
                     etag: etag_of(&raw),
@@ -331,6 +400,7 @@ pub(crate) fn base_url(headers: &HeaderMap) -> String {
 pub(crate) async fn tilejson(
     State(state): State<AppState>,
     Path(file): Path<String>,
+    Query(query): Query<TileQuery>,
     headers: HeaderMap,
 ) -> Result<axum::Json<Value>, ApiError> {
     let Some(name) = file.strip_suffix(".json") else {
@@ -348,6 +418,16 @@ pub(crate) async fn tilejson(
     });
     let center = extent.map_or([0.0, 0.0, 1.0], |r| [r.center().x, r.center().y, 14.0]);
     let name = data.main_zone().map_or("wangge", |z| z.name.as_str());
+    // A patrol tile set for one chief keeps the chief in its tile URLs.
+    let chief = match (layer, query.chief.as_deref()) {
+        (TileLayer::Patrol, Some(text)) => {
+            let id: Id = text.parse().map_err(|_| {
+                ApiError::BadRequest(format!("chief `{text}` is not a chief id (a number)"))
+            })?;
+            format!("?chief={id}")
+        }
+        _ => String::new(),
+    };
     let vector_layers: Vec<Value> = wangge_tiles::vector_layers(layer)
         .into_iter()
         .map(|l| serde_json::to_value(l).unwrap_or(Value::Null))
@@ -356,7 +436,7 @@ pub(crate) async fn tilejson(
         "tilejson": "3.0.0",
         "name": format!("{name} · {}", layer.as_str()),
         "scheme": "xyz",
-        "tiles": [format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", layer.as_str())],
+        "tiles": [format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt{chief}", layer.as_str())],
         "minzoom": wangge_tiles::MIN_ZOOM,
         "maxzoom": wangge_tiles::MAX_ZOOM,
         "bounds": bounds,
@@ -402,6 +482,7 @@ mod tests {
     fn the_tile_area_grows_by_the_buffer() {
         let key = Key {
             layer: TileLayer::All,
+            chief: None,
             z: 1,
             x: 0,
             y: 0,

@@ -974,3 +974,166 @@ async fn a_chief_signs_in_with_a_cookie_or_a_token_is_locked_out_and_signs_out()
     let (status, _) = post_json(&state, "/api/session", r#"{"username": "li"}"#).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// Features of one MVT layer of a tile: (feature id, properties), empty when the layer is absent.
+fn layer_features(
+    tile: &[u8],
+    layer: &str,
+) -> Vec<(u64, std::collections::HashMap<String, String>)> {
+    if tile.is_empty() {
+        return Vec::new();
+    }
+    let reader = mvt_reader::Reader::new(tile.to_vec()).expect("a valid MVT");
+    let names = reader.get_layer_names().expect("layer names");
+    let Some(index) = names.iter().position(|n| n == layer) else {
+        return Vec::new();
+    };
+    reader
+        .get_features(index)
+        .expect("features")
+        .into_iter()
+        .map(|f| {
+            let properties = f
+                .properties
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        mvt_reader::feature::Value::String(s) => s,
+                        other => format!("{other:?}"),
+                    };
+                    (k, v)
+                })
+                .collect();
+            (f.id.expect("feature id"), properties)
+        })
+        .collect()
+}
+
+async fn tile_bytes(state: &AppState, uri: &str, cookie: Option<&str>) -> (StatusCode, Vec<u8>) {
+    let mut request = Request::get(uri);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let response = raw(state, request.body(Body::empty()).expect("request")).await;
+    let status = response.status();
+    (status, bytes(response).await)
+}
+
+#[tokio::test]
+async fn chiefs_and_patrol_tiles_follow_the_duties() {
+    use wangge_core::{Role, User, hash_password};
+    let (state, _dir) = state().await;
+    // The z16 tile holding building 1000 (in compound C0).
+    let b = sample().buildings[0].geometry.clone();
+    let rect = geo::BoundingRect::bounding_rect(&b).expect("bounds");
+    let t = wangge_tiles::TileId::covering(rect, 16)
+        .next()
+        .expect("a tile");
+    let (z, x, y) = (16, t.x, t.y);
+    let chiefs = format!("/tiles/chiefs/{z}/{x}/{y}.mvt");
+
+    // Every chief's area, named, with workload and a colour; the two chiefs' areas touch, so
+    // their colours differ.
+    let (status, tile) = tile_bytes(&state, &chiefs, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let areas = layer_features(&tile, "chiefs");
+    let one = areas
+        .iter()
+        .find(|(id, _)| *id == 1)
+        .map(|(_, p)| p.clone())
+        .expect("chief 1's area is in the tile");
+    assert_eq!(one["name"], "街长0");
+    assert_eq!(one["level"], "resident");
+    assert_eq!(one["buildings"], "UInt(3)");
+    let workload_before = one["workload"].clone();
+    if let Some((_, two)) = areas.iter().find(|(id, _)| *id == 2) {
+        assert_ne!(two["colour"], one["colour"]);
+    }
+
+    // A patrol tile is for one chief: ?chief= or the signed-in chief's own.
+    let patrol = |chief: &str| format!("/tiles/patrol/{z}/{x}/{y}.mvt{chief}");
+    let (status, _) = tile_bytes(&state, &patrol(""), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        tile_bytes(&state, &patrol("?chief=99"), None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let compounds_of = |tile: &[u8]| -> Vec<String> {
+        layer_features(tile, "patrol_compounds")
+            .into_iter()
+            .map(|(_, p)| p["code"].clone())
+            .collect()
+    };
+    let buildings_of = |tile: &[u8]| -> Vec<u64> {
+        layer_features(tile, "patrol_buildings")
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    };
+    let (status, mine) = tile_bytes(&state, &patrol("?chief=1"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(compounds_of(&mine), ["C0"]);
+    assert!(buildings_of(&mine).contains(&1000));
+    assert_eq!(layer_features(&mine, "patrol_area").len(), 1);
+    let (_, theirs) = tile_bytes(&state, &patrol("?chief=2"), None).await;
+    assert!(!buildings_of(&theirs).contains(&1000));
+
+    // A signed-in street chief gets their own tiles and is refused another's.
+    let hash = hash_password("correct horse").expect("hash");
+    state
+        .store()
+        .create_user(&User::new("wangfang", Role::Patrol, Some(1), hash))
+        .await
+        .expect("patrol user");
+    let (_, signed) = post_json(
+        &state,
+        "/api/session",
+        r#"{"username": "wangfang", "password": "correct horse"}"#,
+    )
+    .await;
+    let cookie = format!(
+        "wangge_session={}",
+        signed["token"].as_str().expect("token")
+    );
+    let (status, own) = tile_bytes(&state, &patrol(""), Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(own, mine);
+    let (status, _) = tile_bytes(&state, &patrol("?chief=2"), Some(&cookie)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The planner gives building 1000 to chief 2: the very next tiles show it, though the
+    // change touched no geometry.
+    let (status, moved) = post_json(
+        &state,
+        "/api/duties",
+        r#"{"kind": "building", "targets": [1000], "chief": 2}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    let (_, theirs) = tile_bytes(&state, &patrol("?chief=2"), None).await;
+    assert!(buildings_of(&theirs).contains(&1000));
+    assert!(compounds_of(&theirs).contains(&"C0".to_string()));
+    let (_, mine) = tile_bytes(&state, &patrol("?chief=1"), None).await;
+    assert!(!buildings_of(&mine).contains(&1000));
+    let (_, tile) = tile_bytes(&state, &chiefs, None).await;
+    let one = layer_features(&tile, "chiefs")
+        .into_iter()
+        .find(|(id, _)| *id == 1)
+        .map(|(_, p)| p)
+        .expect("chief 1 still has an area");
+    assert_eq!(one["buildings"], "UInt(2)");
+    assert_ne!(one["workload"], workload_before);
+
+    // TileJSON describes both layers.
+    let (status, json) = get(&state, "/tiles/patrol.json?chief=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        json["tiles"][0]
+            .as_str()
+            .is_some_and(|t| t.ends_with("/tiles/patrol/{z}/{x}/{y}.mvt?chief=1")),
+        "{json}"
+    );
+    let (_, json) = get(&state, "/tiles/chiefs.json").await;
+    assert_eq!(json["vector_layers"][0]["id"], "chiefs");
+}

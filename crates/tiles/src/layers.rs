@@ -10,10 +10,11 @@ use std::fmt;
 use std::str::FromStr;
 
 use fast_mvt::{MvtCoord, MvtGeomType, MvtLayerBuilder, MvtResult, MvtValueRef};
-use geo::{BoundingRect, MultiPolygon, Rect};
+use geo::{BoundingRect, Intersects, MultiPolygon, Rect};
 use serde::Serialize;
-use wangge_core::{Atlas, Id, Layer, StreetClass, Tier};
+use wangge_core::{Atlas, ChiefLevel, DutyKind, Id, Layer, StreetClass, Tier, chief_level};
 
+use crate::chiefs::ChiefMap;
 use crate::label::Labeller;
 use crate::mvt::{BUFFER, EXTENT, Shaper};
 use crate::project::{lat_of, lon_of};
@@ -36,6 +37,9 @@ pub const POINT_BUDGET: usize = 2048;
 /// pixels on a 512-pixel tile), so that low-zoom tiles over a city do not carry thousands of
 /// labels for communities smaller than a dot.
 pub const LABEL_MIN_SIZE: f64 = 16.0;
+
+/// Chiefs' areas appear from this zoom (an area is a few compounds: nothing to see further out).
+pub const CHIEFS_MIN_ZOOM: u8 = 12;
 
 /// The zoom from which streets of a class appear.
 pub fn street_min_zoom(class: StreetClass) -> u8 {
@@ -70,21 +74,28 @@ pub enum TileLayer {
     Streets,
     /// `zones` and `zone_labels`.
     Zones,
-    /// All six MVT layers.
+    /// All six MVT layers above.
     All,
+    /// `chiefs` and `chief_labels`: every street chief's area (needs a [`ChiefMap`]).
+    Chiefs,
+    /// `patrol_area`, `patrol_compounds`, `patrol_buildings` and `patrol_streets`: one chief's
+    /// area and what they answer for (needs a [`ChiefMap`] and the chief).
+    Patrol,
 }
 
 impl TileLayer {
     /// Every tile layer, in the order of their URL names below.
-    pub const ALL: [TileLayer; 5] = [
+    pub const ALL: [TileLayer; 7] = [
         TileLayer::Compounds,
         TileLayer::Buildings,
         TileLayer::Streets,
         TileLayer::Zones,
         TileLayer::All,
+        TileLayer::Chiefs,
+        TileLayer::Patrol,
     ];
 
-    /// The URL name: `compounds`, `buildings`, `streets`, `zones` or `all`.
+    /// The URL name: `compounds`, `buildings`, `streets`, `zones`, `all`, `chiefs` or `patrol`.
     pub fn as_str(self) -> &'static str {
         match self {
             TileLayer::Compounds => "compounds",
@@ -92,6 +103,8 @@ impl TileLayer {
             TileLayer::Streets => "streets",
             TileLayer::Zones => "zones",
             TileLayer::All => "all",
+            TileLayer::Chiefs => "chiefs",
+            TileLayer::Patrol => "patrol",
         }
     }
 
@@ -120,7 +133,20 @@ impl TileLayer {
                 "compound_points",
                 "zone_labels",
             ],
+            TileLayer::Chiefs => &["chiefs", "chief_labels"],
+            TileLayer::Patrol => &[
+                "patrol_area",
+                "patrol_streets",
+                "patrol_compounds",
+                "patrol_buildings",
+            ],
         }
+    }
+
+    /// Whether tiles of this layer are drawn from a [`ChiefMap`] (see
+    /// [`encode_with`](crate::encode_with)).
+    pub fn needs_chiefs(self) -> bool {
+        matches!(self, TileLayer::Chiefs | TileLayer::Patrol)
     }
 
     /// The MVT layers of a tile of this layer, in the order of [`Self::mvt_layers`].
@@ -139,6 +165,8 @@ impl TileLayer {
                 CompoundPoints,
                 ZoneLabels,
             ],
+            TileLayer::Chiefs => &[Chiefs, ChiefLabels],
+            TileLayer::Patrol => &[PatrolArea, PatrolStreets, PatrolCompounds, PatrolBuildings],
         }
     }
 
@@ -150,7 +178,9 @@ impl TileLayer {
             TileLayer::Buildings => &[Layer::Buildings, Layer::Compounds],
             TileLayer::Streets => &[Layer::Streets],
             TileLayer::Zones => &[Layer::Zones],
-            TileLayer::All => &Layer::ALL,
+            // Areas are drawn from every layer and from the duties; the server also compares
+            // chief maps (`ChiefMap::changed_since`).
+            TileLayer::All | TileLayer::Chiefs | TileLayer::Patrol => &Layer::ALL,
         }
     }
 }
@@ -177,6 +207,12 @@ pub(crate) enum MvtLayer {
     Streets,
     CompoundPoints,
     ZoneLabels,
+    Chiefs,
+    ChiefLabels,
+    PatrolArea,
+    PatrolCompounds,
+    PatrolBuildings,
+    PatrolStreets,
 }
 
 impl MvtLayer {
@@ -189,6 +225,12 @@ impl MvtLayer {
             MvtLayer::Streets => "streets",
             MvtLayer::CompoundPoints => "compound_points",
             MvtLayer::ZoneLabels => "zone_labels",
+            MvtLayer::Chiefs => "chiefs",
+            MvtLayer::ChiefLabels => "chief_labels",
+            MvtLayer::PatrolArea => "patrol_area",
+            MvtLayer::PatrolCompounds => "patrol_compounds",
+            MvtLayer::PatrolBuildings => "patrol_buildings",
+            MvtLayer::PatrolStreets => "patrol_streets",
         }
     }
 }
@@ -314,6 +356,103 @@ fn describe(layer: MvtLayer) -> VectorLayer {
                 ("population", "Number: residents in the zone"),
             ]),
         ),
+        MvtLayer::Chiefs => (
+            "Street chiefs' areas (小巷管家 / 街长 责任区): the union of what each chief answers for, \
+             one feature per chief and chief level; feature id = chief id",
+            CHIEFS_MIN_ZOOM,
+            fields(&[
+                ("chief", "Number: chief id"),
+                ("name", "String: chief's name"),
+                ("role", "String: role key, e.g. grid_worker or volunteer"),
+                (
+                    "level",
+                    "String: chief level, resident | community | subdistrict",
+                ),
+                (
+                    "community",
+                    "String: code of the chief's home community, absent if none",
+                ),
+                (
+                    "workload",
+                    "Number: households plus weighted street length (the assignment's measure)",
+                ),
+                (
+                    "households",
+                    "Number: households (户) in the chief's buildings",
+                ),
+                ("street_m", "Number: metres of street the chief answers for"),
+                ("buildings", "Number: buildings the chief answers for"),
+                ("streets", "Number: street segments the chief answers for"),
+                (
+                    "within_band",
+                    "Boolean: whether the workload lies within the balance band",
+                ),
+                (
+                    "colour",
+                    "Number: 0–7, different from every touching area on the same level",
+                ),
+            ]),
+        ),
+        MvtLayer::ChiefLabels => (
+            "One point per chief's area, inside it, for the chief's name and workload; only where \
+             the area is at least 16 tile pixels across",
+            CHIEFS_MIN_ZOOM,
+            fields(&[
+                ("chief", "Number: chief id"),
+                ("name", "String: chief's name"),
+                ("level", "String: chief level"),
+                ("workload", "Number: workload"),
+            ]),
+        ),
+        MvtLayer::PatrolArea => (
+            "The area of the one chief the tile is for (the patrol view)",
+            MIN_ZOOM,
+            fields(&[
+                ("chief", "Number: chief id"),
+                ("name", "String: chief's name"),
+                ("level", "String: chief level"),
+                ("workload", "Number: workload"),
+            ]),
+        ),
+        MvtLayer::PatrolCompounds => (
+            "Compounds in which the chief answers for at least one building, coloured by tier; \
+             feature id = compound id",
+            COMPOUNDS_MIN_ZOOM,
+            fields(&[
+                ("code", CODE),
+                ("name", "String: compound name"),
+                ("tier", TIER),
+                (
+                    "households",
+                    "Number: households (户) in the chief's buildings of the compound",
+                ),
+                ("buildings", "Number: the chief's buildings in the compound"),
+            ]),
+        ),
+        MvtLayer::PatrolBuildings => (
+            "Buildings the chief answers for; feature id = building id",
+            BUILDINGS_MIN_ZOOM,
+            fields(&[
+                ("id", "Number: building id"),
+                ("households", "Number: households (户)"),
+                (
+                    "compound",
+                    "String: code of the compound it stands in, absent if none",
+                ),
+            ]),
+        ),
+        MvtLayer::PatrolStreets => (
+            "Street segments the chief answers for; feature id = street id",
+            CHIEFS_MIN_ZOOM,
+            fields(&[
+                ("id", "Number: street id"),
+                ("name", "String: street name, absent if unnamed"),
+                (
+                    "class",
+                    "String: arterial | collector | local | lane | footway",
+                ),
+            ]),
+        ),
         MvtLayer::ZoneLabels => (
             "One point per zone, inside it, for its name; same zoom rules as zones, and only where \
              the zone is at least 16 tile pixels (2 screen pixels) across",
@@ -338,6 +477,7 @@ fn describe(layer: MvtLayer) -> VectorLayer {
 /// Everything one tile's encoding needs, with its buffers reused across features and layers.
 pub(crate) struct TileWriter<'a> {
     atlas: &'a Atlas,
+    extras: Extras<'a>,
     tile: TileId,
     query: Rect<f64>,
     shaper: Shaper,
@@ -347,9 +487,10 @@ pub(crate) struct TileWriter<'a> {
 }
 
 impl<'a> TileWriter<'a> {
-    pub(crate) fn new(atlas: &'a Atlas, tile: TileId) -> Self {
+    pub(crate) fn new(atlas: &'a Atlas, extras: Extras<'a>, tile: TileId) -> Self {
         Self {
             atlas,
+            extras,
             tile,
             query: query_box(tile),
             shaper: Shaper::new(tile),
@@ -371,6 +512,12 @@ impl<'a> TileWriter<'a> {
             MvtLayer::Streets => self.streets(),
             MvtLayer::Zones => self.zones(false),
             MvtLayer::ZoneLabels => self.zones(true),
+            MvtLayer::Chiefs => self.chiefs(false),
+            MvtLayer::ChiefLabels => self.chiefs(true),
+            MvtLayer::PatrolArea => self.patrol_area(),
+            MvtLayer::PatrolCompounds => self.patrol_compounds(),
+            MvtLayer::PatrolBuildings => self.patrol_buildings(),
+            MvtLayer::PatrolStreets => self.patrol_streets(),
         }
     }
 
@@ -517,6 +664,201 @@ impl<'a> TileWriter<'a> {
         Ok(())
     }
 
+    /// The `chiefs` layer, or with `labels` the `chief_labels` layer.
+    fn chiefs(&mut self, labels: bool) -> MvtResult<()> {
+        let Some(map) = self.extras.chiefs else {
+            return Ok(());
+        };
+        if self.tile.z < CHIEFS_MIN_ZOOM {
+            return Ok(());
+        }
+        let name = if labels {
+            MvtLayer::ChiefLabels
+        } else {
+            MvtLayer::Chiefs
+        };
+        let mut layer = MvtLayerBuilder::new(name.name())?;
+        for e in map.entries() {
+            let a = &e.shape;
+            if !a
+                .geometry
+                .bounding_rect()
+                .is_some_and(|r| r.intersects(&self.query))
+            {
+                continue;
+            }
+            let chief = self.atlas.chief(a.chief);
+            let mut f = if labels {
+                if !self.big_enough_to_label(&a.geometry) {
+                    continue;
+                }
+                let Some(at) = self
+                    .labeller
+                    .point(&a.geometry)
+                    .and_then(|at| self.shaper.point(at))
+                else {
+                    continue;
+                };
+                let mut f = layer.feature_of(MvtGeomType::Point);
+                f.points([at])?;
+                f
+            } else {
+                if !self.shaper.polygon(&a.geometry) {
+                    continue;
+                }
+                let mut f = layer.feature_of(MvtGeomType::Polygon);
+                self.shaper.write_rings(&mut f)?;
+                f
+            };
+            f.id(u64::try_from(a.chief).ok());
+            f.tag_ref("chief", int(a.chief))?;
+            if let Some(c) = chief {
+                f.tag_ref("name", MvtValueRef::String(&c.name))?;
+            }
+            f.tag_ref("level", MvtValueRef::String(a.level.as_str()))?;
+            f.tag_ref("workload", MvtValueRef::Double(round1(a.workload)))?;
+            if !labels {
+                if let Some(c) = chief {
+                    f.tag_ref("role", MvtValueRef::String(c.role.as_str()))?;
+                    if let Some(z) = c.community.and_then(|z| self.atlas.zone(z)) {
+                        f.tag_ref("community", MvtValueRef::String(&z.code))?;
+                    }
+                }
+                f.tag_ref("households", MvtValueRef::UInt(a.households))?;
+                f.tag_ref("street_m", MvtValueRef::Double(a.street_m.round()))?;
+                f.tag_ref("buildings", MvtValueRef::UInt(a.buildings as u64))?;
+                f.tag_ref("streets", MvtValueRef::UInt(a.streets as u64))?;
+                f.tag_ref("within_band", MvtValueRef::Bool(a.within_band))?;
+                f.tag_ref("colour", MvtValueRef::UInt(u64::from(e.colour)))?;
+            }
+            layer = f.end();
+        }
+        self.keep(layer);
+        Ok(())
+    }
+
+    /// The chief a `patrol` tile is for, and their level.
+    fn patrol_chief(&self) -> Option<(Id, ChiefLevel)> {
+        let id = self.extras.patrol?;
+        let chief = self.atlas.chief(id)?;
+        Some((id, chief_level(chief)))
+    }
+
+    fn answers_for(&self, kind: DutyKind, target: Id) -> bool {
+        self.patrol_chief().is_some_and(|(id, level)| {
+            self.atlas
+                .responsible(kind, target, level)
+                .is_some_and(|c| c.id == id)
+        })
+    }
+
+    fn patrol_area(&mut self) -> MvtResult<()> {
+        let (Some(map), Some((id, level))) = (self.extras.chiefs, self.patrol_chief()) else {
+            return Ok(());
+        };
+        let Some(a) = map.get(id, level) else {
+            return Ok(());
+        };
+        if !self.shaper.polygon(&a.geometry) {
+            return Ok(());
+        }
+        let mut layer = MvtLayerBuilder::new(MvtLayer::PatrolArea.name())?;
+        let mut f = layer.feature_of(MvtGeomType::Polygon);
+        self.shaper.write_rings(&mut f)?;
+        f.id(u64::try_from(id).ok());
+        f.tag_ref("chief", int(id))?;
+        if let Some(c) = self.atlas.chief(id) {
+            f.tag_ref("name", MvtValueRef::String(&c.name))?;
+        }
+        f.tag_ref("level", MvtValueRef::String(level.as_str()))?;
+        f.tag_ref("workload", MvtValueRef::Double(round1(a.workload)))?;
+        layer = f.end();
+        self.keep(layer);
+        Ok(())
+    }
+
+    fn patrol_compounds(&mut self) -> MvtResult<()> {
+        if self.patrol_chief().is_none() || self.tile.z < COMPOUNDS_MIN_ZOOM {
+            return Ok(());
+        }
+        let data = self.atlas.data();
+        let mut layer = MvtLayerBuilder::new(MvtLayer::PatrolCompounds.name())?;
+        for i in self.atlas.in_box(Layer::Compounds, self.query) {
+            let c = &data.compounds[i];
+            let (mut households, mut buildings) = (0u64, 0u64);
+            for b in self.atlas.buildings_of(c.id) {
+                if self.answers_for(DutyKind::Building, b.id) {
+                    households += u64::from(b.households);
+                    buildings += 1;
+                }
+            }
+            if buildings == 0 || !self.shaper.polygon(&c.geometry) {
+                continue;
+            }
+            let mut f = layer.feature_of(MvtGeomType::Polygon);
+            self.shaper.write_rings(&mut f)?;
+            f.id(u64::try_from(c.id).ok());
+            f.tag_ref("code", MvtValueRef::String(&c.code))?;
+            f.tag_ref("name", MvtValueRef::String(&c.name))?;
+            f.tag_ref("tier", MvtValueRef::String(c.tier.as_str()))?;
+            f.tag_ref("households", MvtValueRef::UInt(households))?;
+            f.tag_ref("buildings", MvtValueRef::UInt(buildings))?;
+            layer = f.end();
+        }
+        self.keep(layer);
+        Ok(())
+    }
+
+    fn patrol_buildings(&mut self) -> MvtResult<()> {
+        if self.patrol_chief().is_none() || self.tile.z < BUILDINGS_MIN_ZOOM {
+            return Ok(());
+        }
+        let data = self.atlas.data();
+        let mut layer = MvtLayerBuilder::new(MvtLayer::PatrolBuildings.name())?;
+        for i in self.atlas.in_box(Layer::Buildings, self.query) {
+            let b = &data.buildings[i];
+            if !self.answers_for(DutyKind::Building, b.id) || !self.shaper.polygon(&b.geometry) {
+                continue;
+            }
+            let mut f = layer.feature_of(MvtGeomType::Polygon);
+            self.shaper.write_rings(&mut f)?;
+            f.id(u64::try_from(b.id).ok());
+            f.tag_ref("id", int(b.id))?;
+            f.tag_ref("households", MvtValueRef::UInt(u64::from(b.households)))?;
+            if let Some(compound) = b.compound.and_then(|id| self.atlas.compound(id)) {
+                f.tag_ref("compound", MvtValueRef::String(&compound.code))?;
+            }
+            layer = f.end();
+        }
+        self.keep(layer);
+        Ok(())
+    }
+
+    fn patrol_streets(&mut self) -> MvtResult<()> {
+        if self.patrol_chief().is_none() || self.tile.z < CHIEFS_MIN_ZOOM {
+            return Ok(());
+        }
+        let data = self.atlas.data();
+        let mut layer = MvtLayerBuilder::new(MvtLayer::PatrolStreets.name())?;
+        for i in self.atlas.in_box(Layer::Streets, self.query) {
+            let s = &data.streets[i];
+            if !self.answers_for(DutyKind::Street, s.id) || !self.shaper.line(&s.geometry) {
+                continue;
+            }
+            let mut f = layer.feature_of(MvtGeomType::LineString);
+            self.shaper.write_lines(&mut f)?;
+            f.id(u64::try_from(s.id).ok());
+            f.tag_ref("id", int(s.id))?;
+            if let Some(name) = s.name.as_deref().filter(|n| !n.is_empty()) {
+                f.tag_ref("name", MvtValueRef::String(name))?;
+            }
+            f.tag_ref("class", MvtValueRef::String(s.class.as_str()))?;
+            layer = f.end();
+        }
+        self.keep(layer);
+        Ok(())
+    }
+
     /// The `zones` layer, or with `labels` the `zone_labels` layer.
     fn zones(&mut self, labels: bool) -> MvtResult<()> {
         let data = self.atlas.data();
@@ -590,12 +932,26 @@ impl<'a> TileWriter<'a> {
     }
 }
 
+/// What tiles of the `chiefs` and `patrol` layers are drawn from, beside the atlas.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras<'a> {
+    /// The chiefs' areas; without them those layers are empty.
+    pub chiefs: Option<&'a ChiefMap>,
+    /// The chief a `patrol` tile is for; without one it is empty.
+    pub patrol: Option<Id>,
+}
+
 /// An identifier as the smallest MVT integer: unsigned unless negative.
 fn int(id: Id) -> MvtValueRef<'static> {
     match u64::try_from(id) {
         Ok(u) => MvtValueRef::UInt(u),
         Err(_) => MvtValueRef::SInt(id),
     }
+}
+
+/// A figure rounded to one decimal, so that tiles do not carry float noise.
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
 }
 
 /// The box to query the R-trees with: the tile plus its buffer, in longitude/latitude.
@@ -711,7 +1067,9 @@ mod tests {
             assert!(layer.minzoom <= layer.maxzoom);
             for (name, text) in &layer.fields {
                 assert!(
-                    text.starts_with("String") || text.starts_with("Number"),
+                    text.starts_with("String")
+                        || text.starts_with("Number")
+                        || text.starts_with("Boolean"),
                     "{}.{name}: {text}",
                     layer.id
                 );

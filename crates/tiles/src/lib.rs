@@ -26,6 +26,7 @@
 //! assert!(bytes.len() > 1000);
 //! ```
 
+pub mod chiefs;
 pub mod clip;
 pub mod error;
 pub mod label;
@@ -38,8 +39,9 @@ pub mod tile_id;
 
 use wangge_core::Atlas;
 
+pub use chiefs::{COLOURS, ChiefMap, ChiefShape};
 pub use error::{Result, TileError};
-pub use layers::{TileLayer, VectorLayer, vector_layers};
+pub use layers::{Extras, TileLayer, VectorLayer, vector_layers};
 pub use render::{Lang, RenderOptions, render_png};
 pub use tile_id::TileId;
 
@@ -88,7 +90,41 @@ pub const MAX_ZOOM: u8 = 22;
 /// # Ok::<(), wangge_tiles::TileError>(())
 /// ```
 pub fn encode(atlas: &Atlas, layer: TileLayer, tile: TileId) -> Vec<u8> {
-    let mut writer = layers::TileWriter::new(atlas, tile);
+    encode_with(atlas, Extras::default(), layer, tile)
+}
+
+/// Encodes one tile like [`encode`], drawing the `chiefs` and `patrol` layers from `extras`: the
+/// chiefs' areas and, for `patrol`, the one chief the tile is for. Without them those layers are
+/// empty; the other layers do not look at `extras`.
+///
+/// # Examples
+///
+/// ```
+/// use geo::BoundingRect;
+/// use wangge_core::{Assignment, Atlas, ChiefLevel, DutyKind};
+/// use wangge_tiles::{ChiefMap, Extras, TileId, TileLayer, encode_with};
+///
+/// let mut data = wangge_demo::generate(&wangge_demo::DemoSettings::builtin());
+/// let (chief, building) = (data.chiefs[0].id, data.buildings[0].id);
+/// data.duties.push(Assignment {
+///     kind: DutyKind::Building,
+///     target: building,
+///     level: wangge_core::chief_level(&data.chiefs[0]),
+///     chief,
+///     fixed: false,
+/// });
+/// let bounds = data.buildings[0].geometry.bounding_rect().expect("an outline");
+/// let atlas = Atlas::new(data);
+/// let tile = TileId::covering(bounds, 16).next().expect("a tile");
+/// let map = ChiefMap::default();
+/// let mine = Extras { chiefs: Some(&map), patrol: Some(chief) };
+/// let bytes = encode_with(&atlas, mine, TileLayer::Patrol, tile);
+/// assert!(bytes.windows(16).any(|w| w == b"patrol_buildings"));
+/// // Without a chief, a patrol tile is empty.
+/// assert!(encode_with(&atlas, Extras::default(), TileLayer::Patrol, tile).is_empty());
+/// ```
+pub fn encode_with(atlas: &Atlas, extras: Extras<'_>, layer: TileLayer, tile: TileId) -> Vec<u8> {
+    let mut writer = layers::TileWriter::new(atlas, extras, tile);
     for &mvt_layer in layer.contents() {
         // The encoder fails only for an empty layer name, a ring or line without points, or more
         // than 2^32 distinct keys or values in one layer: the names are constants, the shaper
