@@ -2,6 +2,7 @@
 
 mod chiefs;
 mod cli;
+mod partners;
 mod plans;
 mod postgis;
 mod serve;

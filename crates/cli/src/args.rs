@@ -107,7 +107,8 @@ pub enum Command {
         /// The layer to write.
         #[arg(long, value_enum)]
         layer: ExportLayer,
-        /// The output file (GeoJSON; CSV for `--layer duties`), or `-` for stdout.
+        /// The output file (GeoJSON; CSV for `--layer duties` and `--layer partners`), or `-` for
+        /// stdout.
         #[arg(value_name = "OUT.geojson")]
         out: PathBuf,
     },
@@ -352,6 +353,8 @@ pub enum LayerArg {
     /// The street-chief roster (CSV): the file is the roster; chiefs not in it leave.
     #[value(alias = "roster")]
     Chiefs,
+    /// Partner departments of named streets (CSV, 联动部门): the file is the whole list.
+    Partners,
 }
 
 /// `--layer` of export.
@@ -367,6 +370,8 @@ pub enum ExportLayer {
     Streets,
     /// Chief duties as CSV: who answers for each building and street, per chief level.
     Duties,
+    /// Partner departments of named streets as CSV (the columns `--layer partners` imports).
+    Partners,
 }
 
 /// `wangge user …`: the people who sign in. Passwords are read from standard input, never from

@@ -311,6 +311,7 @@ fn input_layer(layer: LayerArg) -> InputLayer {
         LayerArg::Communities => InputLayer::Communities,
         LayerArg::Households => InputLayer::Households,
         LayerArg::Chiefs => InputLayer::Chiefs,
+        LayerArg::Partners => InputLayer::Partners,
     }
 }
 
@@ -691,6 +692,15 @@ async fn export(path: &Location, layer: ExportLayer, out: &Path) -> Result<()> {
             }
             return Ok(());
         }
+        ExportLayer::Partners => {
+            let data = load(path).await?;
+            let count = data.partners.len();
+            write_out(out, |w| write_partners_csv(&data, w))?;
+            if out != Path::new("-") {
+                eprintln!("wrote {count} partner departments to {}", out.display());
+            }
+            return Ok(());
+        }
     };
     let atlas = Atlas::new(load(path).await?);
     let collection = wangge_server::wire::layer_collection(&atlas, layer);
@@ -780,6 +790,45 @@ fn write_duties_csv(atlas: &Atlas, out: &mut dyn Write) -> Result<()> {
             chief.map(|c| c.phone.clone()).unwrap_or_default(),
             community.unwrap_or_default(),
             d.fixed.to_string(),
+        ])?;
+    }
+    csv.flush()?;
+    Ok(())
+}
+
+/// The partner departments as CSV, by street and department, in the columns `wangge import
+/// --layer partners` reads back (plus the department's key and Chinese label, and the id).
+fn write_partners_csv(data: &wangge_core::Dataset, out: &mut dyn Write) -> Result<()> {
+    let mut partners: Vec<&wangge_core::StreetPartner> = data.partners.iter().collect();
+    partners.sort_by(|a, b| {
+        (&a.street, a.department, a.display_name(), a.id).cmp(&(
+            &b.street,
+            b.department,
+            b.display_name(),
+            b.id,
+        ))
+    });
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record([
+        "street",
+        "department",
+        "department_name_zh",
+        "department_name",
+        "contact",
+        "phone",
+        "note",
+        "id",
+    ])?;
+    for p in partners {
+        csv.write_record([
+            p.street.as_str(),
+            p.department.as_str(),
+            p.department.name_zh(),
+            p.department_name.as_deref().unwrap_or_default(),
+            p.contact.as_str(),
+            p.phone.as_str(),
+            p.note.as_deref().unwrap_or_default(),
+            &p.id.to_string(),
         ])?;
     }
     csv.flush()?;

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use crate::{
     Assignment, Building, Chief, Compound, DutyKey, DutyKind, Error, Id, Inspection, LevelConfig,
-    Result, StreetSegment, TierChange, Zone,
+    Result, StreetPartner, StreetSegment, TierChange, Zone,
 };
 
 /// The spatial layers, as named on the command line, in the API and in tiles.
@@ -68,6 +68,8 @@ pub struct Dataset {
     pub chiefs: Vec<Chief>,
     /// Who answers for what: one chief per building or street per chief level.
     pub duties: Vec<Assignment>,
+    /// Partner departments (联动部门) attached to named streets.
+    pub partners: Vec<StreetPartner>,
     /// Credits the data requires wherever it is shown, e.g. `© OpenStreetMap contributors`.
     pub attribution: Vec<String>,
 }
@@ -99,7 +101,8 @@ impl Dataset {
         }
     }
 
-    /// The next free identifier in each layer: (zones, compounds, buildings, streets, chiefs).
+    /// The next free identifier in each layer: (zones, compounds, buildings, streets, chiefs,
+    /// partners).
     pub fn next_ids(&self) -> NextIds {
         fn next<T>(items: &[T], id: impl Fn(&T) -> Id) -> Id {
             items.iter().map(id).max().unwrap_or(0) + 1
@@ -110,11 +113,13 @@ impl Dataset {
             building: next(&self.buildings, |b| b.id),
             street: next(&self.streets, |s| s.id),
             chief: next(&self.chiefs, |c| c.id),
+            partner: next(&self.partners, |p| p.id),
         }
     }
 
     /// Checks the references between records: zone parents, building compounds, chief communities,
-    /// and that zone levels exist and identifiers are unique.
+    /// duties, partner departments' streets, and that zone levels exist and identifiers are
+    /// unique.
     pub fn check_references(&self) -> Result<()> {
         self.levels.validate()?;
         let zone_ids = unique_ids("zone", self.zones.iter().map(|z| z.id))?;
@@ -122,6 +127,7 @@ impl Dataset {
         unique_ids("building", self.buildings.iter().map(|b| b.id))?;
         unique_ids("street", self.streets.iter().map(|s| s.id))?;
         unique_ids("chief", self.chiefs.iter().map(|c| c.id))?;
+        unique_ids("partner", self.partners.iter().map(|p| p.id))?;
         for zone in &self.zones {
             self.levels.index_of(&zone.level)?;
             if let Some(parent) = zone.parent.filter(|p| !zone_ids.contains(p)) {
@@ -147,7 +153,8 @@ impl Dataset {
                 });
             }
         }
-        crate::duty::validate_assignments(self, &self.duties)
+        crate::duty::validate_assignments(self, &self.duties)?;
+        crate::partners::validate_partners(self, &self.partners)
     }
 
     /// Applies a change set in memory, the way a store applies it on disk.
@@ -172,6 +179,7 @@ impl Dataset {
         delete(&mut self.buildings, &changes.delete_buildings, |b| b.id);
         delete(&mut self.streets, &changes.delete_streets, |s| s.id);
         delete(&mut self.chiefs, &changes.delete_chiefs, |c| c.id);
+        delete(&mut self.partners, &changes.delete_partners, |p| p.id);
         // Duties go with their chief, building or street, and are replaced by key.
         let gone_chiefs: HashSet<Id> = changes.delete_chiefs.iter().copied().collect();
         let gone_buildings: HashSet<Id> = changes.delete_buildings.iter().copied().collect();
@@ -196,6 +204,7 @@ impl Dataset {
         upsert(&mut self.buildings, &changes.buildings, |b| b.id);
         upsert(&mut self.streets, &changes.streets, |s| s.id);
         upsert(&mut self.chiefs, &changes.chiefs, |c| c.id);
+        upsert(&mut self.partners, &changes.partners, |p| p.id);
     }
 }
 
@@ -225,6 +234,8 @@ pub struct NextIds {
     pub street: Id,
     /// Next chief id.
     pub chief: Id,
+    /// Next partner department id.
+    pub partner: Id,
 }
 
 /// A set of changes that a store applies in one transaction: all of it or none of it.
@@ -259,6 +270,10 @@ pub struct ChangeSet {
     pub duties: Vec<Assignment>,
     /// Duties to delete, by kind, target and level.
     pub delete_duties: Vec<DutyKey>,
+    /// Partner departments to insert or replace (by id).
+    pub partners: Vec<StreetPartner>,
+    /// Partner department ids to delete.
+    pub delete_partners: Vec<Id>,
     /// New attribution, if it changes.
     pub attribution: Option<Vec<String>>,
     /// Tier changes to record in the compounds' histories (the compounds themselves are written
@@ -280,6 +295,7 @@ impl ChangeSet {
             streets: data.streets.clone(),
             chiefs: data.chiefs.clone(),
             duties: data.duties.clone(),
+            partners: data.partners.clone(),
             attribution: (!data.attribution.is_empty()).then(|| data.attribution.clone()),
             ..Self::default()
         }
@@ -309,6 +325,7 @@ impl ChangeSet {
         let (buildings, delete_buildings) = changed(&old.buildings, &new.buildings, |b| b.id);
         let (streets, delete_streets) = changed(&old.streets, &new.streets, |s| s.id);
         let (chiefs, delete_chiefs) = changed(&old.chiefs, &new.chiefs, |c| c.id);
+        let (partners, delete_partners) = changed(&old.partners, &new.partners, |p| p.id);
         let before: std::collections::HashMap<DutyKey, &Assignment> =
             old.duties.iter().map(|d| (d.key(), d)).collect();
         let after: HashSet<DutyKey> = new.duties.iter().map(Assignment::key).collect();
@@ -338,6 +355,8 @@ impl ChangeSet {
             delete_chiefs,
             duties,
             delete_duties,
+            partners,
+            delete_partners,
             attribution: (old.attribution != new.attribution).then(|| new.attribution.clone()),
             tier_changes: Vec::new(),
             inspections: Vec::new(),
@@ -359,6 +378,8 @@ impl ChangeSet {
             && self.delete_chiefs.is_empty()
             && self.duties.is_empty()
             && self.delete_duties.is_empty()
+            && self.partners.is_empty()
+            && self.delete_partners.is_empty()
             && self.attribution.is_none()
             && self.tier_changes.is_empty()
             && self.inspections.is_empty()

@@ -11,8 +11,8 @@ use rstar::{AABB, Envelope, PointDistance, RTree, RTreeObject};
 
 use crate::measure::{LocalScale, distance_m};
 use crate::{
-    Building, Chief, ChiefLevel, Compound, Dataset, DutyKey, DutyKind, Id, Layer, StreetSegment,
-    Zone,
+    Building, Chief, ChiefLevel, Compound, Dataset, DutyKey, DutyKind, Id, Layer, StreetPartner,
+    StreetSegment, Zone,
 };
 
 /// A bounding box in an R-tree, pointing at the record at `index` in its layer's vector.
@@ -114,6 +114,8 @@ pub struct Atlas {
     compound_by_code: HashMap<String, usize>,
     duty_by_key: HashMap<DutyKey, usize>,
     chief_by_id: HashMap<Id, usize>,
+    /// Partner departments by street name, in the order [`crate::partners_of`] gives them.
+    partners_by_street: HashMap<String, Vec<usize>>,
 }
 
 impl Atlas {
@@ -199,6 +201,19 @@ impl Atlas {
             .enumerate()
             .map(|(i, c)| (c.id, i))
             .collect();
+        let mut partners_by_street: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, p) in data.partners.iter().enumerate() {
+            partners_by_street
+                .entry(p.street.clone())
+                .or_default()
+                .push(i);
+        }
+        for list in partners_by_street.values_mut() {
+            list.sort_by(|&a, &b| {
+                let (a, b) = (&data.partners[a], &data.partners[b]);
+                (a.department, a.display_name(), a.id).cmp(&(b.department, b.display_name(), b.id))
+            });
+        }
         Self {
             data,
             zones_by_level,
@@ -215,7 +230,16 @@ impl Atlas {
             compound_by_code,
             duty_by_key,
             chief_by_id,
+            partners_by_street,
         }
+    }
+
+    /// The partner departments of a named street, by department in vocabulary order.
+    pub fn partners_of(&self, street: &str) -> Vec<&StreetPartner> {
+        self.partners_by_street
+            .get(street)
+            .map(|list| list.iter().map(|&i| &self.data.partners[i]).collect())
+            .unwrap_or_default()
     }
 
     /// A chief by id.

@@ -41,6 +41,7 @@ pub mod inspections;
 pub mod levels;
 pub mod measure;
 pub mod model;
+pub mod partners;
 pub mod plan;
 pub mod stats;
 pub mod tiers;
@@ -60,9 +61,10 @@ pub use inspections::{
 pub use levels::{HouseholdRange, Level, LevelConfig};
 pub use measure::{area_m2, length_m};
 pub use model::{
-    Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Id, InspectorRole, Management,
-    StreetClass, StreetSegment, Tier, TierChange, Topic, Totals, Zone,
+    Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Department, Id, InspectorRole,
+    Management, StreetClass, StreetSegment, Tier, TierChange, Topic, Totals, Zone,
 };
+pub use partners::{PartnerKey, StreetPartner, check_partners, partners_of, validate_partners};
 pub use plan::{Plan, PlanEdit, PlanError, PlanInfo, PlanStatus, with_descendants, zone_diff};
 pub use stats::Stats;
 pub use tiers::{MAX_REASON_CHARS, TierChangeError, tier_change};

@@ -165,6 +165,33 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// A partner department (联动部门 / 共建单位) that reports for duty on a street under 街长制:
+    /// "the community blows the whistle, departments report for duty" (社区吹哨、部门报到). The
+    /// eight are the departments the sub-district reports name; anything else is `other`, with
+    /// its name given as free text.
+    Department, "department" {
+        /// 市场监管: market supervision (shops, food stalls, street trading).
+        MarketSupervision => "market_supervision", "市场监管", "market supervision", ["market-supervision", "市场监督管理", "市场监管局", "市场监管所"];
+        /// 综合执法: comprehensive administrative law enforcement (urban management, 城管).
+        LawEnforcement => "law_enforcement", "综合执法", "law enforcement", ["law-enforcement", "综合行政执法", "综合行政", "城管", "城市管理", "urban_management"];
+        /// 公安: the police (the local police station, 派出所).
+        Police => "police", "公安", "police", ["派出所", "公安局", "交警"];
+        /// 消防: fire and rescue.
+        FireRescue => "fire_rescue", "消防", "fire and rescue", ["fire-rescue", "fire", "消防救援"];
+        /// 住建: housing and construction (old-compound renovation, building safety).
+        Housing => "housing", "住建", "housing and construction", ["住房和城乡建设", "住建局", "住房管理"];
+        /// 环卫: sanitation and the environment.
+        Sanitation => "sanitation", "环卫", "sanitation", ["环境卫生", "环境治理", "environment"];
+        /// 卫生健康: public health and epidemic control.
+        Health => "health", "卫生健康", "public health", ["卫健", "卫生防疫", "卫生"];
+        /// 应急管理: emergency management.
+        Emergency => "emergency", "应急管理", "emergency management", ["emergency-management", "应急"];
+        /// 其他: any other department or partner unit, named in free text.
+        Other => "other", "其他", "other", ["其它", "共建单位"];
+    }
+}
+
+vocabulary! {
     /// Who made an inspection: the people the reports name as inspecting compounds.
     InspectorRole, "inspector role" {
         /// 网格员: a grid worker.

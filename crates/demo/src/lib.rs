@@ -5,7 +5,8 @@
 //! lines, a street network of main roads, streets and lanes with Chinese names, about 270
 //! compounds with exact management counts (66 full, 123 partial, 78 none by default), colour tiers
 //! and star ratings, a few thousand buildings with registered households and residents (about
-//! 60,000 people), and 143 street chiefs. The same settings always give the same dataset.
+//! 60,000 people), 143 street chiefs, and partner departments (联动部门) with their contacts on
+//! the 11 key streets. The same settings always give the same dataset.
 //!
 //! The crate is pure: no I/O, no clock, no global random state. The default settings are compiled
 //! in from `data/demo.toml`, which explains every number.
@@ -18,7 +19,7 @@
 //!    (housing, school, park …) and cut into compounds and shop rows.
 //! 3. `compounds`: management, type, tier, stars and names.
 //! 4. `buildings`: rows of buildings inside each plot.
-//! 5. `people`: street chiefs.
+//! 5. `people`: street chiefs, and the partner departments (联动部门) of the key streets.
 //!
 //! # Examples
 //!
@@ -73,6 +74,7 @@ enum Stream {
     Households = 6,
     Chiefs = 7,
     District = 8,
+    Partners = 9,
 }
 
 fn rng(seed: u64, stream: Stream) -> ChaCha8Rng {
@@ -207,6 +209,9 @@ pub fn generate(settings: &DemoSettings) -> Dataset {
         &per_community,
         &mut rng(seed, Stream::Chiefs),
     );
+
+    // Partner departments on the key streets, from their own stream so nothing else moves.
+    data.partners = people::partners(&data.streets, &mut rng(seed, Stream::Partners));
 
     number_zones(&mut data, settings);
     assign_compound_codes(&mut data);

@@ -1,10 +1,13 @@
 //! Street chiefs: fictional people with common Chinese names, the roles the reports list, fake
-//! phone numbers and a home community.
+//! phone numbers and a home community; and the partner departments (联动部门) of the key streets,
+//! each with a fictional contact.
 
 use std::collections::BTreeSet;
 
 use rand::Rng;
-use wangge_core::{Chief, ChiefLevel, ChiefRole, Id};
+use wangge_core::{
+    Chief, ChiefLevel, ChiefRole, Department, Id, StreetClass, StreetPartner, StreetSegment,
+};
 
 use crate::compounds::pick;
 
@@ -149,6 +152,64 @@ pub(crate) fn chiefs(
             community: communities.get(c).copied(),
             level: Some(level),
         });
+    }
+    out
+}
+
+/// How many key streets (重点街道) get partner departments: Yucheng ran 街长制 on 11.
+const KEY_STREETS: usize = 11;
+
+/// The departments every key street has, as in Yucheng's "3 + 8" model (market supervision, law
+/// enforcement, police …), with what they do there.
+const EVERY_KEY_STREET: &[(Department, &str)] = &[
+    (Department::MarketSupervision, "沿街商铺、流动摊贩"),
+    (Department::LawEnforcement, "占道经营、乱停乱放"),
+    (Department::Police, "治安巡逻"),
+];
+
+/// One more department per key street, in turn.
+const IN_TURN: &[(Department, &str)] = &[
+    (Department::Sanitation, "道路保洁"),
+    (Department::FireRescue, "消防通道"),
+    (Department::Housing, "老旧小区改造"),
+    (Department::Health, "餐饮卫生"),
+    (Department::Emergency, "汛期排涝"),
+];
+
+/// Partner departments for the key streets: the named main roads first, then collector streets,
+/// up to [`KEY_STREETS`], in the order the segments come (so the same streets for the same
+/// plan). Each gets the three departments of every key street and one more in turn, with a
+/// fictional contact and a fake phone; ids start at 1.
+pub(crate) fn partners(streets: &[StreetSegment], rng: &mut impl Rng) -> Vec<StreetPartner> {
+    let mut key: Vec<&str> = Vec::new();
+    for class in [StreetClass::Arterial, StreetClass::Collector] {
+        for s in streets.iter().filter(|s| s.class == class) {
+            if let Some(name) = s.name.as_deref()
+                && !key.contains(&name)
+                && key.len() < KEY_STREETS
+            {
+                key.push(name);
+            }
+        }
+    }
+    let mut names = BTreeSet::new();
+    let mut phones = BTreeSet::new();
+    let mut out = Vec::new();
+    for (i, street) in key.into_iter().enumerate() {
+        for &(department, note) in EVERY_KEY_STREET
+            .iter()
+            .chain(std::iter::once(&IN_TURN[i % IN_TURN.len()]))
+        {
+            out.push(StreetPartner {
+                id: out.len() as Id + 1,
+                street: street.to_string(),
+                department,
+                department_name: None,
+                contact: unique(&mut names, || name(rng)),
+                phone: unique(&mut phones, || phone(rng)),
+                note: Some(note.to_string()),
+            });
+        }
     }
     out
 }

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use geo::{BooleanOps, BoundingRect, Contains, Intersects, MultiPolygon, Rect};
 use proptest::prelude::*;
-use wangge_core::{ChiefLevel, Dataset, Management, StreetClass, Tier, Zone, area_m2};
+use wangge_core::{ChiefLevel, Dataset, Department, Management, StreetClass, Tier, Zone, area_m2};
 use wangge_demo::{DemoSettings, generate};
 
 /// The default demo, generated once for all tests.
@@ -336,6 +336,39 @@ fn chiefs_are_fictional_people_with_homes() {
     let at = |l: ChiefLevel| data.chiefs.iter().filter(|c| c.level == Some(l)).count();
     assert_eq!(at(ChiefLevel::Community), 10);
     assert_eq!(at(ChiefLevel::SubDistrict), 3);
+}
+
+#[test]
+fn key_streets_have_partner_departments() {
+    let data = demo();
+    let streets: BTreeSet<&str> = data.partners.iter().map(|p| p.street.as_str()).collect();
+    assert_eq!(streets.len(), 11, "{streets:?}");
+    // Every key street has market supervision, law enforcement and the police, and one more.
+    for street in &streets {
+        let on = wangge_core::partners_of(&data.partners, street);
+        assert_eq!(on.len(), 4, "{street}");
+        assert_eq!(
+            &on.iter().map(|p| p.department).collect::<Vec<_>>()[..3],
+            &[
+                Department::MarketSupervision,
+                Department::LawEnforcement,
+                Department::Police
+            ]
+        );
+        assert!(
+            on.iter()
+                .all(|p| !p.contact.is_empty() && p.phone.starts_with("100"))
+        );
+    }
+    // The main roads come first.
+    let arterial: BTreeSet<&str> = data
+        .streets
+        .iter()
+        .filter(|s| s.class == StreetClass::Arterial)
+        .filter_map(|s| s.name.as_deref())
+        .collect();
+    assert!(arterial.iter().all(|a| streets.contains(a)), "{arterial:?}");
+    wangge_core::validate_partners(data, &data.partners).expect("valid partners");
 }
 
 #[test]

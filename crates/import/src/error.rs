@@ -18,8 +18,8 @@ pub enum ImportError {
     /// The file's extension names no format this importer reads.
     #[error(
         "{file}: unknown file type `{extension}`; use .geojson/.json (GeoJSON), .pbf/.osm.pbf \
-         (OpenStreetMap), .gpkg (GeoPackage) or .csv (household register, or street-chief roster \
-         with --layer chiefs)"
+         (OpenStreetMap), .gpkg (GeoPackage) or .csv (household register, street-chief roster \
+         with --layer chiefs, partner departments with --layer partners)"
     )]
     UnsupportedFormat {
         /// The file.
@@ -138,6 +138,25 @@ pub enum ImportError {
     /// A line of the street-chief roster cannot be used.
     #[error("{file}: line {line}: {message}")]
     RosterLine {
+        /// The file.
+        file: String,
+        /// 1-based line number in the file.
+        line: u64,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// The list of partner departments is not a readable CSV file, lacks a needed column or lists
+    /// nothing.
+    #[error("{file}: {message}")]
+    Partners {
+        /// The file.
+        file: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A line of the list of partner departments cannot be used.
+    #[error("{file}: line {line}: {message}")]
+    PartnersLine {
         /// The file.
         file: String,
         /// 1-based line number in the file.

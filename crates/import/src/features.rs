@@ -334,7 +334,10 @@ impl Builder {
                 }
                 Ok(Target::Compound)
             }
-            InputLayer::Communities | InputLayer::Households | InputLayer::Chiefs => {
+            InputLayer::Communities
+            | InputLayer::Households
+            | InputLayer::Chiefs
+            | InputLayer::Partners => {
                 if !polygonal {
                     return Err(wrong("zones", "Polygon or MultiPolygon geometries"));
                 }

@@ -78,6 +78,11 @@ pub(crate) const TARGETS: &[(&str, &[&str])] = &[
     ("role", crate::roster::ROLE_COLUMNS),
     ("community", crate::roster::COMMUNITY_COLUMNS),
     ("chief_level", crate::roster::LEVEL_COLUMNS),
+    // Read by the list of partner departments only (which reads `street` and `phone` too).
+    ("department", crate::partners::DEPARTMENT_COLUMNS),
+    ("department_name", crate::partners::DEPARTMENT_NAME_COLUMNS),
+    ("contact", crate::partners::CONTACT_COLUMNS),
+    ("note", crate::partners::NOTE_COLUMNS),
 ];
 
 /// Spellings of targets that mean the same attribute.

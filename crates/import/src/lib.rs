@@ -1,5 +1,5 @@
-//! Importers: GeoJSON, OpenStreetMap PBF, GeoPackage, CSV household registers and CSV street-chief
-//! rosters into a [`Dataset`].
+//! Importers: GeoJSON, OpenStreetMap PBF, GeoPackage, CSV household registers, CSV street-chief
+//! rosters and CSV lists of partner departments into a [`Dataset`].
 //!
 //! [`import_path`] reads one file and returns the existing dataset plus everything the file adds,
 //! with derived data refreshed (buildings linked to compounds, zone parents, codes and totals), and
@@ -39,6 +39,7 @@ mod fields;
 mod geojson;
 mod gpkg;
 mod osm;
+mod partners;
 mod register;
 mod roster;
 mod tags;
@@ -74,17 +75,20 @@ pub enum InputLayer {
     /// The street-chief roster (CSV, 小巷管家 / 街长名册), which replaces the chiefs; also spelled
     /// `roster`.
     Chiefs,
+    /// The partner departments of named streets (CSV, 联动部门), which replace those in the data.
+    Partners,
 }
 
 impl InputLayer {
     /// Every layer, in the order the command line lists them.
-    pub const ALL: [InputLayer; 6] = [
+    pub const ALL: [InputLayer; 7] = [
         InputLayer::Buildings,
         InputLayer::Streets,
         InputLayer::Compounds,
         InputLayer::Communities,
         InputLayer::Households,
         InputLayer::Chiefs,
+        InputLayer::Partners,
     ];
 
     /// The name used on the command line, e.g. `buildings`.
@@ -96,6 +100,7 @@ impl InputLayer {
             InputLayer::Communities => "communities",
             InputLayer::Households => "households",
             InputLayer::Chiefs => "chiefs",
+            InputLayer::Partners => "partners",
         }
     }
 
@@ -123,7 +128,7 @@ impl FromStr for InputLayer {
         InputLayer::parse(text).ok_or_else(|| {
             format!(
                 "unknown layer `{text}`; use buildings, streets, compounds, communities, \
-                 households or chiefs"
+                 households, chiefs or partners"
             )
         })
     }
@@ -142,7 +147,8 @@ pub struct ImportOptions {
     /// "HH_CNT")`. Targets: `id`, `name`, `address`, `street`, `housenumber`, `height`, `floors`,
     /// `households`, `population`, `units`, `use`, `kind`, `management`, `tier`, `stars`, `code`,
     /// `class`, `admin_level`, and for a street-chief roster `phone`, `role`, `community` and
-    /// `chief_level` (or `level`). A mapped property that is present but cannot be read is an
+    /// `chief_level` (or `level`), for partner departments `street`, `department`,
+    /// `department_name`, `contact`, `phone` and `note`. A mapped property that is present but cannot be read is an
     /// error; the default names are read leniently.
     pub fields: Vec<(String, String)>,
     /// Repair self-intersecting polygons (geo's `MakeValid`) with a warning instead of refusing.
@@ -286,6 +292,34 @@ impl fmt::Display for RosterCounts {
     }
 }
 
+/// What importing a list of partner departments did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PartnerCounts {
+    /// Departments on the list that were not in the data: added with fresh ids.
+    pub added: usize,
+    /// Departments matched to one in the data (by street, department and, for `other`, name)
+    /// whose contact, phone, name or note changed; they keep their id.
+    pub updated: usize,
+    /// Departments matched to one in the data and unchanged.
+    pub unchanged: usize,
+    /// Departments in the data that the list does not name: removed.
+    pub removed: usize,
+}
+
+impl fmt::Display for PartnerCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} partner departments: {} added, {} updated, {} unchanged, {} removed",
+            self.added + self.updated + self.unchanged,
+            self.added,
+            self.updated,
+            self.unchanged,
+            self.removed
+        )
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportReport {
@@ -297,6 +331,8 @@ pub struct ImportReport {
     pub households_joined: usize,
     /// For a street-chief roster: what happened to the chiefs and their duties.
     pub roster: Option<RosterCounts>,
+    /// For a list of partner departments: what happened to them.
+    pub partners: Option<PartnerCounts>,
     /// Added buildings whose households were estimated from footprint × floors (or assumed zero
     /// for non-residential uses) rather than given.
     pub estimated_buildings: usize,
@@ -318,6 +354,8 @@ impl fmt::Display for ImportReport {
         if let Some(roster) = &self.roster {
             // A roster adds no records to the layers; only the chiefs are news.
             write!(f, "{}: {roster}", self.file.display())?;
+        } else if let Some(partners) = &self.partners {
+            write!(f, "{}: {partners}", self.file.display())?;
         } else {
             let a = self.added;
             write!(
@@ -420,7 +458,8 @@ impl Format {
 ///
 /// The format follows the extension: `.geojson`/`.json` GeoJSON, `.pbf` OpenStreetMap,
 /// `.gpkg` GeoPackage, `.csv` household register — or, with [`InputLayer::Chiefs`], the
-/// street-chief roster.
+/// street-chief roster, and with [`InputLayer::Partners`] the partner departments of named
+/// streets (the file is the whole list, like a roster; see the `partners` module).
 ///
 /// A roster is the whole list of chiefs: afterwards the dataset's chiefs are exactly the file's.
 /// A line matches a chief already there by its id when it gives one, else by name and phone;
@@ -446,6 +485,16 @@ pub fn import_path(
             };
             return Ok(Imported { data, report });
         }
+        (Format::Csv, Some(InputLayer::Partners)) => {
+            let mut data = existing.clone();
+            let counts = partners::import(path, &file, &mut data, options, progress)?;
+            let report = ImportReport {
+                file: path.to_path_buf(),
+                partners: Some(counts),
+                ..ImportReport::default()
+            };
+            return Ok(Imported { data, report });
+        }
         (Format::Csv, None | Some(InputLayer::Households)) => {
             let mut data = existing.clone();
             let joined = register::join(path, &file, &mut data, options, progress)?;
@@ -461,9 +510,9 @@ pub fn import_path(
             return Err(ImportError::WrongLayer {
                 file,
                 message: format!(
-                    "a CSV file is a household register (--layer households) or a street-chief \
-                     roster (--layer chiefs) and cannot be imported as {layer}; convert the file \
-                     to GeoJSON"
+                    "a CSV file is a household register (--layer households), a street-chief \
+                     roster (--layer chiefs) or a list of partner departments (--layer \
+                     partners) and cannot be imported as {layer}; convert the file to GeoJSON"
                 ),
             });
         }
@@ -481,6 +530,15 @@ pub fn import_path(
                 message: "a street-chief roster must be a CSV file; export it as CSV (UTF-8) \
                           with name, phone and role columns (姓名, 电话, 身份) and optionally \
                           community, level and id (所属社区, 街长层级, 编号)"
+                    .into(),
+            });
+        }
+        (_, Some(InputLayer::Partners)) => {
+            return Err(ImportError::WrongLayer {
+                file,
+                message: "a list of partner departments must be a CSV file; export it as CSV \
+                          (UTF-8) with street, department, contact and phone columns (街道名称, \
+                          部门, 联系人, 电话) and optionally 部门名称 and 备注"
                     .into(),
             });
         }

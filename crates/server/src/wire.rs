@@ -151,9 +151,30 @@ pub fn building(atlas: &Atlas, b: &Building) -> Value {
     with_properties(feature, duties)
 }
 
-/// A street segment as a GeoJSON feature, with the chiefs who answer for it.
+/// A street segment as a GeoJSON feature, with the chiefs who answer for it and `partners`, the
+/// partner departments of the street it belongs to (by name): `{department, department_name_zh,
+/// name, contact, phone, note}`, where `department_name_zh` is the department's label (市场监管)
+/// and `name` the unit's own name, if given.
 pub fn street(atlas: &Atlas, s: &StreetSegment) -> Value {
-    let duties = duty_properties(atlas, DutyKind::Street, s.id);
+    let mut duties = duty_properties(atlas, DutyKind::Street, s.id);
+    let partners: Vec<Value> = s
+        .name
+        .as_deref()
+        .map(|name| atlas.partners_of(name))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| {
+            json!({
+                "department": p.department.as_str(),
+                "department_name_zh": p.department.name_zh(),
+                "name": p.department_name,
+                "contact": p.contact,
+                "phone": p.phone,
+                "note": p.note,
+            })
+        })
+        .collect();
+    duties.insert("partners".into(), Value::Array(partners));
     let feature = feature(
         s.id,
         GeometryValue::from(&s.geometry),
@@ -318,9 +339,26 @@ mod tests {
             .iter()
             .position(|s| s.id == 501)
             .expect("street");
+        let properties = &feature_of(&atlas, Layer::Streets, street)["properties"];
+        assert_eq!(properties["chief"], 2);
+        // Street 501 is 1号路, which has market supervision and a school as partners.
         assert_eq!(
-            feature_of(&atlas, Layer::Streets, street)["properties"]["chief"],
-            2
+            properties["partners"][0]["department"],
+            "market_supervision"
+        );
+        assert_eq!(properties["partners"][0]["department_name_zh"], "市场监管");
+        assert_eq!(properties["partners"][0]["contact"], "刘所长");
+        assert_eq!(properties["partners"][1]["department"], "other");
+        assert_eq!(properties["partners"][1]["name"], "演示中学");
+        assert_eq!(properties["partners"].as_array().map(Vec::len), Some(2));
+        let first = data
+            .streets
+            .iter()
+            .position(|s| s.id == 500)
+            .expect("0号路");
+        assert_eq!(
+            feature_of(&atlas, Layer::Streets, first)["properties"]["partners"],
+            json!([])
         );
         // Compound 101 has buildings 1003–1005: chief 2 answers for two of them.
         let compound = data.compounds.iter().position(|c| c.id == 101).expect("c");

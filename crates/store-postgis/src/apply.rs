@@ -204,6 +204,7 @@ pub(crate) async fn apply_in(
     }
     rows::write_chiefs(tx, location, &changes.chiefs).await?;
     rows::write_duties(tx, location, changes).await?;
+    rows::write_partners(tx, location, changes).await?;
     if let Some(attribution) = &changes.attribution {
         tx.execute(
             queries::META_SET,

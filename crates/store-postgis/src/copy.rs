@@ -17,7 +17,7 @@ use crate::{PostgisStore, apply, plans, queries, rows};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerCheck {
     /// What was compared: `levels`, `zones`, `compounds`, `buildings`, `streets`, `chiefs`,
-    /// `attribution`, `tier_changes`, `inspections`, `plans` (each plan's info and locks),
+    /// `duties`, `partners` (partner departments), `attribution`, `tier_changes`, `inspections`, `plans` (each plan's info and locks),
     /// `plan_zones` (every zone of every plan) or `plan_edits` (every edit of every plan, with
     /// the zones it replaced and put in place).
     pub name: &'static str,
@@ -173,6 +173,8 @@ fn compare(source: &Snapshot, target: &Snapshot) -> Vec<LayerCheck> {
         check("buildings", &s.buildings, &t.buildings),
         check("streets", &s.streets, &t.streets),
         check("chiefs", &s.chiefs, &t.chiefs),
+        check("duties", &s.duties, &t.duties),
+        check("partners", &s.partners, &t.partners),
         check("attribution", &s.attribution, &t.attribution),
         check("tier_changes", &source.history, &target.history),
         check(
@@ -193,10 +195,13 @@ fn normalised(mut data: Dataset) -> Dataset {
     data.buildings.sort_by_key(|b| b.id);
     data.streets.sort_by_key(|s| s.id);
     data.chiefs.sort_by_key(|c| c.id);
+    data.duties.sort_by_key(wangge_core::Assignment::key);
+    data.partners.sort_by_key(|p| p.id);
     data
 }
 
-/// Copies everything in `source` — levels, every layer, chiefs, attribution, each compound's
+/// Copies everything in `source` — levels, every layer, chiefs, their duties, partner
+/// departments, attribution, each compound's
 /// tier history, every inspection and every plan (with its zones, locks and history, under its
 /// own id) — into `target` in one transaction, then reads it back inside that transaction and
 /// compares counts and checksums per layer. The target must be empty; if any layer differs

@@ -35,7 +35,8 @@ pub(crate) const FILTER_ALL: &str = include_str!("../sql/queries/filter_all.sql"
 /// (appended to a select_*.sql). The GiST index (`&&`, 32-bit boxes rounded outwards) finds the
 /// candidates; the exact 64-bit envelope columns decide, as the GeoPackage backend's headers do.
 pub(crate) const FILTER_BBOX: &str = include_str!("../sql/queries/filter_bbox.sql");
-/// True when any layer, the chiefs, the tier history, the inspections or the plans hold a row.
+/// True when any layer, the chiefs, the partner departments, the tier history, the inspections or
+/// the plans hold a row.
 pub(crate) const HOLDS_DATA: &str = include_str!("../sql/queries/holds_data.sql");
 /// Records an applied change: its data version, the layers and the box it touched.
 pub(crate) const INSERT_CHANGE: &str = include_str!("../sql/queries/insert_change.sql");
@@ -93,6 +94,13 @@ pub(crate) const SELECT_DUTIES: &str = include_str!("../sql/queries/select_dutie
 pub(crate) const UPSERT_DUTY: &str = include_str!("../sql/queries/upsert_duty.sql");
 /// Deletes duties by key, chief, building and street.
 pub(crate) const DELETE_DUTIES: &str = include_str!("../sql/queries/delete_duties.sql");
+/// Every partner department, in id order.
+pub(crate) const SELECT_PARTNERS: &str = include_str!("../sql/queries/select_partners.sql");
+/// Writes one partner department.
+pub(crate) const UPSERT_PARTNER: &str = include_str!("../sql/queries/upsert_partner.sql");
+/// The street names partner departments are attached to that no street segment carries.
+pub(crate) const PARTNER_STREETS_MISSING: &str =
+    include_str!("../sql/queries/partner_streets_missing.sql");
 /// Every chief, in id order.
 pub(crate) const SELECT_CHIEFS: &str = include_str!("../sql/queries/select_chiefs.sql");
 /// Every column a Compound is read from; the caller appends a filter and an order.

@@ -13,8 +13,8 @@ use tokio_postgres::Row;
 use tokio_postgres::types::{FromSql, ToSql};
 use wangge_core::{
     Assignment, Building, ChangeSet, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Dataset,
-    DutyKind, Finding, Findings, Id, Inspection, InspectorRole, Level, LevelConfig, Management,
-    StreetClass, StreetSegment, Tier, TierChange, Topic, Totals, Zone,
+    Department, DutyKind, Finding, Findings, Id, Inspection, InspectorRole, Level, LevelConfig,
+    Management, StreetClass, StreetPartner, StreetSegment, Tier, TierChange, Topic, Totals, Zone,
 };
 use wangge_store::{Error, Result};
 
@@ -193,6 +193,19 @@ fn duty(r: &Row) -> Result<Assignment, Problem> {
     })
 }
 
+fn partner(r: &Row) -> Result<StreetPartner, Problem> {
+    let id = id_of(r)?;
+    Ok(StreetPartner {
+        id,
+        street: get(r, 1, id)?,
+        department: parse(id, get(r, 2, id)?, Department::parse)?,
+        department_name: get(r, 3, id)?,
+        contact: get(r, 4, id)?,
+        phone: get(r, 5, id)?,
+        note: get(r, 6, id)?,
+    })
+}
+
 fn tier_change(r: &Row) -> Result<TierChange, Problem> {
     let id = id_of(r)?;
     Ok(TierChange {
@@ -351,6 +364,103 @@ pub(crate) async fn write_duties(
             .collect(),
     )
     .await
+}
+
+/// Reads every partner department, in id order.
+pub(crate) async fn read_partners<C: GenericClient>(
+    client: &C,
+    location: &str,
+) -> Result<Vec<StreetPartner>> {
+    let rows = query(
+        client,
+        location,
+        "reading partner departments",
+        queries::SELECT_PARTNERS,
+        &[],
+    )
+    .await?;
+    map_rows(location, "street_partners", &rows, partner)
+}
+
+/// Deletes partner departments by id, then writes `changes.partners`; when partners or streets
+/// changed, checks that every partner's street still has a segment and that no street has one
+/// department twice, refusing the change otherwise (streets are matched by name, so no foreign
+/// key can say it).
+pub(crate) async fn write_partners(
+    tx: &Transaction<'_>,
+    location: &str,
+    changes: &ChangeSet,
+) -> Result<()> {
+    if !changes.delete_partners.is_empty() {
+        let sql = queries::DELETE_ROWS.replace("{table}", "street_partners");
+        tx.execute(&sql, &[&changes.delete_partners])
+            .await
+            .map_err(pg_error(location, "deleting partner departments"))?;
+    }
+    if !changes.partners.is_empty() {
+        let statement = prepare(
+            tx,
+            location,
+            queries::UPSERT_PARTNER,
+            "writing partner departments",
+        )
+        .await?;
+        let statement = &statement;
+        pipelined(
+            changes
+                .partners
+                .iter()
+                .map(|p| -> Pending<'_> {
+                    Box::pin(async move {
+                        tx.execute(
+                            statement,
+                            &[
+                                &p.id,
+                                &p.street,
+                                &p.department.as_str(),
+                                &p.department_name,
+                                &p.contact,
+                                &p.phone,
+                                &p.note,
+                            ],
+                        )
+                        .await
+                        .map_err(pg_error(
+                            location,
+                            format!("writing partner department {} of street {}", p.id, p.street),
+                        ))
+                    })
+                })
+                .collect(),
+        )
+        .await?;
+    }
+    let touched = !changes.partners.is_empty()
+        || !changes.delete_partners.is_empty()
+        || !changes.streets.is_empty()
+        || !changes.delete_streets.is_empty();
+    if !touched {
+        return Ok(());
+    }
+    let rows = query(
+        tx,
+        location,
+        "checking the partner departments' streets",
+        queries::PARTNER_STREETS_MISSING,
+        &[],
+    )
+    .await?;
+    let missing = rows
+        .iter()
+        .map(|r| r.try_get::<_, String>(0))
+        .collect::<std::result::Result<std::collections::HashSet<String>, _>>()
+        .map_err(pg_error(
+            location,
+            "checking the partner departments' streets",
+        ))?;
+    let partners = read_partners(tx, location).await?;
+    wangge_core::check_partners(|street| !missing.contains(street), &partners)?;
+    Ok(())
 }
 
 /// Reads the zones covering a point, top level first, then by id.
@@ -591,7 +701,7 @@ pub(crate) fn parse_version(location: &str, text: Option<String>) -> Result<u64>
 /// Reads everything, with the layers in id order. Run inside one transaction, so that the layers
 /// agree with each other; the reads are pipelined.
 pub(crate) async fn load<C: GenericClient>(client: &C, location: &str) -> Result<Dataset> {
-    let (levels, zones, compounds, buildings, streets, chiefs, duties, attribution) = tokio::try_join!(
+    let (levels, zones, compounds, buildings, streets, chiefs, duties, partners, attribution) = tokio::try_join!(
         read_levels(client, location),
         read_zones(client, location, queries::FILTER_ALL, &[]),
         read_compounds(client, location, queries::FILTER_ALL, &[]),
@@ -599,6 +709,7 @@ pub(crate) async fn load<C: GenericClient>(client: &C, location: &str) -> Result
         read_streets(client, location, queries::FILTER_ALL, &[]),
         read_chiefs(client, location),
         read_duties(client, location),
+        read_partners(client, location),
         meta(client, location, "attribution"),
     )?;
     Ok(Dataset {
@@ -609,6 +720,7 @@ pub(crate) async fn load<C: GenericClient>(client: &C, location: &str) -> Result
         streets,
         chiefs,
         duties,
+        partners,
         // One credit per line, empty lines dropped, exactly as the GeoPackage backend reads it.
         attribution: attribution
             .map(|text| {

@@ -13,9 +13,9 @@ use geo::{
 };
 use wangge_core::{
     Assignment, Building, ChangeSet, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Dataset,
-    DutyKind, Finding, Findings, HouseholdRange, Id, Inspection, InspectorRole, Layer, LevelConfig,
-    Management, Plan, PlanStatus, Role, StreetClass, StreetSegment, Tier, TierChange, Totals, User,
-    Zone,
+    Department, DutyKind, Finding, Findings, HouseholdRange, Id, Inspection, InspectorRole, Layer,
+    LevelConfig, Management, Plan, PlanStatus, Role, StreetClass, StreetPartner, StreetSegment,
+    Tier, TierChange, Totals, User, Zone,
 };
 
 use crate::{Error, Page, Record, Store};
@@ -26,7 +26,8 @@ fn square(x: f64, y: f64, size: f64) -> MultiPolygon<f64> {
 }
 
 /// A small but complete jurisdiction: a sub-district of 2 × 2 communities, 8 compounds with 3
-/// buildings each, a street per row, and two chiefs.
+/// buildings each, a street per row, two chiefs with their duties, and three partner departments
+/// on the second and third streets.
 pub fn sample() -> Dataset {
     let mut data = Dataset::new(LevelConfig::default());
     let (x0, y0) = (102.70, 25.03);
@@ -129,6 +130,35 @@ pub fn sample() -> Dataset {
             fixed,
         });
     }
+    data.partners = vec![
+        StreetPartner {
+            id: 1,
+            street: "1号路".into(),
+            department: Department::MarketSupervision,
+            department_name: Some("演示区市场监督管理局".into()),
+            contact: "刘所长".into(),
+            phone: "0871-63000001".into(),
+            note: None,
+        },
+        StreetPartner {
+            id: 2,
+            street: "1号路".into(),
+            department: Department::Other,
+            department_name: Some("演示中学".into()),
+            contact: "陈老师".into(),
+            phone: "13900000002".into(),
+            note: Some("上学放学时段护学".into()),
+        },
+        StreetPartner {
+            id: 3,
+            street: "2号路".into(),
+            department: Department::Police,
+            department_name: None,
+            contact: "赵警官".into(),
+            phone: "110".into(),
+            note: None,
+        },
+    ];
     data
 }
 
@@ -140,6 +170,7 @@ pub fn normalised(mut data: Dataset) -> Dataset {
     data.streets.sort_by_key(|s| s.id);
     data.chiefs.sort_by_key(|c| c.id);
     data.duties.sort_by_key(Assignment::key);
+    data.partners.sort_by_key(|p| p.id);
     data
 }
 
@@ -1015,6 +1046,105 @@ pub async fn targets_and_duties_round_trip(store: Arc<dyn Store>) {
     assert_eq!(normalised(in_memory).duties, left);
 }
 
+/// Partner departments are kept, updated and deleted; one on a street that no segment carries, one
+/// left behind by its street's last segment, and a department twice on one street are refused,
+/// and a refused change writes nothing.
+pub async fn street_partners_round_trip(store: Arc<dyn Store>) {
+    let data = sample();
+    store
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    let loaded = normalised(store.load().await.expect("load"));
+    assert_eq!(loaded.partners, normalised(data.clone()).partners);
+
+    // A new contact, a department leaving, one joining: a change of partners alone is a change.
+    let version = store.data_version().await.expect("version");
+    let mut changed = data.clone();
+    changed.partners[0].contact = "王科长".into();
+    changed.partners[0].note = Some("每周二巡查".into());
+    changed.partners.retain(|p| p.id != 3);
+    changed.partners.push(StreetPartner {
+        id: 4,
+        street: "0号路".into(),
+        department: Department::LawEnforcement,
+        department_name: None,
+        contact: "孙队长".into(),
+        phone: "12345".into(),
+        note: None,
+    });
+    let changes = ChangeSet::diff(&data, &changed);
+    assert_eq!(changes.delete_partners, vec![3]);
+    let applied = store.apply(&changes).await.expect("update");
+    assert_eq!(applied.version, version + 1);
+    assert_eq!(
+        normalised(store.load().await.expect("load")).partners,
+        normalised(changed.clone()).partners
+    );
+
+    // Refused, and nothing written: a street no segment carries …
+    let version = store.data_version().await.expect("version");
+    let refused = |error: Error, words: &[&str]| {
+        let message = error.to_string();
+        assert!(matches!(error, Error::Refused(_)), "{message}");
+        for w in words {
+            assert!(message.contains(w), "{message} should mention {w}");
+        }
+    };
+    let mut unknown = changed.clone();
+    unknown.partners.push(StreetPartner {
+        id: 5,
+        street: "无名路".into(),
+        department: Department::Police,
+        department_name: None,
+        contact: "某人".into(),
+        phone: "110".into(),
+        note: None,
+    });
+    let error = store
+        .apply(&ChangeSet::diff(&changed, &unknown))
+        .await
+        .expect_err("unknown street");
+    refused(error, &["无名路"]);
+    // … a street whose last segment goes while its partner stays …
+    let mut demolished = changed.clone();
+    demolished.streets.retain(|s| s.id != 500);
+    let error = store
+        .apply(&ChangeSet::diff(&changed, &demolished))
+        .await
+        .expect_err("orphaned partner");
+    refused(error, &["0号路"]);
+    // … and one department twice on a street.
+    let mut twice = changed.clone();
+    twice.partners.push(StreetPartner {
+        id: 6,
+        ..changed.partners[0].clone()
+    });
+    let error = store
+        .apply(&ChangeSet::diff(&changed, &twice))
+        .await
+        .expect_err("twice");
+    refused(error, &["1号路", "twice"]);
+    assert_eq!(store.data_version().await.expect("version"), version);
+    assert_eq!(
+        normalised(store.load().await.expect("load")),
+        normalised(changed.clone())
+    );
+
+    // A street and its partner go together (and its duty with it, as always).
+    demolished.partners.retain(|p| p.street != "0号路");
+    demolished
+        .duties
+        .retain(|d| !(d.kind == DutyKind::Street && d.target == 500));
+    store
+        .apply(&ChangeSet::diff(&changed, &demolished))
+        .await
+        .expect("street and partner");
+    let left = normalised(store.load().await.expect("load"));
+    assert_eq!(left, normalised(demolished));
+    assert_eq!(left.partners.len(), 2);
+}
+
 fn user(name: &str, role: Role, chief: Option<Id>) -> User {
     User::new(
         name,
@@ -1272,6 +1402,11 @@ macro_rules! contract_tests {
         async fn contract_targets_and_duties_round_trip() {
             let (store, _guard) = $make.await;
             $crate::contract::targets_and_duties_round_trip(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_street_partners_round_trip() {
+            let (store, _guard) = $make.await;
+            $crate::contract::street_partners_round_trip(store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn contract_publish_is_atomic() {

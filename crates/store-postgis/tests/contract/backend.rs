@@ -291,6 +291,8 @@ async fn migrating_from_a_geopackage_copies_everything_exactly() {
     };
     assert_eq!(count("zones"), Some(5));
     assert_eq!(count("buildings"), Some(24));
+    assert_eq!(count("duties"), Some(7));
+    assert_eq!(count("partners"), Some(3));
     assert_eq!(count("tier_changes"), Some(2));
     assert_eq!(count("inspections"), Some(1));
     assert_eq!(count("attribution"), Some(1));

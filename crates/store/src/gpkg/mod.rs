@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/004_plans.sql"),
     include_str!("sql/005_targets_and_duties.sql"),
     include_str!("sql/006_users.sql"),
+    include_str!("sql/007_street_partners.sql"),
 ];
 // Every schema version has its migration.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
@@ -427,6 +428,7 @@ fn apply_in(tx: &Transaction<'_>, location: &str, changes: &ChangeSet) -> Result
     }
     rows::write_chiefs(tx, location, &changes.chiefs)?;
     rows::write_duties(tx, location, changes)?;
+    rows::write_partners(tx, location, changes)?;
     if let Some(attribution) = &changes.attribution {
         tx.execute(
             "UPDATE wangge_meta SET value = ?1 WHERE key = 'attribution'",
@@ -550,6 +552,7 @@ impl Store for GpkgStore {
                 streets: rows::read_streets(&tx, location, "", [])?,
                 chiefs: rows::read_chiefs(&tx, location)?,
                 duties: rows::read_duties(&tx, location)?,
+                partners: rows::read_partners(&tx, location)?,
                 attribution: meta(&tx, location, "attribution")?
                     .map(|text| {
                         text.lines()

@@ -4,8 +4,8 @@ use geo::Geometry;
 use rusqlite::{Connection, Params, Row, Transaction, params};
 use wangge_core::{
     Assignment, Building, ChangeSet, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind,
-    DutyKind, Finding, Findings, Id, Inspection, InspectorRole, Management, StreetClass,
-    StreetSegment, Tier, TierChange, Topic, Totals, Zone,
+    Department, DutyKind, Finding, Findings, Id, Inspection, InspectorRole, Management,
+    StreetClass, StreetPartner, StreetSegment, Tier, TierChange, Topic, Totals, Zone,
 };
 
 use super::{geom, sql_error};
@@ -257,6 +257,91 @@ pub(crate) fn read_duties(conn: &Connection, location: &str) -> Result<Vec<Assig
             Ok(build())
         },
     )
+}
+
+pub(crate) fn read_partners(conn: &Connection, location: &str) -> Result<Vec<StreetPartner>> {
+    read(
+        conn,
+        location,
+        "street_partners",
+        "id, street, department, department_name, contact, phone, note",
+        "ORDER BY id",
+        [],
+        |r| {
+            let id: i64 = r.get(0)?;
+            let build = || -> std::result::Result<StreetPartner, (i64, String)> {
+                let e = |e: rusqlite::Error| (id, e.to_string());
+                Ok(StreetPartner {
+                    id,
+                    street: r.get(1).map_err(e)?,
+                    department: parse(id, r.get(2).map_err(e)?, Department::parse)?,
+                    department_name: r.get(3).map_err(e)?,
+                    contact: r.get(4).map_err(e)?,
+                    phone: r.get(5).map_err(e)?,
+                    note: r.get(6).map_err(e)?,
+                })
+            };
+            Ok(build())
+        },
+    )
+}
+
+/// Deletes partner departments by id, then writes `changes.partners`; when partners or streets
+/// changed, checks that every partner's street still has a segment and that no street has one
+/// department twice, refusing the change otherwise (streets are matched by name, so no foreign
+/// key can say it).
+pub(crate) fn write_partners(
+    tx: &Transaction<'_>,
+    location: &str,
+    changes: &ChangeSet,
+) -> Result<()> {
+    let error = |what: String| sql_error(location, what);
+    for &id in &changes.delete_partners {
+        tx.execute("DELETE FROM street_partners WHERE id = ?1", [id])
+            .map_err(error(format!("deleting partner department {id}")))?;
+    }
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT OR REPLACE INTO street_partners \
+             (id, street, department, department_name, contact, phone, note) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .map_err(error("preparing to write partner departments".into()))?;
+    for p in &changes.partners {
+        stmt.execute(params![
+            p.id,
+            p.street,
+            p.department.as_str(),
+            p.department_name,
+            p.contact,
+            p.phone,
+            p.note
+        ])
+        .map_err(error(format!(
+            "writing partner department {} of street {}",
+            p.id, p.street
+        )))?;
+    }
+    let touched = !changes.partners.is_empty()
+        || !changes.delete_partners.is_empty()
+        || !changes.streets.is_empty()
+        || !changes.delete_streets.is_empty();
+    if !touched {
+        return Ok(());
+    }
+    let mut missing = tx
+        .prepare_cached(
+            "SELECT DISTINCT p.street FROM street_partners p \
+             WHERE NOT EXISTS (SELECT 1 FROM streets s WHERE s.name = p.street)",
+        )
+        .map_err(error("checking the partner departments' streets".into()))?;
+    let missing: std::collections::HashSet<String> = missing
+        .query_map([], |r| r.get(0))
+        .and_then(|rows| rows.collect())
+        .map_err(error("checking the partner departments' streets".into()))?;
+    let partners = read_partners(tx, location)?;
+    wangge_core::check_partners(|street| !missing.contains(street), &partners)?;
+    Ok(())
 }
 
 /// Writes a row whether or not it exists yet: an UPDATE, then an INSERT when no row matched.

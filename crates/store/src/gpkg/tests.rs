@@ -129,15 +129,16 @@ async fn inspections_cannot_be_edited_or_deleted() {
 }
 
 #[tokio::test]
-async fn a_schema_3_file_upgrades_to_plans_targets_and_duties() {
+async fn a_schema_3_file_upgrades_to_plans_targets_duties_and_partners() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("w.gpkg");
     drop(GpkgStore::with_sample(&path).await);
-    // Take the file back to what wangge wrote before plans, level targets, duties and users
-    // existed.
+    // Take the file back to what wangge wrote before plans, level targets, duties, users and
+    // partner departments existed.
     let conn = Connection::open(&path).expect("raw");
     conn.execute_batch(
-        "DROP TABLE sessions; DROP TABLE users;
+        "DROP TABLE street_partners; DROP INDEX streets_name;
+         DROP TABLE sessions; DROP TABLE users;
          DROP TABLE plan_edit_zones; DROP TABLE plan_edits; DROP TABLE plan_locks;
          DROP TABLE plan_zones; DROP TABLE plans;
          DELETE FROM sqlite_sequence WHERE name = 'plans';
@@ -150,10 +151,11 @@ async fn a_schema_3_file_upgrades_to_plans_targets_and_duties() {
     drop(conn);
 
     let store = GpkgStore::open_existing(&path).expect("upgrade");
-    // Everything but the duties (which schema 3 could not hold) is back, and the levels have the
-    // targets that were in code before.
+    // Everything but the duties and partners (which schema 3 could not hold) is back, and the
+    // levels have the targets that were in code before.
     let without_duties = wangge_core::Dataset {
         duties: Vec::new(),
+        partners: Vec::new(),
         ..sample()
     };
     assert_eq!(
@@ -168,6 +170,20 @@ async fn a_schema_3_file_upgrades_to_plans_targets_and_duties() {
     let mut plan = Plan::draft_of(&sample(), "p", "li", 0, None);
     plan.info.id = store.create_plan(&plan).await.expect("create");
     assert_eq!(store.plan(plan.info.id).await.expect("read"), Some(plan));
+    // The upgraded file takes partner departments.
+    let before = store.load().await.expect("load");
+    let with_partners = wangge_core::Dataset {
+        partners: sample().partners,
+        ..before.clone()
+    };
+    store
+        .apply(&wangge_core::ChangeSet::diff(&before, &with_partners))
+        .await
+        .expect("partners");
+    assert_eq!(
+        store.load().await.expect("load").partners,
+        sample().partners
+    );
     drop(store);
     let conn = Connection::open(&path).expect("raw");
     let version: String = conn
