@@ -23,6 +23,7 @@ let page;
 let chiefs; // [{ id, name }] of the two patrol users: 'patrol1' and 'patrol2'
 const foreignRequests = [];
 let requestCount = 0;
+const tileRequests = [];
 const pageErrors = [];
 const consoleLog = [];
 
@@ -94,6 +95,7 @@ before(async () => {
     if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) return; // data:, blob:
     requestCount++;
     if (url.hostname !== '127.0.0.1') foreignRequests.push(req.url());
+    if (url.pathname.startsWith('/tiles/')) tileRequests.push(url.pathname);
   });
   page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -157,6 +159,16 @@ test("the right password shows the chief's own area", { timeout: 90_000 }, async
   const tiers = await page.$$eval('#compounds li[data-code]', (els) => els.map((e) => e.dataset.tier));
   const rank = { red: 0, yellow: 1, green: 2 };
   assert.deepEqual(tiers, [...tiers].sort((a, b) => rank[a] - rank[b]), `compounds not red first: ${tiers}`);
+  // the map is drawn from the chief's own patrol tiles: every compound on it is theirs, and no
+  // tile of the whole district's compounds or buildings is asked for
+  const drawn = await page.evaluate(() => [
+    ...new Set(window.__patrol.map.queryRenderedFeatures({ layers: ['compounds-fill'] }).map((f) => f.properties.code)),
+  ]);
+  assert.ok(drawn.length > 0, 'no compound drawn on the map');
+  for (const code of drawn) assert.ok(expected.has(code), `${code} is on the map but not the chief's`);
+  assert.ok(tileRequests.some((p) => p.startsWith('/tiles/patrol/')), `no patrol tile requested: ${tileRequests.slice(0, 5)}`);
+  const wide = tileRequests.filter((p) => /^\/tiles\/(all|compounds|buildings|zones)\//.test(p));
+  assert.deepEqual(wide, [], 'the patrol view asked for district-wide tiles');
   // another chief's area is a different set
   const other = await areaCodes('patrol2');
   assert.ok(other.size > 0);

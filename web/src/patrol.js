@@ -229,11 +229,12 @@ function closeMap() {
 
 function openMap(area) {
   closeMap();
-  const codes = (area.compounds ?? []).map((c) => c.code);
   const bbox = area.bbox;
   const map = new maplibregl.Map({
     container: 'map',
-    style: new URL('styles/leader.json', location.href).href,
+    // The patrol style draws only the signed-in chief's own tiles (/tiles/patrol/…, by the
+    // session cookie) over the public street network.
+    style: new URL('styles/patrol.json', location.href).href,
     bounds: bbox ? [[bbox[0], bbox[1]], [bbox[2], bbox[3]]] : undefined,
     fitBoundsOptions: { padding: 24, maxZoom: 18 },
     localIdeographFontFamily: CJK_FONTS,
@@ -254,31 +255,9 @@ function openMap(area) {
   });
   patrol.mapReady = new Promise((resolve) => {
     map.once('load', () => {
-      highlight(map, codes);
       drawRound(map, area.round ?? []);
       map.once('idle', resolve);
     });
-  });
-}
-
-/** The chief's compounds in their tier colour, every other compound faded. */
-function highlight(map, codes) {
-  const mine = ['in', ['get', 'code'], ['literal', codes]];
-  if (map.getLayer('compounds-fill')) {
-    map.setPaintProperty('compounds-fill', 'fill-opacity', ['case', mine, 0.85, 0.12]);
-    map.setLayerZoomRange('compounds-fill', 0, 24);
-  }
-  if (map.getLayer('compounds-outline')) map.setPaintProperty('compounds-outline', 'line-opacity', ['case', mine, 1, 0.25]);
-  if (map.getLayer('compound-dots')) map.setLayoutProperty('compound-dots', 'visibility', 'none');
-  if (map.getLayer('heat')) map.setLayoutProperty('heat', 'visibility', 'none');
-  const source = map.getLayer('compounds-fill')?.source ?? 'wangge';
-  map.addLayer({
-    id: 'mine-outline',
-    type: 'line',
-    source,
-    'source-layer': 'compounds',
-    filter: mine,
-    paint: { 'line-color': '#1A1A2E', 'line-width': 2.5 },
   });
 }
 

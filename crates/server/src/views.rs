@@ -213,7 +213,10 @@ pub(crate) async fn tier_history(
 }
 
 /// The styles shipped in `tiles/styles/`, compiled in.
-const STYLES: &[(&str, &str)] = &[("leader", include_str!("../../../tiles/styles/leader.json"))];
+const STYLES: &[(&str, &str)] = &[
+    ("leader", include_str!("../../../tiles/styles/leader.json")),
+    ("patrol", include_str!("../../../tiles/styles/patrol.json")),
+];
 
 /// `GET /styles/{name}.json`: a MapLibre style whose `{base}` placeholders become this server's
 /// origin, since MapLibre needs absolute source URLs.
