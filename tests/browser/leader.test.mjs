@@ -295,6 +295,53 @@ test('clicking a compound on the map opens its card', { timeout: 60_000 }, async
   writeFileSync(join(artifacts, 'leader-card.png'), await page.screenshot());
 });
 
+test('clicking a key street opens its card with its street chiefs and partner departments', { timeout: 60_000 }, async () => {
+  await page.keyboard.press('Escape');
+  // a street with partner departments (the demo's key streets), zoomed in far enough to click
+  const streets = await getJson('/api/streets?limit=1000');
+  const key = streets.features.find((f) => f.properties.partners.length && f.properties.chief_levels.length && f.properties.name);
+  assert.ok(key, 'the demo has no key street with partner departments');
+  const line = key.geometry.coordinates;
+  const mid = line[Math.floor(line.length / 2)];
+  const next = line[Math.min(Math.floor(line.length / 2) + 1, line.length - 1)];
+  await page.evaluate(([lon, lat]) => window.__wangge.map.jumpTo({ center: [lon, lat], zoom: 17 }), [
+    (mid[0] + next[0]) / 2,
+    (mid[1] + next[1]) / 2,
+  ]);
+  await page.evaluate(() => window.__wangge.settle());
+  const target = await page.evaluate((id) => {
+    const map = window.__wangge.map;
+    const canvas = map.getCanvas();
+    const box = canvas.getBoundingClientRect();
+    for (let r = 0; r < 200; r += 3) {
+      for (const [dx, dy] of [[r, 0], [-r, 0], [0, r], [0, -r]]) {
+        const x = box.width / 2 + dx;
+        const y = box.height / 2 + dy;
+        if (document.elementFromPoint(box.left + x, box.top + y) !== canvas) continue;
+        if (map.queryRenderedFeatures([x, y], { layers: ['compounds-fill'] }).length) continue;
+        const f = map.queryRenderedFeatures([x, y], { layers: ['street'] })[0];
+        if (f && f.id === id) return { x: box.left + x, y: box.top + y };
+      }
+    }
+    return null;
+  }, key.id);
+  assert.ok(target, `street ${key.id} is not drawn at the centre of the map`);
+  target.properties = key.properties;
+  await page.mouse.click(target.x, target.y);
+  await page.locator('#card[data-kind="street"] dd[data-field="partners"] li').first().waitFor({ timeout: 10_000 });
+  const card = await page.locator('#card').innerText();
+  assert.ok(card.includes(target.properties.name), card);
+  for (const partner of target.properties.partners) {
+    assert.ok(card.includes(partner.contact) && card.includes(partner.phone), `${partner.contact} missing:\n${card}`);
+  }
+  for (const chief of target.properties.chief_levels) assert.ok(card.includes(chief.name), `${chief.name} missing:\n${card}`);
+  assert.ok(card.includes('联动部门') && card.includes('街长'), card);
+  const departments = await page.$$eval('#card li[data-department]', (els) => els.map((e) => e.dataset.department));
+  assert.deepEqual(departments, target.properties.partners.map((p) => p.department));
+  writeFileSync(join(artifacts, 'leader-street-card.png'), await page.screenshot());
+  await page.keyboard.press('Escape');
+});
+
 test('the English switch changes the panel title', async () => {
   assert.equal((await page.locator('#panel-title').innerText()).trim(), '分色管理统计');
   await page.click('#lang');

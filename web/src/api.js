@@ -24,6 +24,7 @@ export const api = {
   summary: (code) => (code ? get(`api/zones/${enc(code)}/summary`) : get('api/summary')),
   zone: (code) => get(`api/zones/${enc(code)}`),
   compound: (code) => get(`api/compounds/${enc(code)}`),
+  street: (id) => get(`api/streets/${enc(id)}`),
   compounds: ({ tier, bbox, limit = 1000 }) => {
     const q = new URLSearchParams({ limit: String(limit) });
     if (tier) q.set('tier', tier);

@@ -1,4 +1,5 @@
-// The compound card: what a leader needs to know about one compound, from /api/compounds/{code}.
+// The card beside the map: what a leader needs to know about one compound (/api/compounds/{code})
+// or one street segment (/api/streets/{id}: its street chiefs by level and partner departments).
 
 import { api } from './api.js';
 import { t, num, lang } from './i18n.js';
@@ -19,13 +20,23 @@ export class Card {
   }
 
   async open(code, hint = {}) {
+    return this.load('compound', code, hint, () => api.compound(code));
+  }
+
+  /** A street segment's card, by street id. */
+  async openStreet(id, hint = {}) {
+    return this.load('street', id, hint, () => api.street(id));
+  }
+
+  async load(kind, code, hint, fetch) {
+    this.kind = kind;
     this.code = code;
     this.feature = null;
     this.hint = hint;
     this.state = 'loading';
     this.render();
     try {
-      const feature = await api.compound(code);
+      const feature = await fetch();
       if (this.code !== code) return;
       this.feature = feature;
       this.state = 'open';
@@ -51,6 +62,8 @@ export class Card {
     root.hidden = this.state === 'closed';
     if (this.state === 'closed') return;
     const p = this.feature?.properties ?? {};
+    root.dataset.kind = this.kind ?? 'compound';
+    if (this.kind === 'street') return this.renderStreet(p);
     const name = p.name ?? this.hint.name ?? this.code;
     const tier = p.tier ?? this.hint.tier;
     root.dataset.tier = tier ?? '';
@@ -82,12 +95,53 @@ export class Card {
       ['card.lastInspection', inspection(p.last_inspection)],
       ['card.code', p.code],
     ];
-    const dl = el('dl', { class: 'card-facts' });
-    for (const [key, value] of rows) {
-      dl.append(el('dt', {}, t(key)), el('dd', { 'data-field': key.slice(5) }, value ?? t('card.none')));
-    }
-    root.append(dl);
+    root.append(facts(rows));
   }
+
+  renderStreet(p) {
+    const root = this.root;
+    root.dataset.tier = '';
+    root.append(
+      el('div', { class: 'card-head' }, [
+        el('h3', { class: 'card-name', id: 'card-name' }, p.name ?? this.hint.name ?? t('card.street')),
+        el('button', { class: 'card-close', type: 'button', title: t('card.close'), 'aria-label': t('card.close'), onclick: () => this.close() }, '×'),
+      ]),
+    );
+    if (this.state === 'loading') {
+      root.append(el('p', { class: 'card-note' }, t('card.loading')));
+      return;
+    }
+    if (this.state === 'error') {
+      root.append(el('p', { class: 'card-note error' }, t('card.streetError')));
+      return;
+    }
+    const chiefs = (p.chief_levels ?? []).map((c) =>
+      el('li', { 'data-level': c.level }, [el('span', { class: 'card-sub' }, t(`chiefLevel.${c.level}`)), ' ', chief(c)]),
+    );
+    const partners = (p.partners ?? []).map((x) =>
+      el('li', { 'data-department': x.department }, [
+        el('span', { class: 'card-sub' }, x.name || (lang() === 'zh' ? x.department_name_zh : x.department)),
+        ' ',
+        chief({ name: x.contact, phone: x.phone }),
+      ]),
+    );
+    root.append(
+      facts([
+        ['card.class', p.class ? t(`streetClass.${p.class}`) : null],
+        ['card.length', p.length_m != null ? t('unit.metres', { n: num(Math.round(p.length_m)) }) : null],
+        ['card.streetChiefs', chiefs.length ? el('ul', { class: 'card-list' }, chiefs) : null],
+        ['card.partners', partners.length ? el('ul', { class: 'card-list' }, partners) : null],
+      ]),
+    );
+  }
+}
+
+function facts(rows) {
+  const dl = el('dl', { class: 'card-facts' });
+  for (const [key, value] of rows) {
+    dl.append(el('dt', {}, t(key)), el('dd', { 'data-field': key.slice(5) }, value ?? t('card.none')));
+  }
+  return dl;
 }
 
 function stars(n) {

@@ -15,6 +15,9 @@ const CJK_FONTS = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Pi
 const SOURCE = 'wangge';
 const COMPOUND_LAYERS = ['compounds-fill', 'compound-dots'];
 const HIT_LAYER = 'zones-hit';
+/** Street layers of the leader style a click opens a street's card from. */
+const STREET_LAYERS = ['street', 'street-lane', 'street-footway'];
+const STREET_CLICK_ZOOM = 15;
 
 const $ = (id) => document.getElementById(id);
 
@@ -188,6 +191,10 @@ function wireMap(map, panel, card) {
     const compound =
       map.queryRenderedFeatures(point, { layers })[0] ?? map.queryRenderedFeatures(box, { layers })[0];
     if (compound) return { compound };
+    // streets only where they are wide enough to aim at; further out a click means the zone
+    const streetLayers = map.getZoom() >= STREET_CLICK_ZOOM ? STREET_LAYERS.filter((id) => map.getLayer(id)) : [];
+    const street = streetLayers.length ? map.queryRenderedFeatures(point, { layers: streetLayers })[0] : null;
+    if (street && street.id != null) return { street };
     if (!map.getLayer(HIT_LAYER)) return {};
     const children = panel.childCodes();
     const zone = map
@@ -197,11 +204,14 @@ function wireMap(map, panel, card) {
   };
 
   map.on('click', (e) => {
-    const { compound, zone } = hit(e.point);
+    const { compound, street, zone } = hit(e.point);
     if (compound) {
       const p = compound.properties;
       select(map, compound);
       card.open(p.code, { name: p.name, tier: p.tier });
+    } else if (street) {
+      select(map, null);
+      card.openStreet(street.id, { name: street.properties.name });
     } else if (zone) {
       card.close();
       panel.open(zone.properties.code, 'map').catch(() => {});
@@ -212,8 +222,8 @@ function wireMap(map, panel, card) {
 
   let last = null;
   map.on('mousemove', (e) => {
-    const { compound, zone } = hit(e.point);
-    const cursor = compound || zone ? 'pointer' : '';
+    const { compound, street, zone } = hit(e.point);
+    const cursor = compound || street || zone ? 'pointer' : '';
     if (cursor !== last) map.getCanvas().style.cursor = last = cursor;
   });
 }

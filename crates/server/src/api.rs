@@ -184,6 +184,7 @@ pub(crate) async fn index() -> Json<Value> {
             "GET /api/buildings?compound=&bbox=&offset=&limit=",
             "GET /api/buildings/{id}",
             "GET /api/streets?bbox=&offset=&limit=",
+            "GET /api/streets/{id}",
         ],
         "bbox": "min_lon,min_lat,max_lon,max_lat (WGS-84 degrees)",
         "paging": format!("offset from 0; limit 1..{MAX_LIMIT}, default {DEFAULT_LIMIT}; `next` is the offset of the next page or null"),
@@ -356,6 +357,25 @@ pub(crate) async fn streets(
     let args = Args::new(params, &["bbox", "offset", "limit"])?;
     let atlas = state.snapshot().atlas;
     list(&atlas, Layer::Streets, &args, |_| true)
+}
+
+/// `GET /api/streets/{id}`: one street segment, with its chiefs by level and its street's partner
+/// departments.
+pub(crate) async fn street(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::BadRequest(format!("street id `{id}` is not a number")))?;
+    let atlas = state.snapshot().atlas;
+    let s = atlas
+        .data()
+        .streets
+        .iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| ApiError::NotFound(format!("no street segment has id {id}")))?;
+    Ok(Json(wire::street(&atlas, s)))
 }
 
 pub(crate) async fn not_found(uri: Uri) -> ApiError {

@@ -86,6 +86,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/buildings", get(api::buildings))
         .route("/api/buildings/{id}", get(api::building))
         .route("/api/streets", get(api::streets))
+        .route("/api/streets/{id}", get(api::street))
         // Unknown API paths answer JSON, never the front end's page.
         .route("/api/{*rest}", get(api::not_found));
     // The built front end when there is one; otherwise a plain page that lists the API.

@@ -67,6 +67,23 @@ fn duty_properties(atlas: &Atlas, kind: DutyKind, target: Id) -> Map<String, Val
         })
         .collect();
     out.insert("chiefs".into(), Value::Object(levels));
+    // The same, with names and phones, for cards (街长制: resident, community and sub-district
+    // street chiefs of one street).
+    let named: Vec<Value> = ChiefLevel::ALL
+        .iter()
+        .filter_map(|&l| {
+            atlas.responsible(kind, target, l).map(|c| {
+                json!({
+                    "level": l.as_str(),
+                    "level_name": l.name_zh(),
+                    "id": c.id,
+                    "name": c.name,
+                    "phone": c.phone,
+                })
+            })
+        })
+        .collect();
+    out.insert("chief_levels".into(), Value::Array(named));
     out
 }
 
