@@ -69,4 +69,16 @@ export const plans = {
 export const live = {
   meta: () => request('GET', 'api/meta'),
   levels: () => request('GET', 'api/levels'),
+  /** The live communities (GeoJSON), for the street chiefs, who work on live data. */
+  communities: () => request('GET', 'api/zones?level=community&limit=1000'),
+};
+
+/** Street chiefs (live data, not part of any plan): the roster, one chief's area, reassignment. */
+export const chiefs = {
+  list: ({ level, community } = {}) => request('GET', `api/chiefs${query({ level, community })}`),
+  get: (id) => request('GET', `api/chiefs/${enc(id)}`),
+  building: (id) => request('GET', `api/buildings/${enc(id)}`),
+  street: (id) => request('GET', `api/streets/${enc(id)}`),
+  /** Gives buildings or streets to a chief; answers `{data_version, level, chiefs}`. */
+  assign: (kind, targets, chief, level) => request('POST', 'api/duties', { kind, targets, chief, level }),
 };
