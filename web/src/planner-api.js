@@ -78,7 +78,16 @@ export const chiefs = {
   list: ({ level, community } = {}) => request('GET', `api/chiefs${query({ level, community })}`),
   get: (id) => request('GET', `api/chiefs/${enc(id)}`),
   building: (id) => request('GET', `api/buildings/${enc(id)}`),
-  street: (id) => request('GET', `api/streets/${enc(id)}`),
+  /**
+   * A street segment by id. There is no `/api/streets/{id}`: the segment is looked up among the
+   * streets in `bbox` ([w, s, e, n], its own box), which the caller knows from the map.
+   */
+  street: async (id, bbox) => {
+    const path = `api/streets${query({ bbox: bbox.map((v) => v.toFixed(7)).join(','), limit: 1000 })}`;
+    const found = (await request('GET', path))?.features?.find((f) => Number(f.id) === Number(id));
+    if (!found) throw new PlanApiError(404, { error: `no street segment ${id} in ${bbox.join(',')}` }, path);
+    return found;
+  },
   /** Gives buildings or streets to a chief; answers `{data_version, level, chiefs}`. */
   assign: (kind, targets, chief, level) => request('POST', 'api/duties', { kind, targets, chief, level }),
 };

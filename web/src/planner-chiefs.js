@@ -222,14 +222,15 @@ export class ChiefsMap {
   /** The chief area (tile properties) under a screen point, on the level shown. */
   chiefAt(point) {
     if (!this.map.getLayer('chiefs-fill')) return null;
-    const f = this.map.queryRenderedFeatures(point, { layers: ['chiefs-fill'] })[0];
+    // as [x, y]: a plain {x, y} would be taken for the options (and query the whole view)
+    const f = this.map.queryRenderedFeatures([point.x, point.y], { layers: ['chiefs-fill'] })[0];
     return f ? { ...f.properties, chief: Number(f.properties.chief) } : null;
   }
 
   /** The building (exactly under the point) or else the street segment (near it) at a point. */
   itemAt(point) {
     const map = this.map;
-    const b = map.getLayer('buildings') ? map.queryRenderedFeatures(point, { layers: ['buildings'] })[0] : null;
+    const b = map.getLayer('buildings') ? map.queryRenderedFeatures([point.x, point.y], { layers: ['buildings'] })[0] : null;
     const bid = b ? Number(b.properties?.id ?? b.id) : NaN;
     if (Number.isFinite(bid)) return { kind: 'building', id: bid, geometry: b.geometry };
     const layers = STREET_LAYERS.filter((id) => map.getLayer(id));
@@ -241,7 +242,7 @@ export class ChiefsMap {
     const streets = map.queryRenderedFeatures(box, { layers }).filter((f) => Number.isFinite(Number(f.id ?? f.properties?.id)));
     if (!streets.length) return null;
     // the segment whose line passes nearest the point
-    const at = map.unproject(point);
+    const at = map.unproject([point.x, point.y]);
     let best = null;
     let bestD = Infinity;
     for (const f of streets) {

@@ -1277,6 +1277,22 @@ function currentChief(item) {
   return item?.area?.chief ?? null;
 }
 
+/** The [w, s, e, n] box of a GeoJSON geometry, grown by about a metre. */
+function boxOf(geometry) {
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  const walk = (c) => {
+    if (typeof c[0] === 'number') {
+      b[0] = Math.min(b[0], c[0]);
+      b[1] = Math.min(b[1], c[1]);
+      b[2] = Math.max(b[2], c[0]);
+      b[3] = Math.max(b[3], c[1]);
+    } else for (const x of c) walk(x);
+  };
+  if (geometry) walk(geometry.coordinates);
+  const pad = 1e-5;
+  return [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad];
+}
+
 function setPicked(item) {
   state.picked = item;
   state.pickChoice = null;
@@ -1285,9 +1301,9 @@ function setPicked(item) {
 }
 
 /** A building's or street's details (its chiefs per level), or null when it cannot be read. */
-async function itemDetail(kind, id) {
+async function itemDetail(kind, id, geometry) {
   try {
-    const f = await (kind === 'street' ? chiefsApi.street(id) : chiefsApi.building(id));
+    const f = await (kind === 'street' ? chiefsApi.street(id, boxOf(geometry)) : chiefsApi.building(id));
     return f?.properties ?? null;
   } catch (e) {
     reportError(e);
@@ -1305,10 +1321,9 @@ function pickItem(item) {
   setPicked({ ...item, detail: null });
   renderTools();
   const picked = state.picked;
-  return itemDetail(item.kind, item.id).then((detail) => {
+  return itemDetail(item.kind, item.id, item.geometry).then((detail) => {
     if (state.picked !== picked) return null;
     picked.detail = detail;
-    if (detail && item.kind === 'street' && detail.geometry) picked.geometry = detail.geometry;
     renderTools();
     return picked;
   });
@@ -1325,7 +1340,7 @@ function dragLabel(drag) {
 /** A drag released: over another chief's area, the item goes to them; otherwise nothing. */
 async function dropItem({ kind, id, geometry, from, to }) {
   if (!to || (from && to.chief === from.chief)) return null;
-  const detail = await itemDetail(kind, id);
+  const detail = await itemDetail(kind, id, geometry);
   const current = detail?.chiefs?.[state.chiefLevel] ?? from?.chief;
   if (current != null && Number(current) === to.chief) return null;
   setPicked({ kind, id, geometry, area: from, detail, name: detail?.name ?? null });
@@ -1361,7 +1376,7 @@ function reassign(kind, targets, chief) {
       const to = (res?.chiefs ?? []).find((c) => c.id === chief) ?? chiefById(chief);
       const picked = state.picked;
       if (picked && picked.kind === kind && targets.includes(picked.id)) {
-        picked.detail = (await itemDetail(kind, picked.id)) ?? picked.detail;
+        picked.detail = (await itemDetail(kind, picked.id, picked.geometry)) ?? picked.detail;
         state.pickChoice = null;
       }
       setMessage({
