@@ -211,7 +211,9 @@ export function deviationPercent(d) {
 export function chiefTable(list, { sort, onSort, onRow, flash = new Set(), colours = new Map(), highlight = null, caption = '' }) {
   const wrap = el('div', { class: 'balance chiefs', id: 'chiefs' });
   const out = list.filter((c) => c.load && !c.load.within_band).length;
-  const mean = list.find((c) => c.load)?.load.mean;
+  // one mean when every chief listed is measured against the same one (one territory)
+  const means = new Set(list.filter((c) => c.load).map((c) => c.load.mean));
+  const mean = means.size === 1 ? [...means][0] : null;
   wrap.append(
     el('div', { class: 'balance-head' }, [
       el('span', { class: 'balance-total', id: 'chiefs-total', 'data-count': String(list.length) }, caption),
