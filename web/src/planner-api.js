@@ -69,4 +69,25 @@ export const plans = {
 export const live = {
   meta: () => request('GET', 'api/meta'),
   levels: () => request('GET', 'api/levels'),
+  /** The live communities (GeoJSON), for the street chiefs, who work on live data. */
+  communities: () => request('GET', 'api/zones?level=community&limit=1000'),
+};
+
+/** Street chiefs (live data, not part of any plan): the roster, one chief's area, reassignment. */
+export const chiefs = {
+  list: ({ level, community } = {}) => request('GET', `api/chiefs${query({ level, community })}`),
+  get: (id) => request('GET', `api/chiefs/${enc(id)}`),
+  building: (id) => request('GET', `api/buildings/${enc(id)}`),
+  /**
+   * A street segment by id. There is no `/api/streets/{id}`: the segment is looked up among the
+   * streets in `bbox` ([w, s, e, n], its own box), which the caller knows from the map.
+   */
+  street: async (id, bbox) => {
+    const path = `api/streets${query({ bbox: bbox.map((v) => v.toFixed(7)).join(','), limit: 1000 })}`;
+    const found = (await request('GET', path))?.features?.find((f) => Number(f.id) === Number(id));
+    if (!found) throw new PlanApiError(404, { error: `no street segment ${id} in ${bbox.join(',')}` }, path);
+    return found;
+  },
+  /** Gives buildings or streets to a chief; answers `{data_version, level, chiefs}`. */
+  assign: (kind, targets, chief, level) => request('POST', 'api/duties', { kind, targets, chief, level }),
 };

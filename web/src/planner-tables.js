@@ -180,3 +180,127 @@ export function compareView(result, { names, levelName, limit = 300 }) {
   if (buildings.length > shown.length) wrap.append(el('p', { class: 'dock-note' }, t('compare.more', { n: num(buildings.length - shown.length) })));
   return wrap;
 }
+
+/** Columns of the chiefs' table: key, label key, numeric, the value a sort compares. */
+const CHIEF_COLUMNS = [
+  ['name', 'chiefs.col.name', false, (c) => c.name ?? ''],
+  ['role', 'chiefs.col.role', false, (c) => c.role ?? ''],
+  ['community', 'chiefs.col.community', false, (c) => c.community_name ?? ''],
+  ['workload', 'chiefs.col.workload', true, (c) => c.load?.workload ?? -Infinity],
+  ['deviation', 'chiefs.col.deviation', true, (c) => c.load?.deviation ?? -Infinity],
+  ['buildings', 'chiefs.col.buildings', true, (c) => c.load?.buildings ?? -Infinity],
+  ['streets', 'chiefs.col.streets', true, (c) => c.load?.streets ?? -Infinity],
+  ['households', 'chiefs.col.households', true, (c) => c.load?.households ?? -Infinity],
+  ['street_m', 'chiefs.col.streetM', true, (c) => c.load?.street_m ?? -Infinity],
+  ['band', 'chiefs.col.band', false, (c) => (c.load ? (c.load.within_band ? 1 : 0) : -1)],
+];
+
+/** A deviation from the mean (a fraction) as a signed percentage. */
+export function deviationPercent(d) {
+  if (d == null) return '—';
+  const n = Math.round(d * 100);
+  return n > 0 ? `+${n}%` : n < 0 ? `−${-n}%` : '0%';
+}
+
+/**
+ * The street chiefs of a community (or all) with their live workloads, sortable by any column.
+ * @param {object[]} list chiefs as `/api/chiefs` gives them
+ * @param {{ sort: {key: string, dir: number}, onSort: (key) => void, onRow: (chief) => void,
+ *   flash: Set<number>, colours: Map<number,string>, highlight: number|null, caption: string }} options
+ */
+export function chiefTable(list, { sort, onSort, onRow, flash = new Set(), colours = new Map(), highlight = null, caption = '' }) {
+  const wrap = el('div', { class: 'balance chiefs', id: 'chiefs' });
+  const out = list.filter((c) => c.load && !c.load.within_band).length;
+  // one mean when every chief listed is measured against the same one (one territory)
+  const means = new Set(list.filter((c) => c.load).map((c) => c.load.mean));
+  const mean = means.size === 1 ? [...means][0] : null;
+  wrap.append(
+    el('div', { class: 'balance-head' }, [
+      el('span', { class: 'balance-total', id: 'chiefs-total', 'data-count': String(list.length) }, caption),
+      mean != null ? el('span', {}, t('chiefs.mean', { n: num(mean) })) : null,
+      el('span', { class: out ? 'chiefs-out-count bad' : 'chiefs-out-count', id: 'chiefs-out', 'data-out': String(out) }, t('chiefs.outCount', { n: num(out) })),
+      el('span', { class: 'compare-legend' }, [el('span', { class: 'hatch-swatch chiefs-hatch-swatch', 'aria-hidden': 'true' }), t('chiefs.legend.out')]),
+    ]),
+  );
+  if (!list.length) {
+    wrap.append(el('p', { class: 'dock-note' }, t('chiefs.empty')));
+    return wrap;
+  }
+  const column = CHIEF_COLUMNS.find(([key]) => key === sort.key) ?? CHIEF_COLUMNS[3];
+  const value = column[3];
+  const rows = [...list].sort((a, b) => {
+    const x = value(a);
+    const y = value(b);
+    const c = typeof x === 'string' ? x.localeCompare(y, 'zh-CN') : x - y;
+    return c * sort.dir || a.id - b.id;
+  });
+  const table = el('table', { class: 'balance-table chiefs-table', id: 'chiefs-table' });
+  table.append(
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        CHIEF_COLUMNS.map(([key, label, numeric]) =>
+          el(
+            'th',
+            {
+              scope: 'col',
+              class: numeric ? 'num' : '',
+              'data-col': key,
+              'aria-sort': sort.key === key ? (sort.dir > 0 ? 'ascending' : 'descending') : 'none',
+            },
+            el(
+              'button',
+              { type: 'button', class: 'sort-btn', id: `chiefs-sort-${key}`, onclick: () => onSort?.(key) },
+              [t(label), sort.key === key ? el('span', { class: 'sort-mark', 'aria-hidden': 'true' }, sort.dir > 0 ? ' ▲' : ' ▼') : null],
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+  const body = el('tbody');
+  for (const c of rows) {
+    const l = c.load;
+    const bad = l && !l.within_band;
+    body.append(
+      el(
+        'tr',
+        {
+          class: ['grid-row', 'chief-row', bad ? 'out' : 'in', flash.has(c.id) ? 'flash' : '', highlight === c.id ? 'selected' : ''].filter(Boolean).join(' '),
+          'data-chief': String(c.id),
+          'data-buildings': String(l?.buildings ?? 0),
+          'data-streets': String(l?.streets ?? 0),
+          'data-households': String(l?.households ?? 0),
+          'data-workload': String(l?.workload ?? 0),
+          'data-within': String(!bad),
+          tabindex: '0',
+          onclick: () => onRow?.(c),
+          onkeydown: (e) => {
+            if (e.key === 'Enter' || e.key === ' ') {
+              e.preventDefault();
+              onRow?.(c);
+            }
+          },
+        },
+        [
+          el('td', { 'data-col': 'name' }, [el('span', { class: 'grid-swatch', style: `background:${colours.get(c.id) ?? '#ccc'}` }), c.name]),
+          el('td', { 'data-col': 'role' }, t(`chiefs.role.${c.role}`)),
+          el('td', { 'data-col': 'community' }, c.community_name ?? '—'),
+          el('td', { class: 'num', 'data-col': 'workload' }, l ? num(l.workload) : '—'),
+          el('td', { class: 'num', 'data-col': 'deviation' }, l ? deviationPercent(l.deviation) : '—'),
+          el('td', { class: 'num', 'data-col': 'buildings' }, l ? num(l.buildings) : '—'),
+          el('td', { class: 'num', 'data-col': 'streets' }, l ? num(l.streets) : '—'),
+          el('td', { class: 'num', 'data-col': 'households' }, l ? num(l.households) : '—'),
+          el('td', { class: 'num', 'data-col': 'street_m' }, l ? num(l.street_m) : '—'),
+          el('td', { 'data-col': 'band', class: bad ? 'bad' : 'good' }, l ? (bad ? `✗ ${t('chiefs.band.out')}` : `✓ ${t('chiefs.band.in')}`) : '—'),
+        ],
+      ),
+    );
+  }
+  table.append(body);
+  wrap.append(el('div', { class: 'table-scroll' }, table));
+  return wrap;
+}

@@ -6,14 +6,21 @@ import './style.css';
 import './planner.css';
 
 import { lang, setLang, onLangChange, t, num, htmlLang } from './i18n.js';
-import { plans, live, PlanApiError } from './planner-api.js';
+import { plans, live, chiefs as chiefsApi, PlanApiError } from './planner-api.js';
 import { PlanMap, shortCode } from './planner-map.js';
-import { balanceTable, compareView } from './planner-tables.js';
+import { ChiefsMap } from './planner-chiefs.js';
+import { balanceTable, compareView, chiefTable, deviationPercent } from './planner-tables.js';
 import { el } from './util.js';
 
 const $ = (id) => document.getElementById(id);
 const LEVELS = ['secondary', 'micro'];
-const TOOLS = ['select', 'paint', 'split', 'merge', 'rebalance', 'lock', 'redraw', 'compare'];
+const TOOLS = ['select', 'paint', 'split', 'merge', 'rebalance', 'lock', 'redraw', 'compare', 'chiefs'];
+/** Chief levels (街长 are resident, community or sub-district chiefs). */
+const CHIEF_LEVELS = ['resident', 'community', 'subdistrict'];
+/** How long the rows a reassignment changed stay flashed (ms). */
+const FLASH_MS = 2500;
+/** How many of the nearest chiefs the chooser lists first. */
+const NEAREST = 6;
 /** Tools that change the plan: only for drafts. */
 const EDIT_TOOLS = new Set(['paint', 'split', 'merge', 'rebalance', 'lock', 'redraw']);
 
@@ -47,6 +54,16 @@ const state = {
   compareChoice: { a: 'live', b: null },
   dock: 'balance',
   message: null,
+  // street chiefs (live duties, not part of a plan)
+  chiefLevel: 'resident',
+  chiefCommunity: null, // live community code the table shows, '' for all, null until chosen
+  liveCommunities: [], // features of the live communities
+  roster: [], // every chief of chiefLevel with their live load
+  chiefSort: { key: 'workload', dir: -1 },
+  chiefFlash: new Set(),
+  chiefHighlight: null,
+  picked: null, // { kind, id, name, geometry, lngLat, area, detail }
+  pickChoice: null, // the chief chosen for the picked item
 };
 
 // For tests and the console: `await __wangge.ready`; `await __wangge.idle()` after an action.
@@ -63,6 +80,8 @@ const wangge = {
   lastMessage: null,
   lastResult: null,
   lastEdit: null,
+  lastDuty: null,
+  roster: [],
   busy: 0,
 };
 window.__wangge = wangge;
@@ -113,7 +132,8 @@ async function main() {
   });
   wireKeys();
 
-  const [meta, levels] = await Promise.all([live.meta(), live.levels()]);
+  const [meta, levels, communities] = await Promise.all([live.meta(), live.levels(), live.communities().catch(() => null)]);
+  state.liveCommunities = [...(communities?.features ?? [])].sort((a, b) => String(a.properties.code).localeCompare(String(b.properties.code)));
   state.meta = meta;
   state.levels = new Map(levels.levels.map((l) => [l.key, l]));
   $('place').textContent = meta.name ?? '';
@@ -132,9 +152,27 @@ async function main() {
   });
   wangge.map = planMap.map;
   wangge.planMap = planMap;
+  planMap.chiefs = new ChiefsMap(planMap, {
+    onPick: pickItem,
+    onDrop: dropItem,
+    label: dragLabel,
+  });
+  wangge.chiefsMap = planMap.chiefs;
 
   const fromHash = readHash();
   await Promise.all([planMap.loaded, loadPlans()]);
+  planMap.chiefs.prepare();
+  planMap.chiefs.setLevel(state.chiefLevel);
+  // the table's swatches come from the loaded tiles: redraw it when new ones bring new colours
+  let swatches = '';
+  planMap.map.on('idle', () => {
+    if (state.tool !== 'chiefs' || state.dock !== 'chiefs') return;
+    const now = [...planMap.chiefs.colours()].sort((a, b) => a[0] - b[0]).join(';');
+    if (now !== swatches) {
+      swatches = now;
+      renderDock();
+    }
+  });
   const pick =
     state.plans.find((p) => String(p.id) === fromHash.plan) ??
     state.plans.find((p) => p.status === 'draft') ??
@@ -182,7 +220,7 @@ async function selectPlan(id, { fit = false } = {}) {
     state.compare = null;
     wangge.compare = null;
     planMap?.setCompare(null);
-    state.dock = 'balance';
+    state.dock = state.tool === 'chiefs' ? 'chiefs' : 'balance';
   }
   renderAll();
   await refreshArea({ fit: fit || zoneChanged || !samePlan });
@@ -469,9 +507,17 @@ function highlighted() {
 function setTool(tool) {
   if (!TOOLS.includes(tool)) return;
   if (EDIT_TOOLS.has(tool) && !editable()) return;
+  const was = state.tool;
   state.tool = tool;
   state.draft = null;
   planMap?.setDraft(null);
+  if (tool === 'chiefs' && was !== 'chiefs') {
+    state.dock = 'chiefs';
+    enqueue(() => loadRoster().catch(reportError));
+  } else if (tool !== 'chiefs' && was === 'chiefs') {
+    state.dock = 'balance';
+    setPicked(null);
+  }
   if (tool === 'paint' && !state.target && state.selection.length === 1) state.target = state.selection[0];
   if (tool !== 'merge' && tool !== 'rebalance' && state.selection.length > 1) state.selection = state.selection.slice(-1);
   planMap?.setSelection(highlighted());
@@ -503,6 +549,7 @@ function chooseGrid(code, how) {
 function onMapClick(hit) {
   if (!state.plan) return;
   const tool = state.tool;
+  if (tool === 'chiefs') return; // the chiefs' layer handles its own clicks and drags
   if (tool === 'paint') {
     // with a target, the map paints (strokes, below); without one, a click picks it
     if (!state.target) chooseGrid(hit.grid, 'map');
@@ -541,6 +588,7 @@ function onStroke(samples) {
 /** Whether the map paints (drags paint instead of panning). */
 function syncMapMode() {
   if (planMap) planMap.paintMode = state.tool === 'paint' && editable() && !!state.target;
+  planMap?.chiefs?.setActive(state.tool === 'chiefs');
 }
 
 function gridName(code) {
@@ -806,15 +854,18 @@ function renderTools() {
   const root = $('tools');
   root.replaceChildren();
   root.append(el('h2', { class: 'section-title' }, t('planner.tools')));
-  if (!state.plan) return;
   const canEdit = editable();
   const plan = state.plan;
-  root.append(
-    el('div', { class: 'row actions' }, [
-      button('undo', `↶ ${t('action.undo')}`, () => undoRedo('undo'), { cls: 'btn big', disabled: !canEdit || !plan.can_undo }),
-      button('redo', `↷ ${t('action.redo')}`, () => undoRedo('redo'), { cls: 'btn big', disabled: !canEdit || !plan.can_redo }),
-    ]),
-  );
+  // without a plan only the street chiefs (live duties) can be worked on
+  if (!plan && state.tool !== 'chiefs') state.tool = 'select';
+  if (plan) {
+    root.append(
+      el('div', { class: 'row actions' }, [
+        button('undo', `↶ ${t('action.undo')}`, () => undoRedo('undo'), { cls: 'btn big', disabled: !canEdit || !plan.can_undo }),
+        button('redo', `↷ ${t('action.redo')}`, () => undoRedo('redo'), { cls: 'btn big', disabled: !canEdit || !plan.can_redo }),
+      ]),
+    );
+  }
   root.append(
     el(
       'div',
@@ -828,7 +879,7 @@ function renderTools() {
             class: 'tool-btn',
             'data-tool': tool,
             'aria-pressed': String(state.tool === tool),
-            disabled: EDIT_TOOLS.has(tool) && !canEdit,
+            disabled: (EDIT_TOOLS.has(tool) && !canEdit) || (!plan && tool !== 'chiefs'),
             onclick: () => setTool(tool),
           },
           t(`tool.${tool}`),
@@ -836,6 +887,10 @@ function renderTools() {
       ),
     ),
   );
+  if (!plan && state.tool !== 'chiefs') {
+    root.append(el('p', { class: 'side-note' }, t('planner.pick')));
+    return;
+  }
   const panel = el('div', { class: 'tool-panel', id: 'tool-panel', 'data-tool': state.tool });
   panel.append(el('p', { class: 'help' }, t(`help.${state.tool}`)));
   const grids = (state.zones?.features ?? []).map((f) => f.properties.code).sort();
@@ -989,6 +1044,9 @@ function renderTools() {
       );
       break;
     }
+    case 'chiefs':
+      renderChiefsPanel(panel);
+      break;
     default: {
       const grid = state.selection[0];
       const g = grid && state.balance?.grids?.find((x) => x.code === grid);
@@ -1000,6 +1058,7 @@ function renderTools() {
     }
   }
   root.append(panel);
+  if (state.tool === 'chiefs' || !plan) return; // duties are live: nothing to publish
   root.append(
     el('div', { class: 'row actions publish-row' }, [
       button('publish', t('action.publish'), publish, { cls: 'btn publish big', disabled: !canEdit }),
@@ -1034,10 +1093,24 @@ function renderHistory() {
 
 function renderDock() {
   const root = $('dock');
+  // the table keeps its scroll position across re-renders (flashes, reloads)
+  const scrolled = root.querySelector('.table-scroll');
+  const keep = scrolled && { tab: state.dock, top: scrolled.scrollTop, left: scrolled.scrollLeft };
+  fillDock(root);
+  const scroll = root.querySelector('.table-scroll');
+  if (keep && scroll && keep.tab === state.dock) {
+    scroll.scrollTop = keep.top;
+    scroll.scrollLeft = keep.left;
+  }
+}
+
+function fillDock(root) {
   root.replaceChildren();
   const tabs = [['balance', t('dock.balance')]];
   if (state.compare) tabs.push(['compare', t('dock.compare')]);
+  if (state.tool === 'chiefs') tabs.push(['chiefs', t('dock.chiefs')]);
   if (!state.compare && state.dock === 'compare') state.dock = 'balance';
+  if (state.tool !== 'chiefs' && state.dock === 'chiefs') state.dock = 'balance';
   root.append(
     el('div', { class: 'dock-head' }, [
       el(
@@ -1063,6 +1136,10 @@ function renderDock() {
       ),
     ]),
   );
+  if (state.dock === 'chiefs') {
+    root.append(renderChiefTable());
+    return;
+  }
   if (!state.plan) return;
   if (state.dock === 'compare' && state.compare) {
     const name = (x) => (String(x) === 'live' ? t('compare.live') : (state.plans.find((p) => String(p.id) === String(x))?.name ?? `#${x}`));
@@ -1095,6 +1172,351 @@ function renderBusy() {
   const chip = $('busy');
   if (chip) chip.hidden = !wangge.busy;
   $('app')?.classList.toggle('is-busy', !!wangge.busy);
+}
+
+// ---------------------------------------------------------------- street chiefs
+
+let rosterSeq = 0;
+
+/** Loads every chief of the chosen level with their live workload (the table filters by community). */
+async function loadRoster() {
+  const seq = ++rosterSeq;
+  const level = state.chiefLevel;
+  const res = await chiefsApi.list({ level });
+  if (seq !== rosterSeq || level !== state.chiefLevel) return;
+  state.roster = res?.chiefs ?? [];
+  wangge.roster = state.roster;
+  renderTools();
+  renderDock();
+}
+
+/** The live community the table is limited to (the planner's, at first), or null for all. */
+function chiefCommunity() {
+  if (state.chiefCommunity == null) {
+    const codes = state.liveCommunities.map((f) => f.properties.code);
+    state.chiefCommunity = codes.includes(state.zone) ? state.zone : (codes[0] ?? '');
+  }
+  return state.chiefCommunity || null;
+}
+
+function liveCommunityName(code) {
+  return state.liveCommunities.find((f) => f.properties.code === code)?.properties.name ?? code;
+}
+
+/** The chiefs the table lists: the chosen community's (when it has any on this level), or all. */
+function rosterInView() {
+  const code = chiefCommunity();
+  if (!code) return state.roster;
+  return state.roster.filter((c) => c.community === code);
+}
+
+function chiefById(id) {
+  return state.roster.find((c) => c.id === Number(id)) ?? null;
+}
+
+function chiefLevelLabel(key) {
+  return t(`chiefs.level.${key}`);
+}
+
+function renderChiefTable() {
+  const list = rosterInView();
+  const code = chiefCommunity();
+  const where = code ? liveCommunityName(code) : t('chiefs.scope.all');
+  return chiefTable(list, {
+    sort: state.chiefSort,
+    onSort: (key) => {
+      const numeric = !['name', 'role', 'community', 'band'].includes(key);
+      state.chiefSort = state.chiefSort.key === key ? { key, dir: -state.chiefSort.dir } : { key, dir: numeric ? -1 : 1 };
+      renderDock();
+    },
+    onRow: (c) => highlightChief(c.id),
+    flash: state.chiefFlash,
+    colours: planMap?.chiefs?.colours() ?? new Map(),
+    highlight: state.chiefHighlight,
+    caption: t('chiefs.caption', { where, level: chiefLevelLabel(state.chiefLevel), n: num(list.length) }),
+  });
+}
+
+/** Outlines a chief's area on the map and brings it into view. */
+function highlightChief(id) {
+  state.chiefHighlight = state.chiefHighlight === id ? null : id;
+  planMap?.chiefs?.setHighlight(state.chiefHighlight);
+  renderDock();
+  if (state.chiefHighlight != null) {
+    chiefsApi
+      .get(id)
+      .then((area) => {
+        if (area?.bbox && state.chiefHighlight === id) planMap?.fit(area.bbox);
+      })
+      .catch(reportError);
+  }
+}
+
+function setChiefLevel(level) {
+  if (state.chiefLevel === level) return;
+  state.chiefLevel = level;
+  state.chiefHighlight = null;
+  setPicked(null);
+  planMap?.chiefs?.setLevel(level);
+  state.roster = [];
+  renderTools();
+  renderDock();
+  enqueue(() => loadRoster().catch(reportError));
+}
+
+function itemName(item) {
+  const p = item?.detail ?? {};
+  const name = item?.kind === 'street' ? (p.name ?? item.name) : (p.name ?? p.address);
+  return `${t(`chiefs.kind.${item?.kind}`)} ${name ? `${name} ` : ''}#${item?.id}`;
+}
+
+/** The chief answering for the picked item on the level shown (from the API), or the area's. */
+function currentChief(item) {
+  const id = item?.detail?.chiefs?.[state.chiefLevel];
+  if (id != null) return Number(id);
+  return item?.area?.chief ?? null;
+}
+
+/** The [w, s, e, n] box of a GeoJSON geometry, grown by about a metre. */
+function boxOf(geometry) {
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  const walk = (c) => {
+    if (typeof c[0] === 'number') {
+      b[0] = Math.min(b[0], c[0]);
+      b[1] = Math.min(b[1], c[1]);
+      b[2] = Math.max(b[2], c[0]);
+      b[3] = Math.max(b[3], c[1]);
+    } else for (const x of c) walk(x);
+  };
+  if (geometry) walk(geometry.coordinates);
+  const pad = 1e-5;
+  return [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad];
+}
+
+function setPicked(item) {
+  state.picked = item;
+  state.pickChoice = null;
+  wangge.picked = item;
+  planMap?.chiefs?.setPicked(item?.geometry ?? null);
+}
+
+/** A building's or street's details (its chiefs per level), or null when it cannot be read. */
+async function itemDetail(kind, id, geometry) {
+  try {
+    const f = await (kind === 'street' ? chiefsApi.street(id, boxOf(geometry)) : chiefsApi.building(id));
+    return f?.properties ?? null;
+  } catch (e) {
+    reportError(e);
+    return null;
+  }
+}
+
+/** A click on the map in the chiefs mode: pick a building or street (or nothing). */
+function pickItem(item) {
+  if (!item) {
+    setPicked(null);
+    renderTools();
+    return Promise.resolve(null);
+  }
+  setPicked({ ...item, detail: null });
+  renderTools();
+  const picked = state.picked;
+  return itemDetail(item.kind, item.id, item.geometry).then((detail) => {
+    if (state.picked !== picked) return null;
+    picked.detail = detail;
+    renderTools();
+    return picked;
+  });
+}
+
+function dragLabel(drag) {
+  const what = `${t(`chiefs.kind.${drag.kind}`)} #${drag.id}`;
+  const from = drag.from?.name ?? '—';
+  if (!drag.over) return `${what} · ${from} → ${t('chiefs.drag.nowhere')}`;
+  if (drag.from && drag.over.chief === drag.from.chief) return `${what} · ${from} (${t('chiefs.drag.same')})`;
+  return `${what} · ${from} → ${drag.over.name}`;
+}
+
+/** A drag released: over another chief's area, the item goes to them; otherwise nothing. */
+async function dropItem({ kind, id, geometry, from, to }) {
+  if (!to || (from && to.chief === from.chief)) return null;
+  const detail = await itemDetail(kind, id, geometry);
+  const current = detail?.chiefs?.[state.chiefLevel] ?? from?.chief;
+  if (current != null && Number(current) === to.chief) return null;
+  setPicked({ kind, id, geometry, area: from, detail, name: detail?.name ?? null });
+  renderTools();
+  return reassign(kind, [id], to.chief);
+}
+
+/** Puts the live loads of an answer's chiefs into the roster. */
+function applyLoads(list) {
+  for (const c of list ?? []) {
+    const i = state.roster.findIndex((x) => x.id === c.id);
+    if (i >= 0) state.roster[i] = c;
+    else if (c.level === state.chiefLevel) state.roster.push(c);
+  }
+  wangge.roster = state.roster;
+}
+
+let flashTimer = null;
+
+/** Gives buildings or streets to a chief (POST /api/duties); the table and the map follow at once. */
+function reassign(kind, targets, chief) {
+  return enqueue(async () => {
+    const level = state.chiefLevel;
+    try {
+      const res = await chiefsApi.assign(kind, targets, chief, level);
+      wangge.lastDuty = res;
+      wangge.lastError = null;
+      if (level === state.chiefLevel) applyLoads(res?.chiefs);
+      state.chiefFlash = new Set((res?.chiefs ?? []).map((c) => c.id));
+      clearTimeout(flashTimer);
+      flashTimer = setTimeout(() => state.chiefFlash.clear(), FLASH_MS);
+      planMap?.chiefs?.refresh();
+      const to = (res?.chiefs ?? []).find((c) => c.id === chief) ?? chiefById(chief);
+      const picked = state.picked;
+      if (picked && picked.kind === kind && targets.includes(picked.id)) {
+        picked.detail = (await itemDetail(kind, picked.id, picked.geometry)) ?? picked.detail;
+        state.pickChoice = null;
+      }
+      setMessage({
+        kind: 'ok',
+        key: 'chiefs.moved',
+        params: { what: picked && targets.includes(picked.id) ? itemName(picked) : `${t(`chiefs.kind.${kind}`)} ×${targets.length}`, name: to?.name ?? `#${chief}` },
+      });
+      renderTools();
+      renderDock();
+      // the other chiefs' deviations move with their territory's mean
+      await loadRoster().catch(reportError);
+      return res;
+    } catch (e) {
+      reportError(e);
+      return null;
+    }
+  });
+}
+
+/** The chooser's chiefs: the nearest areas first, then by community (the item's own first). */
+function chooserOptions(item, current) {
+  const chiefs = state.roster.filter((c) => c.id !== current);
+  const groups = [];
+  const places = planMap?.chiefs?.places() ?? new Map();
+  const at = item.lngLat;
+  const label = (c) => `${c.name} · ${c.load ? `${num(c.load.workload)} (${deviationPercent(c.load.deviation)})` : '—'}`;
+  if (at && places.size) {
+    const k = Math.cos((at[1] * Math.PI) / 180);
+    const near = chiefs
+      .filter((c) => places.has(c.id))
+      .map((c) => {
+        const p = places.get(c.id);
+        return { c, d: Math.hypot((p[0] - at[0]) * k, p[1] - at[1]) };
+      })
+      .sort((a, b) => a.d - b.d)
+      .slice(0, NEAREST);
+    if (near.length) groups.push([t('chiefs.choose.near'), near.map(({ c }) => c)]);
+  }
+  const home = chiefById(current)?.community ?? state.zone;
+  const byCommunity = new Map();
+  for (const c of chiefs) {
+    const key = c.community ?? '';
+    if (!byCommunity.has(key)) byCommunity.set(key, { name: c.community_name ?? t('chiefs.noCommunity'), list: [] });
+    byCommunity.get(key).list.push(c);
+  }
+  const keys = [...byCommunity.keys()].sort((a, b) => (a === home ? -1 : b === home ? 1 : a.localeCompare(b)));
+  for (const key of keys) {
+    const g = byCommunity.get(key);
+    groups.push([g.name, g.list.sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'))]);
+  }
+  return groups.map(([name, list], i) =>
+    el(
+      'optgroup',
+      { label: name, 'data-group': i === 0 && at && places.size ? 'near' : 'community' },
+      list.map((c) => el('option', { value: String(c.id), selected: state.pickChoice === c.id }, label(c))),
+    ),
+  );
+}
+
+function renderChiefsPanel(panel) {
+  panel.append(
+    el('div', { class: 'field' }, [
+      el('span', { id: 'chiefs-level-label' }, t('chiefs.level')),
+      el(
+        'div',
+        { class: 'segmented', role: 'group', 'aria-labelledby': 'chiefs-level-label' },
+        CHIEF_LEVELS.map((key) =>
+          el('button', { type: 'button', id: `chiefs-level-${key}`, class: 'seg-btn', 'aria-pressed': String(state.chiefLevel === key), onclick: () => setChiefLevel(key) }, chiefLevelLabel(key)),
+        ),
+      ),
+    ]),
+  );
+  const chosen = chiefCommunity() ?? '';
+  panel.append(
+    el('label', { class: 'field' }, [
+      el('span', {}, t('chiefs.scope')),
+      el(
+        'select',
+        {
+          id: 'chiefs-community',
+          onchange: (e) => {
+            state.chiefCommunity = e.target.value;
+            state.chiefHighlight = null;
+            planMap?.chiefs?.setHighlight(null);
+            const f = state.liveCommunities.find((x) => x.properties.code === e.target.value);
+            if (f?.geometry) planMap?.fit(f.geometry);
+            renderDock();
+          },
+        },
+        [
+          el('option', { value: '', selected: chosen === '' }, t('chiefs.scope.all')),
+          ...state.liveCommunities.map((f) => el('option', { value: f.properties.code, selected: f.properties.code === chosen }, f.properties.name ?? f.properties.code)),
+        ],
+      ),
+    ]),
+  );
+  const item = state.picked;
+  const box = el('div', { class: 'picked', id: 'chiefs-picked', 'data-kind': item?.kind ?? '', 'data-id': item ? String(item.id) : '' });
+  if (!item) {
+    box.append(el('p', { class: 'side-note' }, t('chiefs.pick.none')));
+  } else {
+    const current = currentChief(item);
+    const chief = chiefById(current);
+    box.append(el('p', { class: 'chosen', id: 'chiefs-picked-name' }, itemName(item)));
+    box.append(
+      el('p', { class: 'picked-chief', id: 'chiefs-current', 'data-chief': current == null ? '' : String(current) }, [
+        el('span', {}, `${t('chiefs.current')}：`),
+        el('b', {}, chief?.name ?? item.detail?.chief_name ?? (item.detail ? t('chiefs.nobody') : '…')),
+        chief?.load ? el('span', { class: 'picked-load' }, ` · ${t('chiefs.col.workload')} ${num(chief.load.workload)} (${deviationPercent(chief.load.deviation)})`) : null,
+      ]),
+    );
+    const select = el(
+      'select',
+      {
+        id: 'chiefs-choose',
+        onchange: (e) => {
+          state.pickChoice = e.target.value ? Number(e.target.value) : null;
+          renderTools();
+        },
+      },
+      [el('option', { value: '', selected: state.pickChoice == null }, t('chiefs.choose.none')), ...chooserOptions(item, current)],
+    );
+    box.append(el('label', { class: 'field' }, [el('span', {}, t('chiefs.choose')), select]));
+    box.append(
+      el('div', { class: 'row' }, [
+        button('chiefs-assign', t('chiefs.assign'), () => reassign(item.kind, [item.id], state.pickChoice), {
+          cls: 'btn primary',
+          disabled: state.pickChoice == null || state.pickChoice === current,
+        }),
+        button('chiefs-unpick', t('action.cancel'), () => {
+          setPicked(null);
+          renderTools();
+        }),
+      ]),
+    );
+  }
+  panel.append(box);
+  panel.append(
+    el('p', { class: 'side-note chiefs-legend' }, [el('span', { class: 'hatch-swatch chiefs-hatch-swatch', 'aria-hidden': 'true' }), t('chiefs.legend.out')]),
+  );
 }
 
 // ---------------------------------------------------------------- messages
@@ -1243,6 +1665,10 @@ function wireKeys() {
     } else if (mod && (e.key.toLowerCase() === 'y' || (e.key.toLowerCase() === 'z' && e.shiftKey))) {
       e.preventDefault();
       if (state.plan?.can_redo) undoRedo('redo');
+    } else if (e.key === 'Escape' && state.tool === 'chiefs') {
+      if (planMap?.chiefs?.drag) planMap.chiefs.cancelDrag();
+      else setPicked(null);
+      renderTools();
     } else if (e.key === 'Escape') {
       if (state.draft) {
         state.draft = null;
@@ -1270,4 +1696,4 @@ function writeHash() {
 }
 
 // For the console and tests: the actions behind the buttons.
-wangge.actions = { edit, undo: () => undoRedo('undo'), redo: () => undoRedo('redo'), publish, discard, createPlan, reloadPlan, selectPlan, runCompare, clearCompare, chooseGrid };
+wangge.actions = { edit, undo: () => undoRedo('undo'), redo: () => undoRedo('redo'), publish, discard, createPlan, reloadPlan, selectPlan, runCompare, clearCompare, chooseGrid, reassign, loadRoster, pickItem };
