@@ -292,6 +292,13 @@ test('clicking a compound on the map opens its card', { timeout: 60_000 }, async
   assert.ok(card.includes(compound.properties.chief.name), card);
   assert.ok(card.includes(compound.properties.chief.phone), card);
   assert.ok(card.includes(compound.properties.households.toLocaleString('zh-CN')), card);
+  // the card links the compound's printable gate board, which names the same chief
+  const href = await page.locator('#card-board').getAttribute('href');
+  assert.equal(href, `boards/${encodeURIComponent(target.code)}.html`);
+  const board = await page.request.get(new URL(href, page.url()).href);
+  assert.equal(board.status(), 200);
+  const boardText = await board.text();
+  assert.ok(boardText.includes(compound.properties.chief.name) && boardText.includes(target.name), 'the board lacks the chief or the name');
   writeFileSync(join(artifacts, 'leader-card.png'), await page.screenshot());
 });
 

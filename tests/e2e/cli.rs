@@ -690,3 +690,113 @@ fn a_primary_target_in_the_configuration_draws_primary_grids_inside_communities(
     assert!(!out.status.success());
     assert!(text(&out).1.contains("levels.json"), "{:?}", text(&out).1);
 }
+
+#[test]
+fn boards_print_for_a_compound_and_for_a_whole_community() {
+    let (dir, db) = demo_db("boards.gpkg");
+    let db = db.as_str();
+    let compounds: Value = serde_json::from_slice(
+        &wangge(&["export", "--db", db, "--layer", "compounds", "-"]).stdout,
+    )
+    .expect("compounds");
+    let red = compounds["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| f["properties"]["tier"] == "red")
+        .expect("the demo has red compounds");
+    let code = red["properties"]["code"].as_str().expect("code");
+    let name = red["properties"]["name"].as_str().expect("name");
+    let chief = red["properties"]["chief"]["name"]
+        .as_str()
+        .expect("a chief");
+    let out = wangge(&[
+        "inspect",
+        "--db",
+        db,
+        "--compound",
+        code,
+        "--by",
+        "李网格",
+        "--role",
+        "网格员",
+        "--rentals",
+        "problem:群租 2 户",
+    ]);
+    assert!(out.status.success(), "{:?}", text(&out));
+
+    // One compound, as HTML and as PNG.
+    let html = dir.path().join("board.html");
+    let out = wangge(&[
+        "board",
+        "--db",
+        db,
+        "--compound",
+        code,
+        "--out",
+        html.to_str().expect("path"),
+    ]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let page = std::fs::read_to_string(&html).expect("html");
+    for expected in [
+        name,
+        chief,
+        "红色·禁止级",
+        "禁止出租",
+        "群租 2 户",
+        "李网格",
+        "每周一次",
+    ] {
+        assert!(page.contains(expected), "{expected} missing from the board");
+    }
+    let png = dir.path().join("board.png");
+    let out = wangge(&[
+        "board",
+        "--db",
+        db,
+        "--compound",
+        code,
+        "--out",
+        png.to_str().expect("path"),
+    ]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert_eq!(&std::fs::read(&png).expect("png")[1..4], b"PNG");
+
+    // Every compound of the red one's community, one file each.
+    let community = &code[..code.find('-').unwrap_or(code.len())];
+    let boards = dir.path().join("boards");
+    let out = wangge(&[
+        "board",
+        "--db",
+        db,
+        "--zone",
+        community,
+        "--out",
+        boards.to_str().expect("path"),
+    ]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let written: Vec<String> = std::fs::read_dir(&boards)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(written.contains(&format!("{code}.html")), "{written:?}");
+    let in_community = compounds["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter(|f| {
+            f["properties"]["code"]
+                .as_str()
+                .is_some_and(|c| c.starts_with(&format!("{community}-")))
+        })
+        .count();
+    assert_eq!(written.len(), in_community);
+
+    // A wrong code or file name is named.
+    let out = wangge(&["board", "--db", db, "--compound", "NOPE", "--out", "x.html"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("NOPE"), "{:?}", text(&out));
+    let out = wangge(&["board", "--db", db, "--compound", code, "--out", "x.pdf"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains(".png"), "{:?}", text(&out));
+}

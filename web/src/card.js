@@ -96,6 +96,17 @@ export class Card {
       ['card.code', p.code],
     ];
     root.append(facts(rows));
+    if (p.code) {
+      // The gate's notice board, ready to print (A4) or to save as a picture.
+      const q = lang() === 'zh' ? '' : '?lang=en';
+      root.append(
+        el('p', { class: 'card-links' }, [
+          el('a', { href: `boards/${encodeURIComponent(p.code)}.html${q}`, target: '_blank', rel: 'noopener', id: 'card-board' }, t('card.board')),
+          ' · ',
+          el('a', { href: `boards/${encodeURIComponent(p.code)}.png${q}`, download: `${p.code}.png` }, t('card.boardPng')),
+        ]),
+      );
+    }
   }
 
   renderStreet(p) {

@@ -303,6 +303,27 @@ pub enum Command {
         json: bool,
     },
     /// Draw a printable PNG map of a zone (or everything) in tier colours, with a legend.
+    /// Print the notice board for compounds' gates (分色管理公示牌): name, tier colour and
+    /// meaning, the street chief and phone, the last inspection's findings, the next due date.
+    Board {
+        #[command(flatten)]
+        database: Database,
+        /// One compound, by code.
+        #[arg(long, value_name = "CODE", conflicts_with = "zone")]
+        compound: Option<String>,
+        /// Every compound whose interior point lies in this zone (`--out` is then a directory).
+        #[arg(long, value_name = "CODE")]
+        zone: Option<String>,
+        /// Where to write: a `.html` or `.png` file for one compound, a directory for a zone.
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+        /// For a zone: html or png (one file per compound, named by its code).
+        #[arg(long, default_value = "html")]
+        format: String,
+        /// Language: zh or en.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+    },
     Render {
         #[command(flatten)]
         database: Database,

@@ -93,6 +93,24 @@ pub async fn run(command: Command) -> Result<()> {
             let store = Location::of(database)?.open(false).await?;
             serve(store, addr, web).await
         }
+        Command::Board {
+            database,
+            compound,
+            zone,
+            out,
+            format,
+            lang,
+        } => {
+            board(
+                &Location::of(database)?,
+                compound.as_deref(),
+                zone.as_deref(),
+                &out,
+                &format,
+                &lang,
+            )
+            .await
+        }
         Command::Render {
             database,
             zone,
@@ -300,6 +318,83 @@ async fn render(
     let png = wangge_tiles::render_png(&atlas, area, &title, &options)?;
     std::fs::write(out, &png).with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!("wrote {} ({} bytes)", out.display(), png.len());
+    Ok(())
+}
+
+/// `wangge board`: the gate notice board of one compound, or of every compound in a zone.
+async fn board(
+    path: &Location,
+    compound: Option<&str>,
+    zone: Option<&str>,
+    out: &Path,
+    format: &str,
+    lang: &str,
+) -> Result<()> {
+    let lang = match lang {
+        "zh" | "zh-CN" => wangge_tiles::Lang::Zh,
+        "en" => wangge_tiles::Lang::En,
+        other => bail!("--lang {other}: use zh or en"),
+    };
+    let store = path.open(false).await?;
+    let atlas = Atlas::new(store.load().await?);
+    let inspections = store.inspections(None).await?;
+    let cadences = wangge_core::Cadences::default();
+    let now = jiff::Timestamp::now().as_millisecond();
+    let write = |c: &wangge_core::Compound, file: &Path, png: bool| -> Result<usize> {
+        let board = wangge_server::board::board_of(&atlas, c, &inspections, &cadences, now)?;
+        let bytes = if png {
+            let font = find_font();
+            wangge_tiles::board_png(&board, font.as_deref().map(Vec::as_slice), lang)?
+        } else {
+            wangge_tiles::board_html(&board, lang).into_bytes()
+        };
+        std::fs::write(file, &bytes).with_context(|| format!("cannot write {}", file.display()))?;
+        Ok(bytes.len())
+    };
+    match (compound, zone) {
+        (Some(code), _) => {
+            let c = atlas.compound_by_code(code).ok_or_else(|| {
+                anyhow!(
+                    "no compound has code {code}; `wangge export --layer compounds -` lists them"
+                )
+            })?;
+            let png = match out.extension().and_then(|e| e.to_str()) {
+                Some("png") => true,
+                Some("html" | "htm") => false,
+                _ => bail!("--out {}: name a .html or a .png file", out.display()),
+            };
+            let n = write(c, out, png)?;
+            eprintln!("wrote {} ({n} bytes)", out.display());
+        }
+        (None, Some(code)) => {
+            let png = match format {
+                "png" => true,
+                "html" => false,
+                other => bail!("--format {other}: use html or png"),
+            };
+            let z = atlas.zone_by_code(code).ok_or_else(|| {
+                anyhow!("no zone has code {code}; `wangge export --layer zones -` lists them")
+            })?;
+            std::fs::create_dir_all(out)
+                .with_context(|| format!("cannot create the directory {}", out.display()))?;
+            let mut written = 0;
+            for c in &atlas.data().compounds {
+                let inside = geo::InteriorPoint::interior_point(&c.geometry)
+                    .is_some_and(|p| geo::Covers::covers(&z.geometry, &p));
+                if inside {
+                    let file = out.join(format!("{}.{}", c.code, if png { "png" } else { "html" }));
+                    write(c, &file, png)?;
+                    written += 1;
+                }
+            }
+            eprintln!(
+                "wrote {written} boards of {} into {}",
+                z.name,
+                out.display()
+            );
+        }
+        (None, None) => bail!("name a compound (--compound CODE) or a zone (--zone CODE)"),
+    }
     Ok(())
 }
 

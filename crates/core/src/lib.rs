@@ -53,7 +53,7 @@ pub use code::{assign_compound_codes, assign_zone_codes, assign_zone_codes_stabl
 pub use dataset::{ChangeSet, Dataset, Layer};
 pub use duty::{Assignment, DutyKey, DutyKind, chief_level, responsible, validate_assignments};
 pub use error::{Error, Result};
-pub use index::{Atlas, NearestStreet};
+pub use index::{Atlas, NearestStreet, representative_point};
 pub use inspections::{
     Cadences, Due, DueError, Every, Finding, Findings, Inspection, InspectionError, due_list,
     next_due, record_inspection,

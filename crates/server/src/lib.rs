@@ -5,6 +5,7 @@
 //! [`ApiError`] so that they can use `?`; server-side details are logged, never sent.
 
 mod api;
+pub mod board;
 mod chiefs;
 mod error;
 mod inspections;
@@ -75,6 +76,7 @@ pub fn app(state: AppState) -> Router {
         .route("/tiles/{layer}/{z}/{x}/{file}", get(tiles::tile))
         .route("/styles/{file}", get(views::style))
         .route("/render/{file}", get(views::render))
+        .route("/boards/{file}", get(board::board))
         .route("/api", get(api::index))
         .route("/api/stats", get(api::stats))
         .route("/api/levels", get(api::levels))

@@ -1137,3 +1137,43 @@ async fn chiefs_and_patrol_tiles_follow_the_duties() {
     let (_, json) = get(&state, "/tiles/chiefs.json").await;
     assert_eq!(json["vector_layers"][0]["id"], "chiefs");
 }
+
+#[tokio::test]
+async fn a_compound_board_prints_as_html_and_png() {
+    let (state, _dir) = state().await;
+    // An inspection with a rentals problem shows on the board.
+    let (status, recorded) = post_json(
+        &state,
+        "/api/compounds/C0/inspections",
+        r#"{"inspector": "李明", "role": "grid_worker",
+            "findings": {"rentals": {"ok": false, "note": "3户违规出租"}, "sanitation": {"ok": true}}}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{recorded}");
+    let (status, html) = tile_bytes(&state, "/boards/C0.html", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8(html).expect("utf-8");
+    let c0 = &sample().compounds[0];
+    assert!(html.contains(&c0.name), "{html}");
+    assert!(html.contains(&format!(r#"data-tier="{}""#, c0.tier.as_str())));
+    // The chief answering for C0's buildings, with their phone.
+    assert!(
+        html.contains("街长0") && html.contains("13800000000"),
+        "{html}"
+    );
+    assert!(html.contains("李明") && html.contains("3户违规出租"));
+    assert!(html.contains(r#"<tr class="bad" data-topic="rentals">"#));
+    assert!(html.contains(r#"<tr class="none" data-topic="public_order">"#));
+    let (_, english) = tile_bytes(&state, "/boards/C0.html?lang=en", None).await;
+    assert!(String::from_utf8_lossy(&english).contains("Last inspection"));
+    let (status, png) = tile_bytes(&state, "/boards/C0.png", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(&png[1..4], b"PNG");
+    for (uri, expected) in [
+        ("/boards/NOPE.html", StatusCode::NOT_FOUND),
+        ("/boards/C0.pdf", StatusCode::NOT_FOUND),
+        ("/boards/C0.html?lang=fr", StatusCode::BAD_REQUEST),
+    ] {
+        assert_eq!(tile_bytes(&state, uri, None).await.0, expected, "{uri}");
+    }
+}

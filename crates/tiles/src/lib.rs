@@ -26,6 +26,7 @@
 //! assert!(bytes.len() > 1000);
 //! ```
 
+pub mod board;
 pub mod chiefs;
 pub mod clip;
 pub mod error;
@@ -39,6 +40,7 @@ pub mod tile_id;
 
 use wangge_core::Atlas;
 
+pub use board::{Board, BoardInspection, board_html, board_png};
 pub use chiefs::{COLOURS, ChiefMap, ChiefShape};
 pub use error::{Result, TileError};
 pub use layers::{Extras, TileLayer, VectorLayer, vector_layers};

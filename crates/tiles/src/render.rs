@@ -230,16 +230,16 @@ fn content_extent(atlas: &Atlas) -> Option<Rect<f64>> {
 }
 
 /// Near-black for text and strokes.
-fn ink() -> Color {
+pub(crate) fn ink() -> Color {
     rgb(0x22, 0x22, 0x22)
 }
 
-fn rgb(r: u8, g: u8, b: u8) -> Color {
+pub(crate) fn rgb(r: u8, g: u8, b: u8) -> Color {
     Color::from_rgba8(r, g, b, 0xff)
 }
 
 /// A tier's colour, and the darker one for its outlines.
-fn tier_colours(tier: Tier) -> (Color, Color) {
+pub(crate) fn tier_colours(tier: Tier) -> (Color, Color) {
     let hex = tier.colour().trim_start_matches('#');
     let channel = |i: usize| {
         hex.get(i..i + 2)
@@ -251,7 +251,7 @@ fn tier_colours(tier: Tier) -> (Color, Color) {
     (rgb(r, g, b), rgb(dark(r), dark(g), dark(b)))
 }
 
-fn tier_label(tier: Tier, lang: Lang) -> &'static str {
+pub(crate) fn tier_label(tier: Tier, lang: Lang) -> &'static str {
     match (tier, lang) {
         (Tier::Green, Lang::Zh) => "绿色·宽管级",
         (Tier::Yellow, Lang::Zh) => "黄色·关注级",
@@ -412,7 +412,7 @@ impl Layout {
     }
 }
 
-fn paint(color: Color) -> Paint<'static> {
+pub(crate) fn paint(color: Color) -> Paint<'static> {
     let mut p = Paint::default();
     p.set_color(color);
     p.anti_alias = true;
@@ -963,15 +963,15 @@ fn draw_north_arrow(canvas: &mut Pixmap, layout: &Layout, text: Option<&Text>, l
 }
 
 /// Text set in one font, scaled with the picture.
-struct Text<'f> {
-    font: &'f FontRef<'f>,
+pub(crate) struct Text<'f> {
+    pub(crate) font: &'f FontRef<'f>,
     /// The picture's size factor, for the halo's width.
-    scale: f32,
+    pub(crate) scale: f32,
 }
 
 impl Text<'_> {
     /// The advance width of `text` at `size` pixels.
-    fn width(&self, text: &str, size: f32) -> f32 {
+    pub(crate) fn width(&self, text: &str, size: f32) -> f32 {
         let font = self.font.as_scaled(PxScale::from(size));
         let mut w = 0.0;
         let mut prev = None;
@@ -989,7 +989,7 @@ impl Text<'_> {
     /// Draws `text` with its baseline starting at (`x`, `y`), with a halo of `halo` around the
     /// letters where given.
     #[allow(clippy::too_many_arguments)]
-    fn draw(
+    pub(crate) fn draw(
         &self,
         pixmap: &mut Pixmap,
         text: &str,
