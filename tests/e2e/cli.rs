@@ -762,6 +762,45 @@ fn boards_print_for_a_compound_and_for_a_whole_community() {
     assert!(out.status.success(), "{:?}", text(&out));
     assert_eq!(&std::fs::read(&png).expect("png")[1..4], b"PNG");
 
+    // Cadences are configuration in the store: red every 3 days moves the red compound's next
+    // inspection and shows on its board.
+    let due_of = |code: &str| -> Value {
+        let out = wangge(&["due", "--db", db, "--json"]);
+        let list: Value = serde_json::from_slice(&out.stdout).expect("due json");
+        list["compounds"]
+            .as_array()
+            .expect("compounds")
+            .iter()
+            .find(|c| c["code"] == code)
+            .cloned()
+            .expect("listed")
+    };
+    let weekly = due_of(code)["next_due"].as_str().expect("date").to_string();
+    let out = wangge(&["cadences", "--db", db, "--set", "red=3d", "--json"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let set: Value = serde_json::from_slice(&out.stdout).expect("cadences json");
+    assert_eq!(set["red"], serde_json::json!({"days": 3}));
+    let sooner = due_of(code)["next_due"].as_str().expect("date").to_string();
+    assert!(sooner < weekly, "{sooner} is not before {weekly}");
+    let out = wangge(&[
+        "board",
+        "--db",
+        db,
+        "--compound",
+        code,
+        "--out",
+        html.to_str().expect("path"),
+    ]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(
+        std::fs::read_to_string(&html)
+            .expect("html")
+            .contains("每3天一次")
+    );
+    let out = wangge(&["cadences", "--db", db, "--set", "red=0w"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("red=0w"), "{:?}", text(&out));
+
     // Every compound of the red one's community, one file each.
     let community = &code[..code.find('-').unwrap_or(code.len())];
     let boards = dir.path().join("boards");

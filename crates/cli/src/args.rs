@@ -201,6 +201,23 @@ pub enum Command {
         json: bool,
     },
     /// Show the zone levels and their household targets, or change them.
+    /// Show or set how often compounds of each tier are inspected (green quarterly, yellow
+    /// monthly, red weekly unless set).
+    Cadences {
+        #[command(flatten)]
+        database: Database,
+        /// Set a tier's cadence, TIER=EVERY: e.g. red=3d, yellow=2w, green=1q (d, w, m, q;
+        /// or daily, weekly, monthly, quarterly); repeatable.
+        #[arg(long = "set", value_name = "TIER=EVERY")]
+        set: Vec<String>,
+        /// Replace all three from a JSON or TOML file, e.g. `{"green": {"quarters": 1},
+        /// "yellow": {"months": 1}, "red": {"weeks": 1}}`; a tier left out keeps its default.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// Print the cadences as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     Levels {
         #[command(flatten)]
         database: Database,

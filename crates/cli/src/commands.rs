@@ -165,6 +165,12 @@ pub async fn run(command: Command) -> Result<()> {
             )
             .await
         }
+        Command::Cadences {
+            database,
+            set,
+            file,
+            json,
+        } => cadences(&Location::of(database)?, &set, file.as_deref(), json).await,
         Command::Levels {
             database,
             set,
@@ -338,7 +344,7 @@ async fn board(
     let store = path.open(false).await?;
     let atlas = Atlas::new(store.load().await?);
     let inspections = store.inspections(None).await?;
-    let cadences = wangge_core::Cadences::default();
+    let cadences = atlas.data().cadences;
     let now = jiff::Timestamp::now().as_millisecond();
     let write = |c: &wangge_core::Compound, file: &Path, png: bool| -> Result<usize> {
         let board = wangge_server::board::board_of(&atlas, c, &inspections, &cadences, now)?;
@@ -936,7 +942,6 @@ async fn serve(store: Arc<dyn Store>, addr: std::net::SocketAddr, web: Web) -> R
         web_dir: web_dir(web.web),
         font: find_font(),
         tile_cache_entries: web.tile_cache,
-        cadences: wangge_core::Cadences::default(),
     };
     let state = AppState::load(store, options).await?;
     let snapshot = state.snapshot();
@@ -1105,6 +1110,78 @@ async fn reassign(
 
 /// Shows the zone levels with their household targets; with `--set`, `--clear` or `--file`
 /// changes them in one transaction first.
+/// `wangge cadences`: shows the inspection cadences, or sets them (one change, in the store).
+async fn cadences(
+    location: &Location,
+    set: &[String],
+    file: Option<&Path>,
+    json: bool,
+) -> Result<()> {
+    let store = location.open(false).await?;
+    let data = store.load().await?;
+    let mut cadences = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read the cadence file", path.display()))?;
+            let toml = path.extension().and_then(|e| e.to_str()) == Some("toml");
+            let read = if toml {
+                toml::from_str::<wangge_core::Cadences>(&text).map_err(|e| e.to_string())
+            } else {
+                serde_json::from_str::<wangge_core::Cadences>(&text).map_err(|e| e.to_string())
+            };
+            read.map_err(|e| {
+                anyhow!(
+                    "{}: not a cadence file ({e}); write e.g. {{\"green\": {{\"quarters\": 1}}, \
+                     \"yellow\": {{\"months\": 1}}, \"red\": {{\"weeks\": 1}}}}",
+                    path.display()
+                )
+            })?
+        }
+        None => data.cadences,
+    };
+    for spec in set {
+        let (tier, every) = spec
+            .split_once('=')
+            .ok_or_else(|| anyhow!("`{spec}`: write TIER=EVERY, e.g. red=3d or green=1q"))?;
+        let tier = wangge_core::Tier::parse(tier.trim()).map_err(|e| anyhow!("`{spec}`: {e}"))?;
+        let every = wangge_core::Every::parse(every).ok_or_else(|| {
+            anyhow!(
+                "`{spec}`: `{every}` is not a cadence; write a count and d, w, m or q (3d, 2w, \
+                 1m, 1q) or daily, weekly, monthly, quarterly"
+            )
+        })?;
+        match tier {
+            wangge_core::Tier::Green => cadences.green = every,
+            wangge_core::Tier::Yellow => cadences.yellow = every,
+            wangge_core::Tier::Red => cadences.red = every,
+        }
+    }
+    cadences
+        .validate()
+        .map_err(|e| anyhow!("the cadences cannot be used: {e}"))?;
+    if cadences != data.cadences {
+        let changes = wangge_core::ChangeSet {
+            cadences: Some(cadences),
+            ..wangge_core::ChangeSet::default()
+        };
+        let applied = store.apply(&changes).await?;
+        eprintln!("cadences set, data version {}", applied.version);
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&cadences)?);
+    } else {
+        for tier in wangge_core::Tier::ALL {
+            println!(
+                "{} ({}): {}",
+                tier.as_str(),
+                tier.name_zh(),
+                cadences.of(*tier)
+            );
+        }
+    }
+    Ok(())
+}
+
 async fn levels(
     location: &Location,
     set: &[String],
@@ -1343,7 +1420,7 @@ async fn inspect(
             .collect(),
         ..Dataset::default()
     };
-    let due = wangge_core::due_list(&one, &inspections, &wangge_core::Cadences::default(), now)?;
+    let due = wangge_core::due_list(&one, &inspections, &data.cadences, now)?;
     let next = due
         .first()
         .map_or_else(|| "?".to_string(), |d| d.next_due.to_string());
@@ -1390,12 +1467,7 @@ async fn due(
         }
         None => subset.compounds = data.compounds.clone(),
     }
-    let list = wangge_core::due_list(
-        &subset,
-        &inspections,
-        &wangge_core::Cadences::default(),
-        now,
-    )?;
+    let list = wangge_core::due_list(&subset, &inspections, &data.cadences, now)?;
     let today = wangge_core::inspections::local_date(now, &wangge_core::inspections::shanghai())?;
     let overdue = list.iter().filter(|d| d.overdue).count();
     let shown: Vec<&wangge_core::Due> =
@@ -1407,6 +1479,11 @@ async fn due(
             "zone": zone,
             "today": today.to_string(),
             "time_zone": "Asia/Shanghai",
+            "cadences": {
+                "green": data.cadences.green.to_string(),
+                "yellow": data.cadences.yellow.to_string(),
+                "red": data.cadences.red.to_string(),
+            },
             "total": list.len(),
             "overdue": overdue,
             "compounds": shown

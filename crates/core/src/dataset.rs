@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use crate::{
-    Assignment, Building, Chief, Compound, DutyKey, DutyKind, Error, Id, Inspection, LevelConfig,
-    Result, StreetPartner, StreetSegment, TierChange, Zone,
+    Assignment, Building, Cadences, Chief, Compound, DutyKey, DutyKind, Error, Id, Inspection,
+    LevelConfig, Result, StreetPartner, StreetSegment, TierChange, Zone,
 };
 
 /// The spatial layers, as named on the command line, in the API and in tiles.
@@ -56,6 +56,8 @@ impl std::fmt::Display for Layer {
 pub struct Dataset {
     /// The zone levels in force.
     pub levels: LevelConfig,
+    /// How often compounds of each tier are inspected.
+    pub cadences: Cadences,
     /// Zones of all levels.
     pub zones: Vec<Zone>,
     /// Compounds.
@@ -122,6 +124,9 @@ impl Dataset {
     /// unique.
     pub fn check_references(&self) -> Result<()> {
         self.levels.validate()?;
+        self.cadences
+            .validate()
+            .map_err(|e| Error::Invalid(format!("inspection cadences: {e}")))?;
         let zone_ids = unique_ids("zone", self.zones.iter().map(|z| z.id))?;
         let compound_ids = unique_ids("compound", self.compounds.iter().map(|c| c.id))?;
         unique_ids("building", self.buildings.iter().map(|b| b.id))?;
@@ -170,6 +175,9 @@ impl Dataset {
         }
         if let Some(levels) = &changes.levels {
             self.levels = levels.clone();
+        }
+        if let Some(cadences) = changes.cadences {
+            self.cadences = cadences;
         }
         if let Some(attribution) = &changes.attribution {
             self.attribution = attribution.clone();
@@ -246,6 +254,8 @@ pub struct NextIds {
 pub struct ChangeSet {
     /// New level configuration, if it changes.
     pub levels: Option<LevelConfig>,
+    /// New inspection cadences, if they change.
+    pub cadences: Option<Cadences>,
     /// Zones to insert or replace.
     pub zones: Vec<Zone>,
     /// Compounds to insert or replace.
@@ -289,6 +299,7 @@ impl ChangeSet {
     pub fn insert_all(data: &Dataset) -> Self {
         Self {
             levels: Some(data.levels.clone()),
+            cadences: Some(data.cadences),
             zones: data.zones.clone(),
             compounds: data.compounds.clone(),
             buildings: data.buildings.clone(),
@@ -343,6 +354,7 @@ impl ChangeSet {
             .collect();
         Self {
             levels: (old.levels != new.levels).then(|| new.levels.clone()),
+            cadences: (old.cadences != new.cadences).then_some(new.cadences),
             zones,
             compounds,
             buildings,
@@ -366,6 +378,7 @@ impl ChangeSet {
     /// True when nothing would change.
     pub fn is_empty(&self) -> bool {
         self.levels.is_none()
+            && self.cadences.is_none()
             && self.zones.is_empty()
             && self.compounds.is_empty()
             && self.buildings.is_empty()

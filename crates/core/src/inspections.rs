@@ -125,6 +125,46 @@ pub enum Every {
 }
 
 impl Every {
+    /// Reads a cadence as a person writes it: `1w`, `2 weeks`, `3d`, `1m`, `1q`, `weekly`,
+    /// `monthly`, `quarterly`, `daily`, or in Chinese `每天`, `每周`, `每月`, `每季度`. `None` for
+    /// anything else, and for a count of 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wangge_core::Every;
+    /// assert_eq!(Every::parse("2w"), Some(Every::Weeks(2)));
+    /// assert_eq!(Every::parse("every 3 days"), Some(Every::Days(3)));
+    /// assert_eq!(Every::parse("quarterly"), Some(Every::Quarters(1)));
+    /// assert_eq!(Every::parse("每月"), Some(Every::Months(1)));
+    /// assert_eq!(Every::parse("0w"), None);
+    /// assert_eq!(Every::parse("sometimes"), None);
+    /// ```
+    pub fn parse(text: &str) -> Option<Every> {
+        let t = text.trim().to_lowercase();
+        let t = t.strip_prefix("every").unwrap_or(&t).trim();
+        let word = match t {
+            "daily" | "day" | "每天" | "每日" => Some(Every::Days(1)),
+            "weekly" | "week" | "每周" => Some(Every::Weeks(1)),
+            "monthly" | "month" | "每月" => Some(Every::Months(1)),
+            "quarterly" | "quarter" | "每季度" | "每季" => Some(Every::Quarters(1)),
+            _ => None,
+        };
+        if word.is_some() {
+            return word;
+        }
+        let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
+        let n: u32 = digits.parse().ok().filter(|n| *n > 0)?;
+        let unit = t[digits.len()..].trim();
+        match unit {
+            "d" | "day" | "days" => Some(Every::Days(n)),
+            "w" | "week" | "weeks" => Some(Every::Weeks(n)),
+            "m" | "month" | "months" => Some(Every::Months(n)),
+            "q" | "quarter" | "quarters" => Some(Every::Quarters(n)),
+            _ => None,
+        }
+    }
+
     /// The count, at least 1.
     fn count(self) -> i64 {
         let n = match self {

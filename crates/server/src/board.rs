@@ -127,7 +127,7 @@ pub(crate) async fn board(
         &atlas,
         &compound,
         &inspections,
-        &state.options().cadences,
+        &atlas.data().cadences,
         now_ms(),
     )
     .map_err(|e| ApiError::Internal(format!("board of {code}: {e}")))?;

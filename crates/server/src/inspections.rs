@@ -83,10 +83,15 @@ fn due_of(
         compounds: vec![compound.clone()],
         ..Dataset::default()
     };
-    due_list(&one, inspections, &state.options().cadences, now)
-        .map_err(|e| ApiError::Internal(format!("due date of {}: {e}", compound.code)))?
-        .pop()
-        .ok_or_else(|| ApiError::Internal(format!("no due date for {}", compound.code)))
+    due_list(
+        &one,
+        inspections,
+        &state.snapshot().atlas.data().cadences,
+        now,
+    )
+    .map_err(|e| ApiError::Internal(format!("due date of {}: {e}", compound.code)))?
+    .pop()
+    .ok_or_else(|| ApiError::Internal(format!("no due date for {}", compound.code)))
 }
 
 /// `POST /api/compounds/{code}/inspections` with `{"inspector", "role", "at"?, "findings"?,
@@ -210,14 +215,14 @@ pub(crate) async fn due(
     // counted rather than missed; its compound is in the atlas already.
     let inspections = state.store().inspections(None).await?;
     let now = now_ms();
-    let list = due_in(&atlas, zone, &inspections, &state, now)?;
+    let list = due_in(&atlas, zone, &inspections, now)?;
     let overdue = list.iter().filter(|d| d.overdue).count();
     let shown: Vec<Value> = list
         .iter()
         .filter(|d| !only_overdue || d.overdue)
         .map(|d| wire::due(&atlas, d))
         .collect();
-    let cadences = state.options().cadences;
+    let cadences = atlas.data().cadences;
     Ok(Json(json!({
         "zone": zone.map(|z| z.code.as_str()),
         "today": local_date(now, &shanghai()).map(|d| d.to_string()).ok(),
@@ -238,7 +243,6 @@ fn due_in(
     atlas: &Atlas,
     zone: Option<&wangge_core::Zone>,
     inspections: &[Inspection],
-    state: &AppState,
     now: i64,
 ) -> Result<Vec<Due>, ApiError> {
     let compounds = compounds_in(atlas, zone);
@@ -254,6 +258,6 @@ fn due_in(
             .collect(),
         ..Dataset::default()
     };
-    due_list(&data, inspections, &state.options().cadences, now)
+    due_list(&data, inspections, &atlas.data().cadences, now)
         .map_err(|e| ApiError::Internal(format!("due dates: {e}")))
 }

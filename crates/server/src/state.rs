@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use wangge_core::{Atlas, Cadences, ChangeSet};
+use wangge_core::{Atlas, ChangeSet};
 use wangge_store::{Applied, Store};
 
 use wangge_tiles::{ChiefMap, TileLayer};
@@ -34,9 +34,6 @@ pub struct ServerOptions {
     pub font: Option<Arc<Vec<u8>>>,
     /// How many encoded tiles the cache keeps at most.
     pub tile_cache_entries: usize,
-    /// How often compounds of each tier are to be inspected (green quarterly, yellow monthly, red
-    /// weekly unless configured otherwise).
-    pub cadences: Cadences,
 }
 
 /// Shared by every request: cheap to clone.

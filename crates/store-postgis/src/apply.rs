@@ -205,6 +205,14 @@ pub(crate) async fn apply_in(
     rows::write_chiefs(tx, location, &changes.chiefs).await?;
     rows::write_duties(tx, location, changes).await?;
     rows::write_partners(tx, location, changes).await?;
+    if let Some(cadences) = &changes.cadences {
+        tx.execute(
+            queries::META_PUT,
+            &[&"cadences", &wangge_store::cadences_text(cadences)?],
+        )
+        .await
+        .map_err(pg_error(location, "writing the inspection cadences"))?;
+    }
     if let Some(attribution) = &changes.attribution {
         tx.execute(
             queries::META_SET,

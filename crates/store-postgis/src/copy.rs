@@ -176,6 +176,7 @@ fn compare(source: &Snapshot, target: &Snapshot) -> Vec<LayerCheck> {
         check("duties", &s.duties, &t.duties),
         check("partners", &s.partners, &t.partners),
         check("attribution", &s.attribution, &t.attribution),
+        check("cadences", &[s.cadences], &[t.cadences]),
         check("tier_changes", &source.history, &target.history),
         check(
             "inspections",

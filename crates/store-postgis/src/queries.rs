@@ -67,6 +67,8 @@ pub(crate) const LOCK_VERSION: &str = include_str!("../sql/queries/lock_version.
 pub(crate) const META_GET: &str = include_str!("../sql/queries/meta_get.sql");
 /// Records one fact about the store.
 pub(crate) const META_SET: &str = include_str!("../sql/queries/meta_set.sql");
+/// Inserts or replaces one fact about the store.
+pub(crate) const META_PUT: &str = include_str!("../sql/queries/meta_put.sql");
 /// Serialises migrations of one schema across servers until the transaction ends: a second server
 /// starting at the same moment waits here, then finds the schema up to date.
 pub(crate) const MIGRATION_LOCK: &str = include_str!("../sql/queries/migration_lock.sql");

@@ -701,7 +701,18 @@ pub(crate) fn parse_version(location: &str, text: Option<String>) -> Result<u64>
 /// Reads everything, with the layers in id order. Run inside one transaction, so that the layers
 /// agree with each other; the reads are pipelined.
 pub(crate) async fn load<C: GenericClient>(client: &C, location: &str) -> Result<Dataset> {
-    let (levels, zones, compounds, buildings, streets, chiefs, duties, partners, attribution) = tokio::try_join!(
+    let (
+        levels,
+        zones,
+        compounds,
+        buildings,
+        streets,
+        chiefs,
+        duties,
+        partners,
+        attribution,
+        cadences,
+    ) = tokio::try_join!(
         read_levels(client, location),
         read_zones(client, location, queries::FILTER_ALL, &[]),
         read_compounds(client, location, queries::FILTER_ALL, &[]),
@@ -711,9 +722,11 @@ pub(crate) async fn load<C: GenericClient>(client: &C, location: &str) -> Result
         read_duties(client, location),
         read_partners(client, location),
         meta(client, location, "attribution"),
+        meta(client, location, "cadences"),
     )?;
     Ok(Dataset {
         levels,
+        cadences: wangge_store::cadences_of(location, cadences)?,
         zones,
         compounds,
         buildings,

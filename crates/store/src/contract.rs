@@ -443,7 +443,7 @@ pub async fn concurrent_writers(store: Arc<dyn Store>) {
 }
 
 /// Tier changes are recorded with the compound, read back oldest first, and refused for a
-/// compound that does not exist; attribution is stored with the data.
+/// compound that does not exist; attribution and inspection cadences are stored with the data.
 pub async fn tier_history_and_attribution(store: Arc<dyn Store>) {
     let data = sample();
     store
@@ -497,6 +497,28 @@ pub async fn tier_history_and_attribution(store: Arc<dyn Store>) {
         store.load().await.expect("load").attribution,
         credited.attribution
     );
+
+    // Inspection cadences are configuration kept with the data: the defaults until set, then what
+    // was set; a count of 0 is refused and leaves them as they were.
+    let before = store.load().await.expect("load");
+    assert_eq!(before.cadences, wangge_core::Cadences::default());
+    let mut faster = before.clone();
+    faster.cadences.red = wangge_core::Every::Days(3);
+    faster.cadences.green = wangge_core::Every::Months(2);
+    let version = store.data_version().await.expect("version");
+    store
+        .apply(&ChangeSet::diff(&before, &faster))
+        .await
+        .expect("cadences");
+    assert_eq!(store.load().await.expect("load").cadences, faster.cadences);
+    assert_eq!(store.data_version().await.expect("version"), version + 1);
+    let mut zero = faster.clone();
+    zero.cadences.yellow = wangge_core::Every::Weeks(0);
+    assert!(
+        store.apply(&ChangeSet::diff(&faster, &zero)).await.is_err(),
+        "a cadence of 0 weeks must be refused"
+    );
+    assert_eq!(store.load().await.expect("load").cadences, faster.cadences);
 }
 
 /// An inspection of compound `compound` at `at_ms` with every kind of finding: in order, a

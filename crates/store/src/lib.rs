@@ -31,6 +31,35 @@ pub use gpkg::GpkgStore;
 /// The schema version this build reads and writes. A store with a newer schema is refused.
 pub const SCHEMA_VERSION: u32 = 7;
 
+/// The inspection cadences as both backends keep them: JSON in the store's key/value table under
+/// `cadences` (`{"green":{"quarters":1},"yellow":{"months":1},"red":{"weeks":1}}`). Cadences that
+/// cannot mean anything (a count of 0) are refused.
+pub fn cadences_text(cadences: &wangge_core::Cadences) -> Result<String> {
+    cadences.validate().map_err(|e| {
+        Error::Refused(wangge_core::Error::Invalid(format!(
+            "inspection cadences: {e}"
+        )))
+    })?;
+    serde_json::to_string(cadences).map_err(|e| {
+        Error::Refused(wangge_core::Error::Invalid(format!(
+            "inspection cadences: {e}"
+        )))
+    })
+}
+
+/// Reads what [`cadences_text`] wrote; a store that never had cadences set has the defaults.
+pub fn cadences_of(location: &str, text: Option<String>) -> Result<wangge_core::Cadences> {
+    match text {
+        None => Ok(wangge_core::Cadences::default()),
+        Some(text) => serde_json::from_str(&text).map_err(|e| Error::Corrupt {
+            location: location.to_string(),
+            table: "wangge_meta".into(),
+            id: 0,
+            problem: format!("the inspection cadences `{text}` do not read: {e}"),
+        }),
+    }
+}
+
 /// A page of results: skip `offset` records, return at most `limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {

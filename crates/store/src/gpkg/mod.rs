@@ -429,6 +429,14 @@ fn apply_in(tx: &Transaction<'_>, location: &str, changes: &ChangeSet) -> Result
     rows::write_chiefs(tx, location, &changes.chiefs)?;
     rows::write_duties(tx, location, changes)?;
     rows::write_partners(tx, location, changes)?;
+    if let Some(cadences) = &changes.cadences {
+        tx.execute(
+            "INSERT INTO wangge_meta (key, value) VALUES ('cadences', ?1) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [crate::cadences_text(cadences)?],
+        )
+        .map_err(sql_error(location, "writing the inspection cadences"))?;
+    }
     if let Some(attribution) = &changes.attribution {
         tx.execute(
             "UPDATE wangge_meta SET value = ?1 WHERE key = 'attribution'",
@@ -546,6 +554,7 @@ impl Store for GpkgStore {
                 .map_err(sql_error(location, "starting a read"))?;
             let data = Dataset {
                 levels: load_levels(&tx, location)?,
+                cadences: crate::cadences_of(location, meta(&tx, location, "cadences")?)?,
                 zones: rows::read_zones(&tx, location, "", [])?,
                 compounds: rows::read_compounds(&tx, location, "", [])?,
                 buildings: rows::read_buildings(&tx, location, "", [])?,
