@@ -11,8 +11,8 @@ use axum::response::Response;
 use serde::Deserialize;
 use wangge_core::inspections::{local_date, shanghai};
 use wangge_core::{
-    Atlas, Cadences, ChiefLevel, Compound, Dataset, DueError, DutyKind, Id, Inspection, due_list,
-    representative_point,
+    Atlas, Cadences, Chief, ChiefLevel, Compound, Dataset, DueError, DutyKind, Id, Inspection,
+    due_list, representative_point,
 };
 use wangge_tiles::board::BOARD_TOPICS;
 use wangge_tiles::{Board, BoardInspection, Lang};
@@ -48,18 +48,7 @@ pub fn board_of(
             .and_then(|p| atlas.zone_at(key, p))
             .map(|z| z.name.clone())
     });
-    // The resident chief answering for most of its buildings (the lower id on a tie).
-    let mut counts: BTreeMap<Id, usize> = BTreeMap::new();
-    for b in atlas.buildings_of(compound.id) {
-        if let Some(c) = atlas.responsible(DutyKind::Building, b.id, ChiefLevel::Resident) {
-            *counts.entry(c.id).or_default() += 1;
-        }
-    }
-    let chief = counts
-        .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-        .and_then(|(id, _)| atlas.chief(*id))
-        .map(|c| (c.name.clone(), c.phone.clone()));
+    let chief = compound_chief(atlas, compound.id).map(|c| (c.name.clone(), c.phone.clone()));
     let tz = shanghai();
     let inspection = match &due.last {
         Some(i) => Some(BoardInspection {
@@ -81,6 +70,21 @@ pub fn board_of(
         days_overdue: due.days_overdue,
         printed: local_date(now_ms, &tz)?.to_string(),
     })
+}
+
+/// The resident street chief answering for most of a compound's buildings (the lower id on a
+/// tie): the compound's chief on its board and in the dashboard.
+pub(crate) fn compound_chief(atlas: &Atlas, compound: Id) -> Option<&Chief> {
+    let mut counts: BTreeMap<Id, usize> = BTreeMap::new();
+    for b in atlas.buildings_of(compound) {
+        if let Some(c) = atlas.responsible(DutyKind::Building, b.id, ChiefLevel::Resident) {
+            *counts.entry(c.id).or_default() += 1;
+        }
+    }
+    counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .and_then(|(id, _)| atlas.chief(*id))
 }
 
 /// `?lang=` of a board.

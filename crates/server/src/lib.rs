@@ -7,6 +7,7 @@
 mod api;
 pub mod board;
 mod chiefs;
+pub mod dashboard;
 mod error;
 mod inspections;
 mod plans;
@@ -51,6 +52,7 @@ pub fn app(state: AppState) -> Router {
             get(inspections::list).post(inspections::record),
         )
         .route("/api/due", get(inspections::due))
+        .route("/api/dashboard", get(dashboard::dashboard))
         .route(
             "/api/session",
             get(session::whoami)

@@ -81,7 +81,7 @@ fn zone_brief(atlas: &Atlas, z: &Zone) -> Value {
     })
 }
 
-fn summary_of(atlas: &Atlas, zone: Option<&Zone>) -> Value {
+pub(crate) fn summary_of(atlas: &Atlas, zone: Option<&Zone>) -> Value {
     let data = atlas.data();
     let children: Vec<&Zone> = match zone {
         Some(z) => data

@@ -1177,3 +1177,67 @@ async fn a_compound_board_prints_as_html_and_png() {
         assert_eq!(tile_bytes(&state, uri, None).await.0, expected, "{uri}");
     }
 }
+
+#[tokio::test]
+async fn the_dashboard_counts_tiers_overdue_inspections_and_open_suggestions() {
+    let (state, _dir) = state().await;
+    let (status, before) = get(&state, "/api/dashboard?weeks=4").await;
+    assert_eq!(status, StatusCode::OK, "{before}");
+    let total: u64 = ["green", "yellow", "red"]
+        .iter()
+        .map(|t| before["tiers"][t].as_u64().expect("count"))
+        .sum();
+    assert_eq!(total, sample().compounds.len() as u64);
+    assert_eq!(before["trend"].as_array().map(Vec::len), Some(4));
+    assert_eq!(before["overdue"]["total"], 0);
+    assert!(before["children"].as_array().is_some_and(|c| !c.is_empty()));
+
+    // An old inspection makes C0 overdue for its chief; it suggests red, which is open until a
+    // tier change confirms it.
+    let (status, _) = post_json(
+        &state,
+        "/api/compounds/C0/inspections",
+        r#"{"inspector": "李明", "role": "grid_worker", "at": "2025-01-14T08:00:00Z",
+            "suggested_tier": "red"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, after) = get(&state, "/api/dashboard").await;
+    assert_eq!(after["overdue"]["total"], 1, "{after}");
+    assert_eq!(after["overdue"]["by_chief"][0]["name"], "街长0");
+    let c0_tier = sample().compounds[0].tier;
+    let suggestions = after["suggestions"].as_array().expect("suggestions");
+    if c0_tier == wangge_core::Tier::Red {
+        assert!(suggestions.is_empty());
+    } else {
+        assert_eq!(suggestions.len(), 1, "{after}");
+        assert_eq!(suggestions[0]["code"], "C0");
+        assert_eq!(suggestions[0]["suggested"], "red");
+        let (status, _) = post_json(
+            &state,
+            "/api/compounds/C0/tier",
+            r#"{"tier": "red", "reason": "确认巡查建议", "by": "王主任"}"#,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, confirmed) = get(&state, "/api/dashboard").await;
+        assert!(
+            confirmed["suggestions"]
+                .as_array()
+                .expect("list")
+                .is_empty()
+        );
+        let week = confirmed["trend"]
+            .as_array()
+            .and_then(|t| t.last())
+            .expect("week");
+        assert_eq!(week["tier_changes"], 1);
+    }
+    for (uri, expected) in [
+        ("/api/dashboard?zone=NOPE", StatusCode::NOT_FOUND),
+        ("/api/dashboard?weeks=0", StatusCode::BAD_REQUEST),
+        ("/api/dashboard?weeks=abc", StatusCode::BAD_REQUEST),
+    ] {
+        assert_eq!(get(&state, uri).await.0, expected, "{uri}");
+    }
+}

@@ -352,6 +352,11 @@ impl Store for PostgisStore {
         rows::read_tier_history(&client, self.location(), compound).await
     }
 
+    async fn all_tier_history(&self) -> Result<Vec<TierChange>> {
+        let client = self.client().await?;
+        rows::read_all_tier_history(&client, self.location()).await
+    }
+
     async fn inspections(&self, compound: Option<Id>) -> Result<Vec<Inspection>> {
         let client = self.client().await?;
         rows::read_inspections(&client, self.location(), compound).await

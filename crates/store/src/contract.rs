@@ -472,6 +472,7 @@ pub async fn tier_history_and_attribution(store: Arc<dyn Store>) {
     }
     assert_eq!(store.tier_history(100).await.expect("history"), steps);
     assert!(store.tier_history(101).await.expect("history").is_empty());
+    assert_eq!(store.all_tier_history().await.expect("all history"), steps);
     let dangling = ChangeSet {
         tier_changes: vec![TierChange {
             compound: 4242,

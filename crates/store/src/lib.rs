@@ -161,6 +161,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// A compound's tier changes, oldest first.
     async fn tier_history(&self, compound: Id) -> Result<Vec<TierChange>>;
 
+    /// Every compound's tier changes, by compound and then oldest first (for trends).
+    async fn all_tier_history(&self) -> Result<Vec<TierChange>>;
+
     /// Inspections of one compound, or of every compound with `None`, oldest first (by time,
     /// then by id).
     async fn inspections(&self, compound: Option<Id>) -> Result<Vec<Inspection>>;

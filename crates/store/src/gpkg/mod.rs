@@ -652,7 +652,12 @@ impl Store for GpkgStore {
     }
 
     async fn tier_history(&self, compound: Id) -> Result<Vec<TierChange>> {
-        self.run(move |conn, location| rows::read_tier_changes(conn, location, compound))
+        self.run(move |conn, location| rows::read_tier_changes(conn, location, Some(compound)))
+            .await
+    }
+
+    async fn all_tier_history(&self) -> Result<Vec<TierChange>> {
+        self.run(move |conn, location| rows::read_tier_changes(conn, location, None))
             .await
     }
 

@@ -643,17 +643,18 @@ pub(crate) fn write_tier_changes(
     Ok(())
 }
 
+/// One compound's tier changes (every compound's with `None`), by compound and then oldest first.
 pub(crate) fn read_tier_changes(
     conn: &Connection,
     location: &str,
-    compound: i64,
+    compound: Option<i64>,
 ) -> Result<Vec<TierChange>> {
     read(
         conn,
         location,
         "tier_changes",
         "id, compound_id, from_tier, to_tier, reason, changed_by, at_ms",
-        "WHERE compound_id = ?1 ORDER BY at_ms, id",
+        "WHERE ?1 IS NULL OR compound_id = ?1 ORDER BY compound_id, at_ms, id",
         [compound],
         |r| {
             let id: i64 = r.get(0)?;
