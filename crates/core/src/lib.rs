@@ -42,6 +42,7 @@ pub mod levels;
 pub mod measure;
 pub mod model;
 pub mod plan;
+pub mod problems;
 pub mod stats;
 pub mod tiers;
 pub mod totals;
@@ -64,6 +65,10 @@ pub use model::{
     StreetClass, StreetSegment, Tier, TierChange, Topic, Totals, Zone,
 };
 pub use plan::{Plan, PlanEdit, PlanError, PlanInfo, PlanStatus, with_descendants, zone_diff};
+pub use problems::{
+    EscalationLevel, Problem, ProblemAction, ProblemCategory, ProblemCounts, ProblemError,
+    ProblemLimits, ProblemSource, ProblemState, ProblemStep, Routing,
+};
 pub use stats::Stats;
 pub use tiers::{MAX_REASON_CHARS, TierChangeError, tier_change};
 pub use totals::{link_buildings_to_compounds, recompute_totals};
