@@ -8,8 +8,9 @@
 //! - **Routing** ([`route`]): the street chief (resident level) of the building containing the
 //!   point; else of the nearest building or street segment within [`ROUTE_DISTANCE_M`], whichever
 //!   is nearer (a candidate nobody answers for is passed over). The compound is the one containing
-//!   the point, else the routed building's. Zones go by containment: the grid is the lowest zone
-//!   containing the point, the community and sub-district are the zones of those levels.
+//!   the point, else the routed building's. The grid is the lowest zone (at or below the
+//!   community level) containing the point, else — for a point on a boundary road — the nearest
+//!   within that distance; the community and sub-district are the grid's ancestors.
 //! - **States** ([`ProblemState`]): reported → accepted → in progress → resolved → closed. A
 //!   problem can be started without being accepted first and resolved from any open state; a
 //!   resolved or closed problem can be reopened (it is reported again, at the level it had).
@@ -734,6 +735,52 @@ fn around(p: Point<f64>, metres: f64) -> Rect<f64> {
     )
 }
 
+/// The codes of the grid, community and sub-district answering for `point`. The grid is the
+/// zone of the lowest level (at or below the community) that contains the point, else the nearest
+/// one within [`ROUTE_DISTANCE_M`] — a point on a boundary road belongs to the grid beside it, not
+/// to nobody. The community and sub-district are the grid's ancestors, so the three always agree.
+fn zones_of(atlas: &Atlas, point: Point<f64>) -> (Option<String>, Option<String>, Option<String>) {
+    let data = atlas.data();
+    let levels = &data.levels.levels;
+    let top = levels
+        .iter()
+        .position(|l| l.key == "community")
+        .unwrap_or(0);
+    let lowest_first: Vec<&str> = levels[top..].iter().rev().map(|l| l.key.as_str()).collect();
+    let contained = lowest_first
+        .iter()
+        .find_map(|level| atlas.zone_at(level, point));
+    let grid = contained.or_else(|| {
+        let near: Vec<&crate::Zone> = atlas.zones_in(around(point, ROUTE_DISTANCE_M)).collect();
+        lowest_first.iter().find_map(|level| {
+            near.iter()
+                .filter(|z| z.level == *level)
+                .map(|z| (distance_to_outline_m(point, &z.geometry), *z))
+                .filter(|(d, _)| *d <= ROUTE_DISTANCE_M)
+                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)))
+                .map(|(_, z)| z)
+        })
+    });
+    let mut community = None;
+    let mut subdistrict = None;
+    let mut zone = grid;
+    // Parents form a tree; the bound guards against a cycle in broken data.
+    for _ in 0..levels.len() {
+        let Some(z) = zone else { break };
+        if z.level == "community" && community.is_none() {
+            community = Some(z.code.clone());
+        }
+        if z.level == "subdistrict" && subdistrict.is_none() {
+            subdistrict = Some(z.code.clone());
+        }
+        zone = z.parent.and_then(|p| atlas.zone(p));
+    }
+    if subdistrict.is_none() {
+        subdistrict = atlas.zone_at("subdistrict", point).map(|z| z.code.clone());
+    }
+    (grid.map(|z| z.code.clone()), community, subdistrict)
+}
+
 /// Who answers for the place at `point` (see the [module rules](self)).
 pub fn route(atlas: &Atlas, point: Point<f64>) -> Routing {
     let resident = |kind: DutyKind, id: Id| {
@@ -787,16 +834,10 @@ pub fn route(atlas: &Atlas, point: Point<f64>) -> Routing {
     {
         routing.compound = Some(c.id);
     }
-    let zones = atlas.zones_containing(point);
-    routing.grid = zones.last().map(|z| z.code.clone());
-    routing.community = zones
-        .iter()
-        .find(|z| z.level == "community")
-        .map(|z| z.code.clone());
-    routing.subdistrict = zones
-        .iter()
-        .find(|z| z.level == "subdistrict")
-        .map(|z| z.code.clone());
+    let (grid, community, subdistrict) = zones_of(atlas, point);
+    routing.grid = grid;
+    routing.community = community;
+    routing.subdistrict = subdistrict;
     routing
 }
 

@@ -33,6 +33,7 @@
 mod buildings;
 mod compounds;
 mod error;
+pub mod hotline;
 mod names;
 mod parcels;
 mod people;

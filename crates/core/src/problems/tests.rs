@@ -437,6 +437,20 @@ fn routing_finds_the_building_then_the_nearest_building_or_street() {
         (street.street, street.building, street.chief),
         (Some(7), None, Some(3))
     );
+    // On the road just west of the sub-district (~20 m outside): the grid beside it.
+    let outside = route(&atlas, Point::new(x - 0.0002, y + 0.005));
+    assert_eq!(
+        (
+            outside.grid.as_deref(),
+            outside.community.as_deref(),
+            outside.subdistrict.as_deref()
+        ),
+        (
+            Some("53010200100101"),
+            Some("530102001001"),
+            Some("530102001")
+        )
+    );
     // Far from everything and outside every zone: nobody.
     assert_eq!(
         route(&atlas, Point::new(x + 0.5, y + 0.5)),
