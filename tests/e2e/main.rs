@@ -4,5 +4,6 @@ mod chiefs;
 mod cli;
 mod plans;
 mod postgis;
+mod problems;
 mod serve;
 mod users;

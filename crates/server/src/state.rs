@@ -35,6 +35,11 @@ pub struct ServerOptions {
     /// How often compounds of each tier are to be inspected (green quarterly, yellow monthly, red
     /// weekly unless configured otherwise).
     pub cadences: Cadences,
+    /// The time limit of each escalation level for problems.
+    pub problem_limits: wangge_core::ProblemLimits,
+    /// How often the escalation clock runs in the background; `None` runs it never (tests run
+    /// it by hand with [`AppState::run_escalation_clock`]). `wangge serve` runs it every minute.
+    pub escalation_every: Option<std::time::Duration>,
 }
 
 /// Shared by every request: cheap to clone.
@@ -91,6 +96,9 @@ impl AppState {
         };
         if let Some(feed) = feed {
             tokio::spawn(follow(state.clone(), feed));
+        }
+        if let Some(every) = state.options().escalation_every {
+            tokio::spawn(crate::problems::clock(state.clone(), every));
         }
         Ok(state)
     }
