@@ -5,5 +5,6 @@ mod cli;
 mod partners;
 mod plans;
 mod postgis;
+mod problems;
 mod serve;
 mod users;

@@ -748,3 +748,49 @@ fn a_new_chief_takes_work_from_their_own_community_only() {
     assert!(joined.load.buildings + joined.load.streets > 0);
     assert!(second.report.chiefs.iter().all(|c| c.load.within_band));
 }
+
+#[test]
+fn a_problem_inside_a_building_goes_to_its_chief_and_the_zones_around_it() {
+    use geo::{Contains, Point};
+    use wangge_core::Atlas;
+    use wangge_core::problems::route;
+    let mut data = demo();
+    data.duties = run(&data, &[]).assignments;
+    let atlas = Atlas::new(data.clone());
+    let chiefs = responsible(&data.duties, DutyKind::Building, ChiefLevel::Resident);
+    let mut checked = 0;
+    for b in data.buildings.iter().step_by(37) {
+        let p: Point<f64> = b.geometry.interior_point().expect("a point inside");
+        let routing = route(&atlas, p);
+        assert_eq!(routing.building, Some(b.id), "building {}", b.id);
+        assert_eq!(
+            routing.chief,
+            chiefs.get(&b.id).copied(),
+            "building {}",
+            b.id
+        );
+        assert!(routing.chief.is_some(), "every demo building has a chief");
+        let community = data
+            .zones
+            .iter()
+            .find(|z| z.level == "community" && z.geometry.contains(&p))
+            .expect("the demo's communities cover its buildings");
+        assert_eq!(routing.community.as_deref(), Some(community.code.as_str()));
+        // Without grids drawn, the lowest zone containing the point is the community itself.
+        assert_eq!(routing.grid, routing.community);
+        let subdistrict = data
+            .zones
+            .iter()
+            .find(|z| z.level == "subdistrict")
+            .expect("a sub-district");
+        assert_eq!(
+            routing.subdistrict.as_deref(),
+            Some(subdistrict.code.as_str())
+        );
+        if b.compound.is_some() {
+            assert_eq!(routing.compound, b.compound, "building {}", b.id);
+        }
+        checked += 1;
+    }
+    assert!(checked > 50, "{checked}");
+}

@@ -51,7 +51,8 @@ pub enum Command {
         #[command(flatten)]
         web: Web,
     },
-    /// Import GeoJSON, OSM PBF, GeoPackage or a CSV household register (all files or nothing).
+    /// Import GeoJSON, OSM PBF, GeoPackage, a CSV household register or roster, or 12345 hotline
+    /// work orders (`--layer hotline`); all files or nothing.
     Import {
         #[command(flatten)]
         database: Database,
@@ -78,6 +79,10 @@ pub enum Command {
         /// added by itself for OSM data.
         #[arg(long, value_name = "TEXT")]
         attribution: Vec<String>,
+        /// For hotline work orders: import the orders that can be located and list the others,
+        /// instead of refusing the file.
+        #[arg(long)]
+        skip_unlocated: bool,
         /// The files to import.
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
@@ -362,6 +367,119 @@ pub enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// Problems (问题/事件) reported at a place: report, act on, list, show.
+    Problem {
+        #[command(subcommand)]
+        action: ProblemCommand,
+    },
+    /// Run the escalation clock once: every open problem past its level's time limit goes up a
+    /// level (chief → grid → community → sub-district), each step recorded.
+    Escalate {
+        #[command(flatten)]
+        database: Database,
+        /// The time to run the clock at, RFC 3339 (e.g. 2026-04-12T09:00:00+08:00); now when
+        /// not given.
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<String>,
+        #[command(flatten)]
+        limits: Limits,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The time limits of the escalation levels.
+#[derive(Debug, Clone, Args)]
+pub struct Limits {
+    /// A JSON file of time limits in hours, e.g. {"chief_hours": 24, "grid_hours": 48,
+    /// "community_hours": 72, "subdistrict_hours": 120} (those are the defaults).
+    #[arg(long, value_name = "FILE.json")]
+    pub limits: Option<PathBuf>,
+}
+
+/// `wangge problem …`.
+#[derive(Debug, Subcommand)]
+pub enum ProblemCommand {
+    /// Report a problem at a point: it is routed to the chief of the place and its zones.
+    Report {
+        #[command(flatten)]
+        database: Database,
+        /// Longitude (WGS-84).
+        #[arg(long, allow_hyphen_values = true)]
+        lon: f64,
+        /// Latitude (WGS-84).
+        #[arg(long, allow_hyphen_values = true)]
+        lat: f64,
+        /// sanitation (环境卫生), public_order (治安), fire_safety (消防安全), facilities
+        /// (设施维修), illegal_construction (违章搭建), noise (噪声扰民), traffic (交通停车),
+        /// property (物业管理), dispute (邻里纠纷) or other (其他).
+        #[arg(long)]
+        category: String,
+        /// What is wrong.
+        #[arg(long)]
+        text: String,
+        /// The address, where known.
+        #[arg(long)]
+        address: Option<String>,
+        /// Who reports; defaults to $USER.
+        #[arg(long)]
+        by: Option<String>,
+        #[command(flatten)]
+        limits: Limits,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Act on a problem: accept, start, resolve, close, reopen or escalate it.
+    Step {
+        #[command(flatten)]
+        database: Database,
+        /// The problem's id.
+        #[arg(long)]
+        id: i64,
+        /// accept (受理), start (处置), resolve (办结), close (关闭), reopen (重新打开) or
+        /// escalate (升级, pass it up a level by hand).
+        #[arg(long)]
+        action: String,
+        /// Who acts; defaults to $USER.
+        #[arg(long)]
+        by: Option<String>,
+        /// A note.
+        #[arg(long, default_value = "")]
+        note: String,
+        #[command(flatten)]
+        limits: Limits,
+    },
+    /// List problems, optionally by state or zone.
+    List {
+        #[command(flatten)]
+        database: Database,
+        /// Only problems in this state: reported, accepted, in_progress, resolved, closed, or
+        /// `open` for the first three.
+        #[arg(long)]
+        state: Option<String>,
+        /// Only problems in this zone (a zone code; its grids are included).
+        #[arg(long, value_name = "CODE")]
+        zone: Option<String>,
+        /// Only problems routed to this chief.
+        #[arg(long, value_name = "ID")]
+        chief: Option<i64>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One problem with its history.
+    Show {
+        #[command(flatten)]
+        database: Database,
+        /// The problem's id.
+        #[arg(long)]
+        id: i64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Where the web front end and fonts are.
@@ -393,6 +511,8 @@ pub enum LayerArg {
     Chiefs,
     /// Partner departments of named streets (CSV, 联动部门): the file is the whole list.
     Partners,
+    /// 12345 hotline work orders (CSV): each becomes a problem routed to its place's chief.
+    Hotline,
 }
 
 /// `--layer` of export.

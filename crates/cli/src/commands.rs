@@ -13,6 +13,7 @@ use wangge_store::{GpkgStore, Store};
 use wangge_store_postgis::{ConnectOptions, PostgisStore};
 
 use crate::args::{Command, Database, ExportLayer, LayerArg, UserCommand, Web};
+use crate::problems::import_hotline;
 use crate::progress::Bar;
 
 /// Runs one subcommand.
@@ -47,11 +48,20 @@ pub async fn run(command: Command) -> Result<()> {
             source_layer,
             level,
             attribution,
+            skip_unlocated,
             inputs,
         } => {
+            let crs = crs.parse::<Crs>().map_err(|e| anyhow!(e))?;
+            if layer == Some(LayerArg::Hotline) {
+                return import_hotline(&Location::of(database)?, crs, skip_unlocated, &inputs)
+                    .await;
+            }
+            if skip_unlocated {
+                bail!("--skip-unlocated is for hotline work orders: add --layer hotline");
+            }
             let options = ImportOptions {
-                layer: layer.map(input_layer),
-                crs: crs.parse::<Crs>().map_err(|e| anyhow!(e))?,
+                layer: layer.and_then(input_layer),
+                crs,
                 fields: parse_fields(&fields)?,
                 repair,
                 source_layer,
@@ -242,6 +252,15 @@ pub async fn run(command: Command) -> Result<()> {
             schema,
         } => migrate(&from, &database_url, &schema).await,
         Command::User { action } => user(action).await,
+        Command::Problem { action } => crate::problems::problem(action).await,
+        Command::Escalate {
+            database,
+            now,
+            limits,
+            json,
+        } => {
+            crate::problems::escalate(&Location::of(database)?, now.as_deref(), &limits, json).await
+        }
     }
 }
 
@@ -404,8 +423,9 @@ async fn board(
     Ok(())
 }
 
-fn input_layer(layer: LayerArg) -> InputLayer {
-    match layer {
+/// The importer's layer; hotline work orders are not a layer of the dataset (`None`).
+fn input_layer(layer: LayerArg) -> Option<InputLayer> {
+    Some(match layer {
         LayerArg::Buildings => InputLayer::Buildings,
         LayerArg::Streets => InputLayer::Streets,
         LayerArg::Compounds => InputLayer::Compounds,
@@ -413,7 +433,8 @@ fn input_layer(layer: LayerArg) -> InputLayer {
         LayerArg::Households => InputLayer::Households,
         LayerArg::Chiefs => InputLayer::Chiefs,
         LayerArg::Partners => InputLayer::Partners,
-    }
+        LayerArg::Hotline => return None,
+    })
 }
 
 fn parse_fields(fields: &[String]) -> Result<Vec<(String, String)>> {
@@ -430,7 +451,7 @@ fn parse_fields(fields: &[String]) -> Result<Vec<(String, String)>> {
 
 /// Where the data lives, resolved from the arguments.
 #[derive(Debug, Clone)]
-enum Location {
+pub(crate) enum Location {
     /// A GeoPackage file.
     File(PathBuf),
     /// A PostGIS database and the schema in it.
@@ -438,7 +459,7 @@ enum Location {
 }
 
 impl Location {
-    fn of(database: Database) -> Result<Location> {
+    pub(crate) fn of(database: Database) -> Result<Location> {
         match (database.db, database.database_url) {
             (Some(path), _) => Ok(Location::File(path)),
             (None, Some(url)) => Ok(Location::Url {
@@ -452,7 +473,7 @@ impl Location {
     }
 
     /// Opens the store; a missing file is created only when `create` is set.
-    async fn open(&self, create: bool) -> Result<Arc<dyn Store>> {
+    pub(crate) async fn open(&self, create: bool) -> Result<Arc<dyn Store>> {
         match self {
             Location::File(path) if create => Ok(Arc::new(GpkgStore::open(path)?)),
             Location::File(path) => Ok(Arc::new(GpkgStore::open_existing(path).with_context(|| {
@@ -942,6 +963,8 @@ async fn serve(store: Arc<dyn Store>, addr: std::net::SocketAddr, web: Web) -> R
         web_dir: web_dir(web.web),
         font: find_font(),
         tile_cache_entries: web.tile_cache,
+        problem_limits: wangge_core::ProblemLimits::default(),
+        escalation_every: Some(std::time::Duration::from_secs(60)),
     };
     let state = AppState::load(store, options).await?;
     let snapshot = state.snapshot();
@@ -1344,7 +1367,7 @@ async fn history(location: &Location, code: &str, json: bool) -> Result<()> {
 }
 
 /// A time as RFC 3339 in UTC, as the HTTP API shows it.
-fn iso(at_ms: i64) -> String {
+pub(crate) fn iso(at_ms: i64) -> String {
     jiff::Timestamp::from_millisecond(at_ms)
         .map(|t| t.to_string())
         .unwrap_or_else(|_| at_ms.to_string())

@@ -43,6 +43,7 @@ pub mod measure;
 pub mod model;
 pub mod partners;
 pub mod plan;
+pub mod problems;
 pub mod stats;
 pub mod tiers;
 pub mod totals;
@@ -66,6 +67,10 @@ pub use model::{
 };
 pub use partners::{PartnerKey, StreetPartner, check_partners, partners_of, validate_partners};
 pub use plan::{Plan, PlanEdit, PlanError, PlanInfo, PlanStatus, with_descendants, zone_diff};
+pub use problems::{
+    EscalationLevel, Problem, ProblemAction, ProblemCategory, ProblemCounts, ProblemError,
+    ProblemLimits, ProblemSource, ProblemState, ProblemStep, Routing,
+};
 pub use stats::Stats;
 pub use tiers::{MAX_REASON_CHARS, TierChangeError, tier_change};
 pub use totals::{link_buildings_to_compounds, recompute_totals};

@@ -64,6 +64,8 @@ macro_rules! vocabulary {
         }
     };
 }
+// Other modules of the crate declare their vocabularies the same way (problems.rs).
+pub(crate) use vocabulary;
 
 vocabulary! {
     /// A compound's colour tier (分色管理), which sets its inspection cadence.

@@ -34,6 +34,7 @@
 mod buildings;
 mod compounds;
 mod error;
+pub mod hotline;
 mod names;
 mod parcels;
 mod people;

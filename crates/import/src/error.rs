@@ -164,6 +164,25 @@ pub enum ImportError {
         /// What is wrong and what to do.
         message: String,
     },
+    /// The hotline work orders are not a readable CSV file, lack a needed column, or hold work
+    /// orders that cannot be located.
+    #[error("{file}: {message}")]
+    Hotline {
+        /// The file.
+        file: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A line of the hotline work orders cannot be used.
+    #[error("{file}: line {line}: {message}")]
+    HotlineLine {
+        /// The file.
+        file: String,
+        /// 1-based line number in the file.
+        line: u64,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// The imported data could not be combined with the existing data.
     #[error("{file}: {source}")]
     Core {

@@ -1,5 +1,6 @@
 //! Importers: GeoJSON, OpenStreetMap PBF, GeoPackage, CSV household registers, CSV street-chief
-//! rosters and CSV lists of partner departments into a [`Dataset`].
+//! rosters and CSV lists of partner departments into a [`Dataset`]; 12345 hotline work orders
+//! (CSV) into routed problems ([`read_hotline`]).
 //!
 //! [`import_path`] reads one file and returns the existing dataset plus everything the file adds,
 //! with derived data refreshed (buildings linked to compounds, zone parents, codes and totals), and
@@ -47,6 +48,7 @@ mod validate;
 
 pub mod crs;
 pub mod estimate;
+pub mod hotline;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -57,6 +59,7 @@ use wangge_core::Dataset;
 pub use crs::Crs;
 pub use error::{At, FeatureProblem, ImportError, Result};
 pub use estimate::estimate_households;
+pub use hotline::{HotlineImport, HotlineOptions, Unlocated, read_hotline};
 
 /// What a file holds, as chosen with the command line's `--layer`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

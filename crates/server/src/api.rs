@@ -51,7 +51,7 @@ impl Args {
             .transpose()
     }
 
-    fn page(&self) -> Result<(usize, usize), ApiError> {
+    pub(crate) fn page(&self) -> Result<(usize, usize), ApiError> {
         let offset = self.number::<usize>("offset")?.unwrap_or(0);
         let limit = self.number::<usize>("limit")?.unwrap_or(DEFAULT_LIMIT);
         if limit == 0 || limit > MAX_LIMIT {

@@ -43,6 +43,10 @@ impl From<wangge_store::Error> for ApiError {
         match e {
             wangge_store::Error::Unavailable(m) => ApiError::Unavailable(m),
             wangge_store::Error::Refused(m) => ApiError::BadRequest(m.to_string()),
+            e @ wangge_store::Error::StaleProblem { .. } => {
+                ApiError::Conflict(json!({ "error": e.to_string() }))
+            }
+            e @ wangge_store::Error::NoProblem(_) => ApiError::NotFound(e.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
     }

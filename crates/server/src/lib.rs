@@ -11,6 +11,7 @@ pub mod dashboard;
 mod error;
 mod inspections;
 mod plans;
+mod problems;
 mod session;
 mod state;
 pub mod tiles;
@@ -28,6 +29,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
+pub use problems::ClockRun;
 pub use state::{AppState, ServerOptions, Snapshot, StateError};
 
 /// The largest request body the server accepts.
@@ -53,6 +55,13 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/due", get(inspections::due))
         .route("/api/dashboard", get(dashboard::dashboard))
+        .route(
+            "/api/problems",
+            get(problems::list).post(problems::report_problem),
+        )
+        .route("/api/problems/summary", get(problems::summary))
+        .route("/api/problems/{id}", get(problems::get))
+        .route("/api/problems/{id}/steps", post(problems::step))
         .route(
             "/api/session",
             get(session::whoami)

@@ -34,6 +34,11 @@ pub struct ServerOptions {
     pub font: Option<Arc<Vec<u8>>>,
     /// How many encoded tiles the cache keeps at most.
     pub tile_cache_entries: usize,
+    /// The time limit of each escalation level for problems.
+    pub problem_limits: wangge_core::ProblemLimits,
+    /// How often the escalation clock runs in the background; `None` runs it never (tests run
+    /// it by hand with [`AppState::run_escalation_clock`]). `wangge serve` runs it every minute.
+    pub escalation_every: Option<std::time::Duration>,
 }
 
 /// Shared by every request: cheap to clone.
@@ -94,6 +99,9 @@ impl AppState {
         };
         if let Some(feed) = feed {
             tokio::spawn(follow(state.clone(), feed));
+        }
+        if let Some(every) = state.options().escalation_every {
+            tokio::spawn(crate::problems::clock(state.clone(), every));
         }
         Ok(state)
     }

@@ -331,6 +331,93 @@ pub fn due(atlas: &Atlas, d: &Due) -> Value {
     })
 }
 
+/// A time as Asia/Shanghai wall-clock text, `YYYY-MM-DD HH:MM`, as people read deadlines.
+fn shanghai_time(at_ms: i64) -> Value {
+    jiff::Timestamp::from_millisecond(at_ms).map_or(Value::Null, |t| {
+        json!(
+            t.to_zoned(shanghai())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        )
+    })
+}
+
+/// Where a problem was routed: ids, the chief's name, and the zones' codes and names.
+pub fn routing(atlas: &Atlas, r: &wangge_core::Routing) -> Value {
+    let zone = |code: &Option<String>| {
+        code.as_deref()
+            .map(|c| json!({ "code": c, "name": atlas.zone_by_code(c).map(|z| z.name.as_str()) }))
+    };
+    json!({
+        "compound": r.compound.map(|id| json!({
+            "id": id,
+            "code": atlas.compound(id).map(|c| c.code.as_str()),
+            "name": atlas.compound(id).map(|c| c.name.as_str()),
+        })),
+        "building": r.building,
+        "street": r.street,
+        "chief": r.chief.map(|id| json!({
+            "id": id,
+            "name": atlas.chief(id).map(|c| c.name.as_str()),
+            "phone": atlas.chief(id).map(|c| c.phone.as_str()),
+        })),
+        "grid": zone(&r.grid),
+        "community": zone(&r.community),
+        "subdistrict": zone(&r.subdistrict),
+    })
+}
+
+/// A problem: what, where, from whom, its routing, state and level (keys and Chinese names),
+/// the deadline of its level (UTC and Shanghai time) and whether it is overdue at `now_ms`.
+pub fn problem(atlas: &Atlas, p: &wangge_core::Problem, now_ms: i64) -> Value {
+    json!({
+        "id": p.id,
+        "lon": p.lon,
+        "lat": p.lat,
+        "address": p.address,
+        "category": p.category.as_str(),
+        "category_name": p.category.name_zh(),
+        "description": p.description,
+        "source": p.source.as_str(),
+        "source_name": p.source.name_zh(),
+        "order_no": p.order_no,
+        "reported_at": instant(p.reported_at_ms),
+        "reported_local": shanghai_time(p.reported_at_ms),
+        "reporter": p.reporter,
+        "routing": routing(atlas, &p.routing),
+        "state": p.state.as_str(),
+        "state_name": p.state.name_zh(),
+        "level": p.level.as_str(),
+        "level_name": p.level.name_zh(),
+        "deadline": instant(p.deadline_ms),
+        "deadline_local": shanghai_time(p.deadline_ms),
+        "overdue": p.is_overdue(now_ms),
+        "actions": wangge_core::problems::allowed_actions(p.state)
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>(),
+    })
+}
+
+/// One step of a problem's history.
+pub fn problem_step(s: &wangge_core::ProblemStep) -> Value {
+    json!({
+        "at": instant(s.at_ms),
+        "at_local": shanghai_time(s.at_ms),
+        "by": s.by,
+        "action": s.action.as_str(),
+        "action_name": s.action.name_zh(),
+        "from_state": s.from_state.map(|x| x.as_str()),
+        "to_state": s.to_state.as_str(),
+        "to_state_name": s.to_state.name_zh(),
+        "from_level": s.from_level.map(|x| x.as_str()),
+        "to_level": s.to_level.as_str(),
+        "to_level_name": s.to_level.name_zh(),
+        "deadline": instant(s.deadline_ms),
+        "note": s.note,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

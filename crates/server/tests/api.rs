@@ -1241,3 +1241,107 @@ async fn the_dashboard_counts_tiers_overdue_inspections_and_open_suggestions() {
         assert_eq!(get(&state, uri).await.0, expected, "{uri}");
     }
 }
+
+#[tokio::test]
+async fn problems_are_reported_routed_stepped_and_escalated() {
+    let (state, _dir) = state().await;
+    // Inside building 1000 of the sample: compound 100, chief 1, the third community.
+    let report = r#"{"lon": 102.7014, "lat": 25.0347, "category": "消防安全",
+        "description": "楼道堆放杂物", "reporter": "王芳"}"#;
+    let (status, body) = post_json(&state, "/api/problems", report).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let problem = &body["problem"];
+    assert_eq!(problem["routing"]["chief"]["id"], 1);
+    assert_eq!(problem["routing"]["building"], 1000);
+    assert_eq!(problem["routing"]["compound"]["id"], 100);
+    assert_eq!(problem["routing"]["community"]["code"], "530102001003");
+    assert_eq!(problem["state"], "reported");
+    assert_eq!(problem["level"], "chief");
+    let id = problem["id"].as_i64().expect("id");
+
+    for bad in [
+        r#"{"lon": 999, "lat": 25.0, "category": "noise", "description": "x", "reporter": "王"}"#,
+        r#"{"lon": 102.7, "lat": 25.0, "category": "purple", "description": "x", "reporter": "王"}"#,
+        r#"{"lon": 102.7, "lat": 25.0, "category": "noise", "description": " ", "reporter": "王"}"#,
+        r#"{"lon": 102.7, "lat": 25.0, "category": "noise", "description": "x", "reporter": "王", "source": "hotline"}"#,
+        r#"{"lat": 25.0}"#,
+    ] {
+        let (status, body) = post_json(&state, "/api/problems", bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert!(body["error"].is_string(), "{body}");
+    }
+
+    let steps = format!("/api/problems/{id}/steps");
+    let (status, body) = post_json(
+        &state,
+        &steps,
+        r#"{"action": "accept", "by": "街长0", "state": "reported"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["problem"]["state"], "accepted");
+    // A second client that still saw it reported is told it changed.
+    let (status, body) = post_json(
+        &state,
+        &steps,
+        r#"{"action": "start", "by": "街长1", "state": "reported"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["problem"]["state"], "accepted");
+    let (status, body) = post_json(&state, &steps, r#"{"action": "close", "by": "街长0"}"#).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("cannot be closed")),
+        "{body}"
+    );
+
+    let (status, body) = get(&state, &format!("/api/problems/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["steps"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        get(&state, "/api/problems/abc").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&state, "/api/problems/9999").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, body) = get(&state, "/api/problems?zone=530102001003&open=true").await;
+    assert_eq!(body["total"], 1);
+    let (_, body) = get(&state, "/api/problems?zone=530102001001").await;
+    assert_eq!(body["total"], 0);
+    assert_eq!(
+        get(&state, "/api/problems?colour=red").await.0,
+        StatusCode::BAD_REQUEST
+    );
+
+    // Ten days on, the clock takes it to the sub-district; run again, it has nothing to do.
+    let later = jiff::Timestamp::now().as_millisecond() + 10 * 86_400_000;
+    let run = state.run_escalation_clock(later).await.expect("clock");
+    assert_eq!(
+        (run.open, run.escalated, run.steps, run.stale),
+        (1, 1, 3, 0)
+    );
+    let run = state.run_escalation_clock(later).await.expect("clock");
+    assert_eq!(run.steps, 0);
+    let (_, body) = get(&state, "/api/problems/summary").await;
+    let community = body["by_zone"]
+        .as_array()
+        .expect("zones")
+        .iter()
+        .find(|z| z["code"] == "530102001003")
+        .expect("the community")
+        .clone();
+    assert_eq!(
+        (
+            &community["total"],
+            &community["open"],
+            &community["escalated"]
+        ),
+        (&Value::from(1), &Value::from(1), &Value::from(1))
+    );
+    assert_eq!(body["by_week"].as_array().map(Vec::len), Some(1));
+}

@@ -45,6 +45,7 @@ mod geom;
 mod migrate;
 mod notify;
 mod plans;
+mod problems;
 mod queries;
 mod rows;
 #[cfg(feature = "testing")]
@@ -59,9 +60,10 @@ use geo::{Rect, coord};
 use tokio::sync::mpsc;
 use tokio_postgres::IsolationLevel;
 use wangge_core::{
-    ChangeSet, Dataset, Id, Inspection, Layer, Plan, PlanInfo, TierChange, User, Zone,
+    ChangeSet, Dataset, Id, Inspection, Layer, Plan, PlanInfo, Problem, ProblemCounts, ProblemStep,
+    TierChange, User, Zone,
 };
-use wangge_store::{Applied, Page, Record, Result, Store};
+use wangge_store::{Applied, Page, ProblemFilter, Record, Result, Store};
 
 pub use connect::{ConnectOptions, redact};
 pub use copy::{LayerCheck, MigrationReport, migrate_from};
@@ -510,5 +512,64 @@ impl Store for PostgisStore {
         tx.commit()
             .await
             .map_err(pg_error(location, "committing the end of the session"))
+    }
+
+    async fn add_problems(&self, problems: &[Problem]) -> Result<Vec<Id>> {
+        wangge_store::problems::check_batch(problems)?;
+        if problems.is_empty() {
+            return Ok(Vec::new());
+        }
+        let location = self.location();
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg_error(location, "starting a write"))?;
+        let ids = problems::add(&tx, location, problems).await?;
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "committing the problems"))?;
+        Ok(ids)
+    }
+
+    async fn record_steps(&self, steps: &[ProblemStep]) -> Result<()> {
+        let location = self.location();
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg_error(location, "starting a write"))?;
+        problems::record_steps(&tx, location, steps).await?;
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "committing the steps"))
+    }
+
+    async fn problems(&self, filter: &ProblemFilter) -> Result<Vec<Problem>> {
+        let client = self.client().await?;
+        problems::list(&client, self.location(), filter).await
+    }
+
+    async fn problem(&self, id: Id) -> Result<Option<(Problem, Vec<ProblemStep>)>> {
+        let location = self.location();
+        let mut client = self.client().await?;
+        // One snapshot, so that the problem and its steps agree.
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(pg_error(location, "starting a read"))?;
+        let found = problems::one(&tx, location, id).await?;
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "ending a read"))?;
+        Ok(found)
+    }
+
+    async fn problem_counts(&self) -> Result<ProblemCounts> {
+        let client = self.client().await?;
+        problems::counts(&client, self.location()).await
     }
 }

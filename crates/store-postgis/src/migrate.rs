@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../sql/004_targets_and_duties.sql"),
     include_str!("../sql/005_users.sql"),
     include_str!("../sql/006_street_partners.sql"),
+    include_str!("../sql/007_problems.sql"),
 ];
 
 /// The schema version this build reads and writes. A schema with a newer one is refused.

@@ -173,3 +173,24 @@ pub(crate) const UPDATE_USER: &str = include_str!("../sql/queries/update_user.sq
 pub(crate) const USER_EXISTS: &str = include_str!("../sql/queries/user_exists.sql");
 /// The id of the user holding a username.
 pub(crate) const USER_ID_BY_NAME: &str = include_str!("../sql/queries/user_id_by_name.sql");
+/// Adds a problem and its report step, returning the problem's id.
+pub(crate) const INSERT_PROBLEM: &str = include_str!("../sql/queries/insert_problem.sql");
+/// Appends one step of a problem's history.
+pub(crate) const INSERT_PROBLEM_STEP: &str = include_str!("../sql/queries/insert_problem_step.sql");
+/// The problems holding any of some work order numbers.
+pub(crate) const PROBLEMS_BY_ORDER: &str = include_str!("../sql/queries/problems_by_order.sql");
+/// Moves a problem to a new state, level and deadline if it is still where the step started.
+pub(crate) const SWAP_PROBLEM: &str = include_str!("../sql/queries/swap_problem.sql");
+/// The state and level of one problem.
+pub(crate) const PROBLEM_STATE: &str = include_str!("../sql/queries/problem_state.sql");
+/// The problems passing a filter, in id order.
+pub(crate) const SELECT_PROBLEMS: &str = include_str!("../sql/queries/select_problems.sql");
+/// One problem.
+pub(crate) const SELECT_PROBLEM: &str = include_str!("../sql/queries/select_problem.sql");
+/// The steps of one problem, oldest first.
+pub(crate) const SELECT_PROBLEM_STEPS: &str =
+    include_str!("../sql/queries/select_problem_steps.sql");
+/// Problems per zone code: total, open, escalated.
+pub(crate) const PROBLEM_COUNTS: &str = include_str!("../sql/queries/problem_counts.sql");
+/// Compounds by hotline work orders, the most first.
+pub(crate) const HOTLINE_BY_COMPOUND: &str = include_str!("../sql/queries/hotline_by_compound.sql");

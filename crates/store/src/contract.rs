@@ -18,7 +18,12 @@ use wangge_core::{
     Tier, TierChange, Totals, User, Zone,
 };
 
-use crate::{Error, Page, Record, Store};
+use wangge_core::problems::{
+    EscalationLevel, Problem, ProblemAction, ProblemCategory, ProblemLimits, ProblemSource,
+    ProblemState, Report, count, escalations, report, transition,
+};
+
+use crate::{Error, Page, ProblemFilter, Record, Store};
 
 fn square(x: f64, y: f64, size: f64) -> MultiPolygon<f64> {
     let p: Polygon<f64> = polygon![(x: x, y: y), (x: x + size, y: y), (x: x + size, y: y + size), (x: x, y: y + size), (x: x, y: y)];
@@ -1366,6 +1371,386 @@ pub async fn a_users_chief_must_exist(store: Arc<dyn Store>) {
     );
 }
 
+/// 2026-04-10T08:00:00+08:00, the time the problem checks report at.
+const PROBLEM_TIME: i64 = 1_775_779_200_000;
+
+/// A problem reported at the centre of building `1000 + building` of the sample, routed on it.
+fn sample_problem(building: i64, order_no: Option<&str>, minutes: i64) -> Problem {
+    let atlas = wangge_core::Atlas::new(sample());
+    let b = atlas
+        .data()
+        .buildings
+        .iter()
+        .find(|b| b.id == 1000 + building)
+        .expect("a sample building");
+    let centre = b.geometry.bounding_rect().expect("a footprint").center();
+    let at = PROBLEM_TIME + minutes * 60_000;
+    report(
+        &atlas,
+        Report {
+            lon: centre.x,
+            lat: centre.y,
+            address: Some(format!("{building}号楼")),
+            category: ProblemCategory::Sanitation,
+            description: format!("楼道堆物 {building}"),
+            source: if order_no.is_some() {
+                ProblemSource::Hotline
+            } else {
+                ProblemSource::Patrol
+            },
+            order_no: order_no.map(str::to_string),
+            at_ms: at,
+            reporter: "王芳".into(),
+        },
+        at,
+        &ProblemLimits::default(),
+    )
+    .expect("a valid report")
+}
+
+/// Problems are added with their report step, read back whole and listed by filter; they are
+/// not geography and change no data version.
+pub async fn problems_round_trip(store: Arc<dyn Store>) {
+    let data = sample();
+    store
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    let version = store.data_version().await.expect("version");
+    let first = sample_problem(0, None, 0);
+    // Building 1000 stands in compound 100 in the third community; chief 1 answers for it.
+    assert_eq!(first.routing.chief, Some(1));
+    assert_eq!(first.routing.building, Some(1000));
+    assert_eq!(first.routing.compound, Some(100));
+    assert_eq!(first.routing.community.as_deref(), Some("530102001003"));
+    assert_eq!(first.routing.subdistrict.as_deref(), Some("530102001"));
+    let second = sample_problem(3, Some("GD-0001"), 30);
+    assert_eq!(second.routing.chief, Some(2));
+    let ids = store
+        .add_problems(&[first.clone(), second.clone()])
+        .await
+        .expect("added");
+    assert_eq!(ids.len(), 2);
+    assert!(ids[0] < ids[1]);
+    assert_eq!(store.data_version().await.expect("version"), version);
+    assert_eq!(
+        normalised(store.load().await.expect("load")),
+        normalised(data)
+    );
+
+    let (stored, steps) = store
+        .problem(ids[1])
+        .await
+        .expect("read")
+        .expect("problem exists");
+    assert_eq!(
+        stored,
+        Problem {
+            id: ids[1],
+            ..second.clone()
+        }
+    );
+    assert_eq!(
+        steps,
+        vec![wangge_core::problems::report_step(&stored)],
+        "the report is the first step"
+    );
+    assert_eq!(store.problem(ids[1] + 100).await.expect("read"), None);
+
+    let listed = |filter: ProblemFilter| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .problems(&filter)
+                .await
+                .expect("list")
+                .into_iter()
+                .map(|p| p.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(ProblemFilter::default()).await, ids);
+    assert_eq!(
+        listed(ProblemFilter {
+            chief: Some(2),
+            ..ProblemFilter::default()
+        })
+        .await,
+        [ids[1]]
+    );
+    assert_eq!(
+        listed(ProblemFilter {
+            source: Some(ProblemSource::Hotline),
+            ..ProblemFilter::default()
+        })
+        .await,
+        [ids[1]]
+    );
+    assert_eq!(
+        listed(ProblemFilter {
+            since_ms: Some(PROBLEM_TIME + 60_000),
+            ..ProblemFilter::default()
+        })
+        .await,
+        [ids[1]]
+    );
+    // A zone code is a prefix: the sub-district's finds both, another community's neither.
+    assert_eq!(
+        listed(ProblemFilter {
+            zone: Some("530102001".into()),
+            open: true,
+            ..ProblemFilter::default()
+        })
+        .await,
+        ids
+    );
+    assert!(
+        listed(ProblemFilter {
+            zone: Some("530102001001".into()),
+            ..ProblemFilter::default()
+        })
+        .await
+        .is_empty()
+    );
+    assert!(
+        listed(ProblemFilter {
+            state: Some(ProblemState::Resolved),
+            ..ProblemFilter::default()
+        })
+        .await
+        .is_empty()
+    );
+}
+
+/// A work order number is imported once: a number already stored, or twice in one batch, is
+/// refused naming it, and nothing of the batch is written.
+pub async fn duplicate_work_orders_are_refused(store: Arc<dyn Store>) {
+    store
+        .apply(&ChangeSet::insert_all(&sample()))
+        .await
+        .expect("insert");
+    store
+        .add_problems(&[sample_problem(0, Some("GD-1"), 0)])
+        .await
+        .expect("first");
+    let error = store
+        .add_problems(&[
+            sample_problem(1, Some("GD-2"), 1),
+            sample_problem(2, Some("GD-1"), 2),
+        ])
+        .await
+        .expect_err("GD-1 again");
+    assert!(matches!(error, Error::Refused(_)), "{error:?}");
+    assert!(error.to_string().contains("GD-1"), "{error}");
+    let error = store
+        .add_problems(&[
+            sample_problem(1, Some("GD-3"), 1),
+            sample_problem(2, Some("GD-3"), 2),
+        ])
+        .await
+        .expect_err("GD-3 twice");
+    assert!(error.to_string().contains("GD-3"), "{error}");
+    let orders: Vec<Option<String>> = store
+        .problems(&ProblemFilter::default())
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|p| p.order_no)
+        .collect();
+    assert_eq!(
+        orders,
+        [Some("GD-1".to_string())],
+        "nothing else was written"
+    );
+    // Problems without a number are never duplicates of each other.
+    store
+        .add_problems(&[sample_problem(1, None, 1), sample_problem(2, None, 2)])
+        .await
+        .expect("two patrol reports");
+}
+
+/// Steps are recorded with a compare-and-swap on the problem's state and level: a stale step is
+/// refused with what was found, and a batch with one stale step writes nothing.
+pub async fn problem_steps_are_compared_and_swapped(store: Arc<dyn Store>) {
+    store
+        .apply(&ChangeSet::insert_all(&sample()))
+        .await
+        .expect("insert");
+    let ids = store
+        .add_problems(&[sample_problem(0, None, 0), sample_problem(3, None, 0)])
+        .await
+        .expect("added");
+    let limits = ProblemLimits::default();
+    let read = |id| {
+        let store = Arc::clone(&store);
+        async move { store.problem(id).await.expect("read").expect("exists") }
+    };
+    let (p, _) = read(ids[0]).await;
+    let accept = transition(
+        &p,
+        ProblemAction::Accept,
+        "街长0",
+        PROBLEM_TIME + 60_000,
+        "",
+        &limits,
+    )
+    .expect("accept");
+    store
+        .record_steps(std::slice::from_ref(&accept))
+        .await
+        .expect("accepted");
+    // A second client, still looking at the reported problem, starts it: stale.
+    let start = transition(
+        &p,
+        ProblemAction::Start,
+        "街长1",
+        PROBLEM_TIME + 90_000,
+        "",
+        &limits,
+    )
+    .expect("start from reported");
+    let error = store
+        .record_steps(std::slice::from_ref(&start))
+        .await
+        .expect_err("stale");
+    match &error {
+        Error::StaleProblem {
+            problem,
+            expected,
+            found,
+        } => {
+            assert_eq!(*problem, ids[0]);
+            assert_eq!(expected, "reported at the chief level");
+            assert_eq!(found, "accepted at the chief level");
+        }
+        other => panic!("expected a stale problem, got {other:?}"),
+    }
+    // A batch whose second step is stale writes nothing, not even its first.
+    let (q, _) = read(ids[1]).await;
+    let fine = transition(
+        &q,
+        ProblemAction::Accept,
+        "街长1",
+        PROBLEM_TIME + 1,
+        "",
+        &limits,
+    )
+    .expect("accept");
+    assert!(matches!(
+        store.record_steps(&[fine, start.clone()]).await,
+        Err(Error::StaleProblem { .. })
+    ));
+    assert_eq!(read(ids[1]).await.0.state, ProblemState::Reported);
+    // Unknown problems and report steps are refused.
+    let mut ghost = accept.clone();
+    ghost.problem = ids[1] + 1_000;
+    assert!(matches!(
+        store.record_steps(&[ghost]).await,
+        Err(Error::NoProblem(_))
+    ));
+    let (p, steps) = read(ids[0]).await;
+    assert!(matches!(
+        store.record_steps(&steps[..1]).await,
+        Err(Error::Refused(_))
+    ));
+
+    // Ten days later the clock owes the accepted problem three escalations; recorded, the
+    // problem is with the sub-district and the history has five steps, times in order.
+    let now = PROBLEM_TIME + 240 * 3_600_000;
+    let (q, _) = read(ids[1]).await;
+    let owed = escalations(&[p.clone(), q], now, &limits);
+    assert_eq!(owed.len(), 6);
+    store.record_steps(&owed).await.expect("escalated");
+    let (p, steps) = read(ids[0]).await;
+    assert_eq!(
+        (p.state, p.level),
+        (ProblemState::Accepted, EscalationLevel::Subdistrict)
+    );
+    assert_eq!(p.deadline_ms, owed[2].deadline_ms);
+    let actions: Vec<ProblemAction> = steps.iter().map(|s| s.action).collect();
+    assert_eq!(
+        actions,
+        [
+            ProblemAction::Report,
+            ProblemAction::Accept,
+            ProblemAction::Escalate,
+            ProblemAction::Escalate,
+            ProblemAction::Escalate
+        ]
+    );
+    assert!(steps.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+    assert_eq!(steps[2..].to_vec(), owed[..3].to_vec());
+    // The clock's work is done: running it again finds nothing; resolving still works.
+    let all = store
+        .problems(&ProblemFilter {
+            open: true,
+            ..ProblemFilter::default()
+        })
+        .await
+        .expect("open problems");
+    assert!(escalations(&all, now, &limits).is_empty());
+    let resolve =
+        transition(&p, ProblemAction::Resolve, "街道", now, "已清理", &limits).expect("resolve");
+    store.record_steps(&[resolve]).await.expect("resolved");
+    let (p, steps) = read(ids[0]).await;
+    assert_eq!(p.state, ProblemState::Resolved);
+    assert_eq!(steps.last().map(|s| s.note.as_str()), Some("已清理"));
+}
+
+/// The dashboard's counts from the store equal the core's over the same problems.
+pub async fn problem_counts_match_the_core(store: Arc<dyn Store>) {
+    store
+        .apply(&ChangeSet::insert_all(&sample()))
+        .await
+        .expect("insert");
+    assert_eq!(
+        store.problem_counts().await.expect("counts"),
+        wangge_core::ProblemCounts::default()
+    );
+    let mut batch = Vec::new();
+    for i in 0..24 {
+        let building = [0, 3, 5, 9, 13, 20][i % 6];
+        let order = (i % 3 != 0).then(|| format!("GD-{i:03}"));
+        let mut p = sample_problem(building, order.as_deref(), i as i64);
+        if i % 5 == 0 {
+            // Where no grids are drawn the grid is the community itself; and one has none.
+            p.routing.grid = p.routing.community.clone();
+        }
+        if i == 7 {
+            p.routing = wangge_core::Routing::default();
+        }
+        batch.push(p);
+    }
+    let ids = store.add_problems(&batch).await.expect("added");
+    let limits = ProblemLimits::default();
+    let mut steps = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let p = Problem {
+            id: *id,
+            ..batch[i].clone()
+        };
+        let at = PROBLEM_TIME + 3_600_000;
+        match i % 4 {
+            0 => steps.push(
+                transition(&p, ProblemAction::Resolve, "街长", at, "", &limits).expect("resolve"),
+            ),
+            1 => steps.push(
+                transition(&p, ProblemAction::Escalate, "街长", at, "", &limits).expect("escalate"),
+            ),
+            _ => {}
+        }
+    }
+    store.record_steps(&steps).await.expect("steps");
+    let all = store
+        .problems(&ProblemFilter::default())
+        .await
+        .expect("all");
+    let stored = store.problem_counts().await.expect("counts");
+    assert_eq!(stored, count(&all));
+    assert!(stored.by_zone.values().any(|c| c.escalated > 0));
+    assert!(!stored.hotline_by_compound.is_empty());
+}
+
 /// Expands into one test per contract check for a backend. `$make` is an async block that yields
 /// `(Arc<dyn Store>, guard)`: a fresh empty store and whatever must live as long as it.
 #[macro_export]
@@ -1455,6 +1840,26 @@ macro_rules! contract_tests {
         async fn contract_a_users_chief_must_exist() {
             let (store, _guard) = $make.await;
             $crate::contract::a_users_chief_must_exist(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_problems_round_trip() {
+            let (store, _guard) = $make.await;
+            $crate::contract::problems_round_trip(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_duplicate_work_orders_are_refused() {
+            let (store, _guard) = $make.await;
+            $crate::contract::duplicate_work_orders_are_refused(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_problem_steps_are_compared_and_swapped() {
+            let (store, _guard) = $make.await;
+            $crate::contract::problem_steps_are_compared_and_swapped(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_problem_counts_match_the_core() {
+            let (store, _guard) = $make.await;
+            $crate::contract::problem_counts_match_the_core(store).await;
         }
     };
 }

@@ -66,6 +66,21 @@ pub enum Error {
         /// The version stored.
         found: u64,
     },
+    /// A problem was moved by someone else since the state the step started from.
+    #[error(
+        "problem {problem} is {found}, not {expected}: someone else changed it; reload it and redo the step"
+    )]
+    StaleProblem {
+        /// The problem.
+        problem: wangge_core::Id,
+        /// The state and level the step expected, e.g. `reported at the chief level`.
+        expected: String,
+        /// The state and level stored.
+        found: String,
+    },
+    /// A problem that does not exist.
+    #[error("there is no problem {0}")]
+    NoProblem(wangge_core::Id),
     /// A plan that does not exist.
     #[error("there is no plan {0}")]
     NoPlan(wangge_core::Id),

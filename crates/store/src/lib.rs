@@ -15,21 +15,22 @@ pub mod contract;
 mod error;
 pub mod gpkg;
 pub mod plan_sync;
+pub mod problems;
 pub mod shape;
 pub mod users;
 
 use async_trait::async_trait;
 use geo::Rect;
 use wangge_core::{
-    Building, ChangeSet, Compound, Dataset, Id, Inspection, Layer, Plan, PlanInfo, StreetSegment,
-    TierChange, User, Zone,
+    Building, ChangeSet, Compound, Dataset, Id, Inspection, Layer, Plan, PlanInfo, Problem,
+    ProblemCounts, ProblemSource, ProblemState, ProblemStep, StreetSegment, TierChange, User, Zone,
 };
 
 pub use error::{Error, Result};
 pub use gpkg::GpkgStore;
 
 /// The schema version this build reads and writes. A store with a newer schema is refused.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// The inspection cadences as both backends keep them: JSON in the store's key/value table under
 /// `cadences` (`{"green":{"quarters":1},"yellow":{"months":1},"red":{"weeks":1}}`). Cadences that
@@ -76,6 +77,24 @@ impl Default for Page {
             limit: 1000,
         }
     }
+}
+
+/// Which problems to list; every condition given must hold. Problems come in id order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProblemFilter {
+    /// Only problems in this state.
+    pub state: Option<ProblemState>,
+    /// Only open problems (reported, accepted or in progress).
+    pub open: bool,
+    /// Only problems whose zone code (the grid's, else the community's, else the
+    /// sub-district's) starts with this code: a community's code finds all its grids' problems.
+    pub zone: Option<String>,
+    /// Only problems routed to this street chief.
+    pub chief: Option<Id>,
+    /// Only problems reported at or after this time (UTC milliseconds).
+    pub since_ms: Option<i64>,
+    /// Only problems from this source.
+    pub source: Option<ProblemSource>,
 }
 
 /// One record of a spatial layer.
@@ -226,4 +245,29 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Ends a session; ending one that does not exist is not an error.
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    /// Adds problems (their `id` is ignored) with their report steps, all in one transaction,
+    /// and returns the ids the store gave them, in order. A hotline order number that is already
+    /// stored, or given twice, is refused naming it ([`Error::Refused`]) and nothing is written.
+    /// Problems are not geography: they change no data version.
+    async fn add_problems(&self, problems: &[Problem]) -> Result<Vec<Id>>;
+
+    /// Records steps of problems' histories in one transaction, in order, each with a
+    /// compare-and-swap: the problem must still be in the step's `from_state` and `from_level`,
+    /// else nothing is written and the answer is [`Error::StaleProblem`] with what was found. The
+    /// problem takes the step's state, level and deadline. A report step is refused (reports come
+    /// with [`add_problems`](Store::add_problems)), and so is a problem that does not exist
+    /// ([`Error::NoProblem`]).
+    async fn record_steps(&self, steps: &[ProblemStep]) -> Result<()>;
+
+    /// The problems that pass `filter`, in id order.
+    async fn problems(&self, filter: &ProblemFilter) -> Result<Vec<Problem>>;
+
+    /// One problem with its steps, oldest first; `None` when there is no such problem.
+    async fn problem(&self, id: Id) -> Result<Option<(Problem, Vec<ProblemStep>)>>;
+
+    /// What the leaders' dashboard counts: problems per zone (open, escalated) and compounds by
+    /// hotline work orders, the worst first — the same figures as
+    /// [`wangge_core::problems::count`] over every stored problem.
+    async fn problem_counts(&self) -> Result<ProblemCounts>;
 }

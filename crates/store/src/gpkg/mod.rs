@@ -5,6 +5,7 @@
 
 mod geom;
 mod plans;
+mod problems;
 mod rows;
 mod users;
 
@@ -16,10 +17,13 @@ use async_trait::async_trait;
 use geo::{BoundingRect, Geometry, Point, Rect, coord};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use wangge_core::{
-    ChangeSet, Dataset, Id, Inspection, Layer, LevelConfig, Plan, PlanInfo, TierChange, User, Zone,
+    ChangeSet, Dataset, Id, Inspection, Layer, LevelConfig, Plan, PlanInfo, Problem, ProblemCounts,
+    ProblemStep, TierChange, User, Zone,
 };
 
-use crate::{Applied, ChangeRecord, Error, Page, Record, Result, SCHEMA_VERSION, Store};
+use crate::{
+    Applied, ChangeRecord, Error, Page, ProblemFilter, Record, Result, SCHEMA_VERSION, Store,
+};
 
 /// The GeoPackage application id, "GPKG" in ASCII.
 const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
@@ -35,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/005_targets_and_duties.sql"),
     include_str!("sql/006_users.sql"),
     include_str!("sql/007_street_partners.sql"),
+    include_str!("sql/008_problems.sql"),
 ];
 // Every schema version has its migration.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
@@ -783,6 +788,42 @@ impl Store for GpkgStore {
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
         let token_hash = token_hash.to_string();
         self.write(move |tx, location| users::delete_session(tx, location, &token_hash))
+            .await
+    }
+
+    async fn add_problems(&self, problems: &[Problem]) -> Result<Vec<Id>> {
+        crate::problems::check_batch(problems)?;
+        let problems = problems.to_vec();
+        self.write(move |tx, location| problems::add(tx, location, &problems))
+            .await
+    }
+
+    async fn record_steps(&self, steps: &[ProblemStep]) -> Result<()> {
+        let steps = steps.to_vec();
+        self.write(move |tx, location| problems::record_steps(tx, location, &steps))
+            .await
+    }
+
+    async fn problems(&self, filter: &ProblemFilter) -> Result<Vec<Problem>> {
+        let filter = filter.clone();
+        self.run(move |conn, location| problems::list(conn, location, &filter))
+            .await
+    }
+
+    async fn problem(&self, id: Id) -> Result<Option<(Problem, Vec<ProblemStep>)>> {
+        self.run(move |conn, location| {
+            let tx = conn
+                .transaction()
+                .map_err(sql_error(location, "starting a read"))?;
+            let found = problems::one(&tx, location, id)?;
+            tx.finish().map_err(sql_error(location, "ending a read"))?;
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn problem_counts(&self) -> Result<ProblemCounts> {
+        self.run(|conn, location| problems::counts(conn, location))
             .await
     }
 }

@@ -129,6 +129,47 @@ async fn inspections_cannot_be_edited_or_deleted() {
 }
 
 #[tokio::test]
+async fn problem_steps_cannot_be_edited_or_deleted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("w.gpkg");
+    let store = GpkgStore::with_sample(&path).await;
+    let atlas = wangge_core::Atlas::new(sample());
+    let problem = wangge_core::problems::report(
+        &atlas,
+        wangge_core::problems::Report {
+            lon: 102.7014,
+            lat: 25.0347,
+            address: None,
+            category: wangge_core::ProblemCategory::Noise,
+            description: "夜间施工".into(),
+            source: wangge_core::ProblemSource::Web,
+            order_no: None,
+            at_ms: 0,
+            reporter: "居民".into(),
+        },
+        0,
+        &wangge_core::ProblemLimits::default(),
+    )
+    .expect("report");
+    store.add_problems(&[problem]).await.expect("added");
+    drop(store);
+    let conn = Connection::open(&path).expect("raw");
+    let edit = conn
+        .execute("UPDATE problem_steps SET by_name = 'x'", [])
+        .expect_err("append-only");
+    assert!(edit.to_string().contains("cannot be edited"), "{edit}");
+    let delete = conn
+        .execute("DELETE FROM problem_steps", [])
+        .expect_err("append-only");
+    assert!(delete.to_string().contains("cannot be deleted"), "{delete}");
+    let kinds: Vec<String> = conn
+        .prepare("SELECT data_type FROM gpkg_contents WHERE table_name LIKE 'problem%'")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("registered");
+    assert_eq!(kinds, ["attributes", "attributes"]);
+}
+
+#[tokio::test]
 async fn a_schema_3_file_upgrades_to_plans_targets_duties_and_partners() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("w.gpkg");
@@ -137,7 +178,10 @@ async fn a_schema_3_file_upgrades_to_plans_targets_duties_and_partners() {
     // partner departments existed.
     let conn = Connection::open(&path).expect("raw");
     conn.execute_batch(
-        "DROP TABLE street_partners; DROP INDEX streets_name;
+        "DROP TABLE problem_steps; DROP TABLE problems;
+         DELETE FROM gpkg_contents WHERE table_name IN ('problems', 'problem_steps');
+         DELETE FROM sqlite_sequence WHERE name IN ('problems', 'problem_steps');
+         DROP TABLE street_partners; DROP INDEX streets_name;
          DROP TABLE sessions; DROP TABLE users;
          DROP TABLE plan_edit_zones; DROP TABLE plan_edits; DROP TABLE plan_locks;
          DROP TABLE plan_zones; DROP TABLE plans;
