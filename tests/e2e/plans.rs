@@ -187,12 +187,12 @@ fn a_draft_is_edited_undone_compared_and_published_over_http() {
     );
     assert_eq!(status, 409, "{body}");
     assert!(body.contains("new draft"), "{body}");
-    // The plan in force today is this one.
-    let today = std::process::Command::new("date")
-        .args(["+%Y-%m-%d"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .expect("date");
+    // The plan in force today is this one: today in Asia/Shanghai, as the server counts days
+    // (from 16:00 UTC on, the date there is already tomorrow's).
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").expect("time zone"))
+        .date()
+        .to_string();
     let (status, body) = server.get(&format!("/api/plans/as-of?date={today}"));
     assert_eq!(status, 200, "{body}");
     assert_eq!(parse(&body)["id"].as_i64(), Some(id));
