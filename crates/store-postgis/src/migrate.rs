@@ -16,6 +16,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../sql/004_targets_and_duties.sql"),
     include_str!("../sql/005_users.sql"),
     include_str!("../sql/006_street_partners.sql"),
+    // Numbered 008: 007 (problems) comes from a branch built at the same time; when both are in,
+    // it goes before this one and the schema version is 8.
+    include_str!("../sql/008_visits.sql"),
 ];
 
 /// The schema version this build reads and writes. A schema with a newer one is refused.

@@ -7,6 +7,7 @@ mod geom;
 mod plans;
 mod rows;
 mod users;
+mod visits;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -16,7 +17,8 @@ use async_trait::async_trait;
 use geo::{BoundingRect, Geometry, Point, Rect, coord};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use wangge_core::{
-    ChangeSet, Dataset, Id, Inspection, Layer, LevelConfig, Plan, PlanInfo, TierChange, User, Zone,
+    ChangeSet, Dataset, Id, Inspection, KeySite, Layer, LevelConfig, Plan, PlanInfo, Targets,
+    TierChange, User, Visit, VulnerableHousehold, Zone,
 };
 
 use crate::{Applied, ChangeRecord, Error, Page, Record, Result, SCHEMA_VERSION, Store};
@@ -35,6 +37,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/005_targets_and_duties.sql"),
     include_str!("sql/006_users.sql"),
     include_str!("sql/007_street_partners.sql"),
+    // Numbered 009: 008 (problems) comes from a branch built at the same time; when both are
+    // in, it goes before this one and the schema version is 9.
+    include_str!("sql/009_visits.sql"),
 ];
 // Every schema version has its migration.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
@@ -769,6 +774,42 @@ impl Store for GpkgStore {
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
         let token_hash = token_hash.to_string();
         self.write(move |tx, location| users::delete_session(tx, location, &token_hash))
+            .await
+    }
+
+    async fn visit_targets(&self) -> Result<Targets> {
+        self.run(|conn, location| visits::targets(conn, location))
+            .await
+    }
+
+    async fn replace_key_sites(&self, sites: &[KeySite]) -> Result<()> {
+        let sites = sites.to_vec();
+        self.write(move |tx, location| visits::replace_key_sites(tx, location, &sites))
+            .await
+    }
+
+    async fn replace_vulnerable(
+        &self,
+        households: &[VulnerableHousehold],
+    ) -> Result<Vec<VulnerableHousehold>> {
+        let households = households.to_vec();
+        self.write(move |tx, location| visits::replace_vulnerable(tx, location, &households))
+            .await
+    }
+
+    async fn record_visit(&self, visit: &Visit) -> Result<Id> {
+        let visit = visit.clone();
+        self.write(move |tx, location| visits::record(tx, location, &visit))
+            .await
+    }
+
+    async fn visits(&self, chief: Option<Id>, since_ms: Option<i64>) -> Result<Vec<Visit>> {
+        self.run(move |conn, location| visits::list(conn, location, chief, since_ms))
+            .await
+    }
+
+    async fn latest_visits(&self) -> Result<Vec<Visit>> {
+        self.run(|conn, location| visits::latest(conn, location))
             .await
     }
 }

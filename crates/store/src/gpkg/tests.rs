@@ -137,7 +137,9 @@ async fn a_schema_3_file_upgrades_to_plans_targets_duties_and_partners() {
     // partner departments existed.
     let conn = Connection::open(&path).expect("raw");
     conn.execute_batch(
-        "DROP TABLE street_partners; DROP INDEX streets_name;
+        "DROP TABLE visits; DROP TABLE vulnerable_households; DROP TABLE key_sites;
+         DELETE FROM sqlite_sequence WHERE name IN ('visits', 'vulnerable_households');
+         DROP TABLE street_partners; DROP INDEX streets_name;
          DROP TABLE sessions; DROP TABLE users;
          DROP TABLE plan_edit_zones; DROP TABLE plan_edits; DROP TABLE plan_locks;
          DROP TABLE plan_zones; DROP TABLE plans;
