@@ -7,3 +7,4 @@ mod plans;
 mod postgis;
 mod serve;
 mod users;
+mod visits;

@@ -458,11 +458,18 @@ fn targets_of(atlas: &Atlas, targets: &Targets, chief: &Chief) -> Vec<VisitTarge
     list
 }
 
-fn building_label(b: &Building) -> String {
-    b.name
+/// A building as a chief finds it: its compound's name and its own name (`幸福里 3栋`), or its
+/// address, or its id.
+fn building_label(atlas: &Atlas, b: &Building) -> String {
+    let own = b
+        .name
         .clone()
         .or_else(|| b.address.clone())
-        .unwrap_or_else(|| format!("楼栋 {}", b.id))
+        .unwrap_or_else(|| format!("楼栋 {}", b.id));
+    match b.compound.and_then(|c| atlas.compound(c)) {
+        Some(c) if !own.contains(&c.name) => format!("{} {own}", c.name),
+        _ => own,
+    }
 }
 
 /// The chief's task list on `today` (a Shanghai date): every target they answer for with its due
@@ -512,7 +519,7 @@ pub fn task_list(
                     continue;
                 };
                 (
-                    building_label(b),
+                    building_label(atlas, b),
                     reasons
                         .get(&KeyPlace::Building(id))
                         .copied()
@@ -531,7 +538,7 @@ pub fn task_list(
                     continue;
                 };
                 (
-                    format!("{} {}", building_label(b), h.door),
+                    format!("{} {}", building_label(atlas, b), h.door),
                     h.category.name_zh().to_string(),
                     Some(h.category),
                     h.contact.clone(),
@@ -543,7 +550,7 @@ pub fn task_list(
                     continue;
                 };
                 (
-                    building_label(b),
+                    building_label(atlas, b),
                     format!("{} 户", b.households),
                     None,
                     None,
@@ -970,6 +977,7 @@ mod tests {
         );
         assert!(list[0].overdue);
         assert_eq!(list[0].label, "4号楼 1-101");
+        assert_eq!(list[2].label, "红旗小区 3号楼");
         assert_eq!(list[0].detail, "独居老人");
         assert_eq!(list[1].detail, "出租屋集中");
         assert_eq!(list[1].last.as_ref().map(|v| v.id), Some(3));
