@@ -885,6 +885,7 @@ async fn serve(store: Arc<dyn Store>, addr: std::net::SocketAddr, web: Web) -> R
         font: find_font(),
         tile_cache_entries: web.tile_cache,
         cadences: wangge_core::Cadences::default(),
+        visit_schedules: wangge_core::VisitSchedules::default(),
     };
     let state = AppState::load(store, options).await?;
     let snapshot = state.snapshot();

@@ -37,6 +37,9 @@ pub struct ServerOptions {
     /// How often compounds of each tier are to be inspected (green quarterly, yellow monthly, red
     /// weekly unless configured otherwise).
     pub cadences: Cadences,
+    /// How often each kind of visit target is visited (key sites daily, vulnerable households
+    /// weekly, every household monthly unless configured otherwise).
+    pub visit_schedules: wangge_core::VisitSchedules,
 }
 
 /// Shared by every request: cheap to clone.
