@@ -184,6 +184,40 @@ test("the right password shows the chief's own area", { timeout: 90_000 }, async
   writeFileSync(join(artifacts, 'patrol.png'), await page.screenshot());
 });
 
+test("today's tasks equal the API's, and 已走访 moves a task's due date off today's list", { timeout: 60_000 }, async (t) => {
+  await page.locator('#tasks li').first().waitFor({ timeout: 15_000 });
+  const fetchTasks = async () => {
+    const res = await page.request.get(`${base}/api/me/tasks`);
+    assert.equal(res.status(), 200);
+    return res.json();
+  };
+  const list = await fetchTasks();
+  const dueToday = list.tasks.filter((task) => task.due <= list.date);
+  assert.ok(dueToday.length > 0, 'the demo chief has no visit tasks today');
+  const shown = await page.$$eval('#tasks li.p-task', (els) => els.map((e) => e.dataset.target));
+  assert.deepEqual(shown, dueToday.map((task) => task.target));
+  assert.equal((await page.locator('#tasks-title').innerText()).trim(), `今日任务（${dueToday.length} 项）`);
+  // every 已走访 button is a large touch target
+  const sizes = await page.$$eval('#tasks button.p-visit', (els) => els.map((e) => e.getBoundingClientRect().height));
+  assert.ok(sizes.every((h) => h >= 44), `small 已走访 buttons: ${sizes}`);
+
+  const first = dueToday[0];
+  const item = page.locator(`#tasks li[data-target="${first.target}"]`);
+  await item.locator('button', { hasText: '已走访' }).click();
+  await item.waitFor({ state: 'detached', timeout: 10_000 });
+  const after = await fetchTasks();
+  const moved = after.tasks.find((task) => task.target === first.target);
+  assert.ok(moved, `${first.target} left the chief's list`);
+  assert.ok(moved.due > after.date, `${first.target} is still due ${moved.due}`);
+  assert.ok(moved.due > first.due);
+  assert.ok(moved.last_visit, 'the visit is not the last visit');
+  const shownAfter = await page.$$eval('#tasks li.p-task', (els) => els.map((e) => e.dataset.target));
+  assert.deepEqual(shownAfter, after.tasks.filter((task) => task.due <= after.date).map((task) => task.target));
+  assert.ok(!shownAfter.includes(first.target));
+  t.diagnostic(`${dueToday.length} tasks today; ${first.target} now due ${moved.due}`);
+  await noHorizontalScroll('task list');
+});
+
 test('reloading keeps the session and skips the form', { timeout: 60_000 }, async () => {
   await page.reload({ waitUntil: 'domcontentloaded' });
   await page.locator('#chief-name', { hasText: chiefs[0].name }).waitFor({ timeout: 15_000 });

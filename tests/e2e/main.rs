@@ -8,3 +8,4 @@ mod postgis;
 mod problems;
 mod serve;
 mod users;
+mod visits;

@@ -17,7 +17,7 @@ const TIER_COLOR = { red: '#D7263D', yellow: '#F2C200', green: '#2E9D48' };
 const $ = (id) => document.getElementById(id);
 
 // For tests and the console: `await window.__patrol.ready()` waits until the map has drawn.
-const patrol = { map: null, area: null, errors: [], mapReady: null };
+const patrol = { map: null, area: null, tasks: null, errors: [], mapReady: null };
 patrol.ready = () => patrol.mapReady ?? Promise.resolve();
 window.__patrol = patrol;
 
@@ -53,6 +53,7 @@ async function main() {
   onLangChange(() => {
     renderChrome();
     if (patrol.area) renderArea(patrol.area);
+    if (patrol.tasks) renderTasks(patrol.tasks);
   });
   $('signin-form').addEventListener('submit', signIn);
   $('signout').addEventListener('click', signOut);
@@ -137,6 +138,59 @@ async function loadArea() {
   $('area').hidden = false;
   renderArea(area);
   openMap(area);
+  // The area is useful without the tasks: a failure to load them is a message, not a sign-out.
+  await loadTasks().catch((e) => status(describe(e)));
+}
+
+/** The chief's visit tasks (走访): key sites daily, vulnerable households weekly, every household monthly. */
+async function loadTasks() {
+  patrol.tasks = await request('GET', 'api/me/tasks');
+  renderTasks(patrol.tasks);
+}
+
+/** The tasks due today or earlier, overdue first, as the server orders them. */
+function dueTasks(list) {
+  return (list?.tasks ?? []).filter((task) => task.due <= list.date);
+}
+
+function renderTasks(list) {
+  const due = dueTasks(list);
+  $('tasks-title').textContent = t('patrol.tasks', { n: due.length });
+  $('tasks-summary').textContent = t('patrol.tasks.summary', {
+    overdue: due.filter((task) => task.overdue).length,
+    today: due.filter((task) => !task.overdue).length,
+  });
+  $('tasks').replaceChildren(
+    ...(due.length
+      ? due.map((task) => {
+          const button = el('button', { type: 'button', class: 'p-btn primary p-visit' }, t('patrol.tasks.visit'));
+          button.addEventListener('click', () => visit(task, button));
+          const when = task.overdue ? t('patrol.tasks.overdue', { n: task.days_overdue }) : t('patrol.tasks.today');
+          return el('li', { class: `p-task ${task.kind}${task.overdue ? ' overdue' : ''}`, 'data-target': task.target }, [
+            el('div', { class: 'p-task-main' }, [
+              el('span', { class: `p-kind ${task.kind}` }, t(`visit.kind.${task.kind}`)),
+              el('span', { class: 'p-task-label' }, task.label),
+              el('span', { class: 'p-task-detail' }, task.detail ?? ''),
+              el('span', { class: `p-task-due${task.overdue ? ' overdue' : ''}` }, when),
+            ]),
+            button,
+          ]);
+        })
+      : [el('li', { class: 'p-empty' }, t('patrol.tasks.none'))]),
+  );
+}
+
+async function visit(task, button) {
+  button.disabled = true;
+  button.textContent = t('patrol.tasks.saving');
+  try {
+    await request('POST', 'api/visits', { target: task.target });
+    await loadTasks();
+  } catch (e) {
+    button.disabled = false;
+    button.textContent = t('patrol.tasks.visit');
+    status(t('patrol.tasks.failed', { message: e.message }));
+  }
 }
 
 function renderChrome() {
@@ -153,6 +207,7 @@ function renderChrome() {
     'load-title': 'patrol.load',
     'round-title': 'patrol.round',
   };
+  if (patrol.tasks) renderTasks(patrol.tasks);
   for (const [id, key] of Object.entries(text)) $(id).textContent = t(key);
   $('map').setAttribute('aria-label', t('patrol.map'));
   const button = $('lang');

@@ -309,6 +309,52 @@ pub enum Command {
         #[arg(long, value_name = "TIER")]
         suggest: Option<String>,
     },
+    /// Record a visit (走访) of a key site, a vulnerable household or a building's households.
+    Visit {
+        #[command(flatten)]
+        database: Database,
+        /// The chief who visited (or for whom the visit is recorded), by id.
+        #[arg(long)]
+        chief: i64,
+        /// What was visited: compound:CODE or site:BUILDING_ID (a key site), household:ID (a
+        /// vulnerable household), building:ID (the monthly round of a building's households).
+        #[arg(long)]
+        target: String,
+        /// Who went, by name; the chief when not given.
+        #[arg(long)]
+        by: Option<String>,
+        /// What was seen.
+        #[arg(long, default_value = "")]
+        note: String,
+        /// For a building's round: how many households were seen.
+        #[arg(long, value_name = "N")]
+        households_seen: Option<u32>,
+        /// When, in RFC 3339 (e.g. 2026-04-10T09:30:00+08:00); now when not given.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+    },
+    /// A chief's visit tasks (key sites daily, vulnerable households weekly, every household
+    /// monthly): overdue first, then due today, then later; or, with --summary, every chief's
+    /// counts.
+    Tasks {
+        #[command(flatten)]
+        database: Database,
+        /// The chief, by id.
+        #[arg(long, required_unless_present = "summary", conflicts_with = "summary")]
+        chief: Option<i64>,
+        /// The day (Asia/Shanghai), YYYY-MM-DD; today when not given.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+        /// Per chief: targets, due today, overdue.
+        #[arg(long)]
+        summary: bool,
+        /// With --summary: only the chiefs whose home community lies in this zone (or is it).
+        #[arg(long, value_name = "CODE", requires = "summary")]
+        zone: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Every compound with its tier, last inspection, next due date (Asia/Shanghai) and whether it
     /// is overdue; the soonest due first. Green is due quarterly, yellow monthly, red weekly.
     Due {
@@ -513,6 +559,11 @@ pub enum LayerArg {
     Partners,
     /// 12345 hotline work orders (CSV): each becomes a problem routed to its place's chief.
     Hotline,
+    /// Key sites (CSV, 重点场所: compound code or building id, reason): the whole list.
+    KeySites,
+    /// Vulnerable households (CSV, 重点户: building id or address, door, category, contact): the
+    /// whole list.
+    Vulnerable,
 }
 
 /// `--layer` of export.

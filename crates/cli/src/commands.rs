@@ -59,6 +59,9 @@ pub async fn run(command: Command) -> Result<()> {
             if skip_unlocated {
                 bail!("--skip-unlocated is for hotline work orders: add --layer hotline");
             }
+            if let Some(layer @ (LayerArg::KeySites | LayerArg::Vulnerable)) = layer {
+                return import_targets(&Location::of(database)?, layer, &inputs).await;
+            }
             let options = ImportOptions {
                 layer: layer.and_then(input_layer),
                 crs,
@@ -246,6 +249,39 @@ pub async fn run(command: Command) -> Result<()> {
             overdue,
             json,
         } => due(&Location::of(database)?, zone.as_deref(), overdue, json).await,
+        Command::Visit {
+            database,
+            chief,
+            target,
+            by,
+            note,
+            households_seen,
+            at,
+        } => {
+            let draft = VisitDraft {
+                chief,
+                target,
+                by: by.unwrap_or_default(),
+                note,
+                households_seen,
+                at,
+            };
+            visit(&Location::of(database)?, draft).await
+        }
+        Command::Tasks {
+            database,
+            chief,
+            date,
+            summary,
+            zone,
+            json,
+        } => {
+            let location = Location::of(database)?;
+            match chief {
+                Some(chief) if !summary => tasks(&location, chief, date.as_deref(), json).await,
+                _ => task_summary(&location, zone.as_deref(), date.as_deref(), json).await,
+            }
+        }
         Command::Migrate {
             from,
             database_url,
@@ -433,7 +469,7 @@ fn input_layer(layer: LayerArg) -> Option<InputLayer> {
         LayerArg::Households => InputLayer::Households,
         LayerArg::Chiefs => InputLayer::Chiefs,
         LayerArg::Partners => InputLayer::Partners,
-        LayerArg::Hotline => return None,
+        LayerArg::Hotline | LayerArg::KeySites | LayerArg::Vulnerable => return None,
     })
 }
 
@@ -565,8 +601,12 @@ async fn demo(path: &Location) -> Result<Arc<dyn Store>> {
         data.duties = assigned.assignments;
         let stats = Stats::of(&data);
         store.apply(&ChangeSet::insert_all(&data)).await?;
+        // And with key sites and vulnerable households for the chiefs' visit tasks.
+        let targets = wangge_demo::visit_targets(&data, &wangge_demo::DemoSettings::builtin());
+        store.replace_key_sites(&targets.key_sites).await?;
+        let vulnerable = store.replace_vulnerable(&targets.vulnerable).await?;
         eprintln!(
-            "created the demo sub-district in {} ({} communities, {} secondary grids, {} micro-grids, {} compounds, {} buildings, {} street segments, {} chiefs, {} households) in {:.1} s",
+            "created the demo sub-district in {} ({} communities, {} secondary grids, {} micro-grids, {} compounds, {} buildings, {} street segments, {} chiefs, {} households, {} key sites, {} vulnerable households) in {:.1} s",
             path,
             stats.zones_by_level.get("community").copied().unwrap_or(0),
             stats.zones_by_level.get("secondary").copied().unwrap_or(0),
@@ -576,6 +616,8 @@ async fn demo(path: &Location) -> Result<Arc<dyn Store>> {
             stats.layers["streets"],
             stats.layers["chiefs"],
             stats.households,
+            targets.key_sites.len(),
+            vulnerable.len(),
             started.elapsed().as_secs_f64()
         );
     } else {
@@ -965,6 +1007,7 @@ async fn serve(store: Arc<dyn Store>, addr: std::net::SocketAddr, web: Web) -> R
         tile_cache_entries: web.tile_cache,
         problem_limits: wangge_core::ProblemLimits::default(),
         escalation_every: Some(std::time::Duration::from_secs(60)),
+        visit_schedules: wangge_core::VisitSchedules::default(),
     };
     let state = AppState::load(store, options).await?;
     let snapshot = state.snapshot();
@@ -1686,4 +1729,252 @@ fn read_password() -> Result<String> {
         );
     }
     Ok(password)
+}
+
+/// Replaces the key sites or vulnerable households with the list in one CSV file.
+async fn import_targets(location: &Location, layer: LayerArg, inputs: &[PathBuf]) -> Result<()> {
+    let [input] = inputs else {
+        bail!(
+            "--layer key-sites and --layer vulnerable take one CSV file: it is the whole list \
+             ({} given)",
+            inputs.len()
+        );
+    };
+    let store = location.open(false).await?;
+    let data = store.load().await?;
+    match layer {
+        LayerArg::KeySites => {
+            let sites = wangge_import::read_key_sites(input, &data)
+                .map_err(|e| anyhow!("{e}\nnothing was imported"))?;
+            store
+                .replace_key_sites(&sites)
+                .await
+                .context("writing the key sites; nothing was imported")?;
+            eprintln!(
+                "{}: {} key site(s) in {location}",
+                input.display(),
+                sites.len()
+            );
+        }
+        _ => {
+            let households = wangge_import::read_vulnerable(input, &data)
+                .map_err(|e| anyhow!("{e}\nnothing was imported"))?;
+            let stored = store
+                .replace_vulnerable(&households)
+                .await
+                .context("writing the vulnerable households; nothing was imported")?;
+            // Counts only: the list holds personal data.
+            eprintln!(
+                "{}: {} vulnerable household(s) in {location}",
+                input.display(),
+                stored.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A visit as given on the command line.
+struct VisitDraft {
+    chief: i64,
+    target: String,
+    by: String,
+    note: String,
+    households_seen: Option<u32>,
+    at: Option<String>,
+}
+
+/// The Shanghai date given as YYYY-MM-DD, or today's.
+fn task_date(date: Option<&str>) -> Result<jiff::civil::Date> {
+    match date {
+        Some(text) => text
+            .parse::<jiff::civil::Date>()
+            .with_context(|| format!("--date `{text}` is not a date such as 2026-04-10")),
+        None => Ok(wangge_core::inspections::local_date(
+            jiff::Timestamp::now().as_millisecond(),
+            &wangge_core::inspections::shanghai(),
+        )?),
+    }
+}
+
+async fn visit(location: &Location, draft: VisitDraft) -> Result<()> {
+    let now = jiff::Timestamp::now().as_millisecond();
+    let at_ms = match &draft.at {
+        None => now,
+        Some(text) => text
+            .parse::<jiff::Timestamp>()
+            .with_context(|| {
+                format!("--at `{text}` is not an RFC 3339 time such as 2026-04-10T09:30:00+08:00")
+            })?
+            .as_millisecond(),
+    };
+    let store = location.open(false).await?;
+    let atlas = Atlas::new(store.load().await?);
+    let targets = store.visit_targets().await?;
+    let target = wangge_core::VisitTarget::parse(&atlas, &targets, &draft.target)?;
+    let visit = wangge_core::check_visit(
+        &atlas,
+        &targets,
+        wangge_core::Visit {
+            id: 0,
+            target,
+            chief: draft.chief,
+            at_ms,
+            by: draft.by,
+            note: draft.note,
+            households_seen: draft.households_seen,
+        },
+        now,
+    )?;
+    let id = store.record_visit(&visit).await?;
+    let today = task_date(None)?;
+    let latest = store.latest_visits().await?;
+    let due = wangge_core::task_list(
+        &atlas,
+        &targets,
+        &latest,
+        &wangge_core::VisitSchedules::default(),
+        draft.chief,
+        today,
+    )?
+    .into_iter()
+    .find(|t| t.target == target)
+    .map_or_else(
+        || "not on this chief's list".to_string(),
+        |t| t.due.to_string(),
+    );
+    eprintln!(
+        "visit {id} of {} by {} recorded; next due {due}",
+        target.text(&atlas),
+        visit.by
+    );
+    Ok(())
+}
+
+async fn tasks(location: &Location, chief: i64, date: Option<&str>, json: bool) -> Result<()> {
+    let today = task_date(date)?;
+    let store = location.open(false).await?;
+    let atlas = Atlas::new(store.load().await?);
+    let targets = store.visit_targets().await?;
+    let latest = store.latest_visits().await?;
+    let list = wangge_core::task_list(
+        &atlas,
+        &targets,
+        &latest,
+        &wangge_core::VisitSchedules::default(),
+        chief,
+        today,
+    )?;
+    let who = atlas
+        .chief(chief)
+        .ok_or_else(|| anyhow!("there is no chief {chief}"))?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let body = wangge_server::wire::task_list(&atlas, who, today, &list);
+        serde_json::to_writer_pretty(&mut out, &body)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} ({}), {today} (Asia/Shanghai): {} task(s), {} due today, {} overdue",
+        who.name,
+        who.id,
+        list.len(),
+        list.iter().filter(|t| t.due == today).count(),
+        list.iter().filter(|t| t.overdue).count()
+    )?;
+    for t in &list {
+        let when = if t.overdue {
+            format!("逾期 {} 天", t.days_overdue)
+        } else if t.due == today {
+            "今日".to_string()
+        } else {
+            t.due.to_string()
+        };
+        writeln!(
+            out,
+            "  {when:<12} {:<6} {:<24} {:<12} {}",
+            t.kind.name_zh(),
+            t.label,
+            t.detail,
+            t.target_text
+        )?;
+    }
+    Ok(())
+}
+
+async fn task_summary(
+    location: &Location,
+    zone: Option<&str>,
+    date: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    let today = task_date(date)?;
+    let store = location.open(false).await?;
+    let atlas = Atlas::new(store.load().await?);
+    let targets = store.visit_targets().await?;
+    let latest = store.latest_visits().await?;
+    let within = match zone {
+        Some(code) => Some(
+            atlas
+                .zone_by_code(code)
+                .ok_or_else(|| {
+                    anyhow!("no zone has code {code}; `wangge export --layer zones -` lists them")
+                })?
+                .id,
+        ),
+        None => None,
+    };
+    // A chief is in the zone when their home community is the zone or lies under it.
+    let under = |mut zone: Option<i64>, top: i64| {
+        while let Some(id) = zone {
+            if id == top {
+                return true;
+            }
+            zone = atlas.zone(id).and_then(|z| z.parent);
+        }
+        false
+    };
+    let chiefs: Vec<i64> = atlas
+        .data()
+        .chiefs
+        .iter()
+        .filter(|c| within.is_none_or(|top| under(c.community, top)))
+        .map(|c| c.id)
+        .collect();
+    let summary = wangge_core::task_summaries(
+        &atlas,
+        &targets,
+        &latest,
+        &wangge_core::VisitSchedules::default(),
+        &chiefs,
+        today,
+    )?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let body = serde_json::json!({
+            "date": today.to_string(),
+            "time_zone": "Asia/Shanghai",
+            "zone": zone,
+            "chiefs": summary,
+        });
+        serde_json::to_writer_pretty(&mut out, &body)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(out, "{today} (Asia/Shanghai)")?;
+    writeln!(
+        out,
+        "  {:>6}  {:<12} {:>7} {:>9} {:>7}",
+        "chief", "name", "targets", "due today", "overdue"
+    )?;
+    for s in &summary {
+        writeln!(
+            out,
+            "  {:>6}  {:<12} {:>7} {:>9} {:>7}",
+            s.chief, s.name, s.targets, s.due_today, s.overdue
+        )?;
+    }
+    Ok(())
 }

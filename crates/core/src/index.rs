@@ -111,6 +111,7 @@ pub struct Atlas {
     zone_by_id: HashMap<Id, usize>,
     zone_by_code: HashMap<String, usize>,
     compound_by_id: HashMap<Id, usize>,
+    building_by_id: HashMap<Id, usize>,
     compound_by_code: HashMap<String, usize>,
     duty_by_key: HashMap<DutyKey, usize>,
     chief_by_id: HashMap<Id, usize>,
@@ -183,6 +184,12 @@ impl Atlas {
             .enumerate()
             .map(|(i, c)| (c.id, i))
             .collect();
+        let building_by_id = data
+            .buildings
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.id, i))
+            .collect();
         let compound_by_code = data
             .compounds
             .iter()
@@ -227,6 +234,7 @@ impl Atlas {
             zone_by_id,
             zone_by_code,
             compound_by_id,
+            building_by_id,
             compound_by_code,
             duty_by_key,
             chief_by_id,
@@ -401,6 +409,13 @@ impl Atlas {
         self.compound_by_id
             .get(&id)
             .map(|&i| &self.data.compounds[i])
+    }
+
+    /// A building by id.
+    pub fn building(&self, id: Id) -> Option<&Building> {
+        self.building_by_id
+            .get(&id)
+            .map(|&i| &self.data.buildings[i])
     }
 
     /// A compound by code.

@@ -174,7 +174,7 @@ impl Every {
     }
 
     /// The date one period after `date`.
-    fn after(self, date: Date) -> Result<Date, DueError> {
+    pub(crate) fn after(self, date: Date) -> Result<Date, DueError> {
         let n = self.count();
         let span = match self {
             Every::Days(_) => Span::new().try_days(n),

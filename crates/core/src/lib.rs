@@ -48,6 +48,7 @@ pub mod stats;
 pub mod tiers;
 pub mod totals;
 pub mod users;
+pub mod visits;
 
 pub use bbox::{merge_boxes, union_boxes};
 pub use code::{assign_compound_codes, assign_zone_codes, assign_zone_codes_stable, reading_order};
@@ -63,7 +64,8 @@ pub use levels::{HouseholdRange, Level, LevelConfig};
 pub use measure::{area_m2, length_m};
 pub use model::{
     Building, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Department, Id, InspectorRole,
-    Management, StreetClass, StreetSegment, Tier, TierChange, Topic, Totals, Zone,
+    Management, StreetClass, StreetSegment, Tier, TierChange, Topic, Totals, VulnerableCategory,
+    Zone,
 };
 pub use partners::{PartnerKey, StreetPartner, check_partners, partners_of, validate_partners};
 pub use plan::{Plan, PlanEdit, PlanError, PlanInfo, PlanStatus, with_descendants, zone_diff};
@@ -77,4 +79,8 @@ pub use totals::{link_buildings_to_compounds, recompute_totals};
 pub use users::{
     LockoutRule, Role, SignInError, User, check_password, check_role_chief, check_username,
     hash_password, token_hash, verify_password,
+};
+pub use visits::{
+    KeyPlace, KeySite, Targets, Task, TaskKind, TaskSummary, Visit, VisitError, VisitSchedules,
+    VisitTarget, VulnerableHousehold, check_visit, task_list, task_summaries,
 };

@@ -155,6 +155,22 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// Why a household is visited every week (重点户 / 困难户).
+    VulnerableCategory, "household category" {
+        /// 独居老人: an elderly person living alone.
+        ElderlyAlone => "elderly_alone", "独居老人", "elderly living alone", ["空巢老人", "elderly", "elderly alone", "elderly_living_alone"];
+        /// 残疾人: a disabled resident.
+        Disabled => "disabled", "残疾人", "disabled", ["残疾", "残障"];
+        /// 低保: a household on minimum living support.
+        LowIncome => "low_income", "低保", "low income", ["低保户", "困难户", "low-income", "lowincome"];
+        /// 留守儿童: children left behind by parents working elsewhere.
+        LeftBehindChildren => "left_behind_children", "留守儿童", "left-behind children", ["left behind children", "left-behind", "留守"];
+        /// 其他: any other reason the community keeps the household in view.
+        Other => "other", "其他", "other", [];
+    }
+}
+
+vocabulary! {
     /// The level of a street chief under the three-level 街长制.
     ChiefLevel, "chief level" {
         /// 居民街长

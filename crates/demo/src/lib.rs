@@ -41,6 +41,7 @@ mod people;
 mod plane;
 mod settings;
 mod streets;
+mod visits;
 
 use std::collections::BTreeMap;
 
@@ -76,6 +77,7 @@ enum Stream {
     Chiefs = 7,
     District = 8,
     Partners = 9,
+    Visits = 10,
 }
 
 fn rng(seed: u64, stream: Stream) -> ChaCha8Rng {
@@ -221,6 +223,14 @@ pub fn generate(settings: &DemoSettings) -> Dataset {
     link_buildings_to_compounds(&mut data);
     recompute_totals(&mut data);
     data
+}
+
+/// The demo's visit targets for a dataset it generated (after grids and duties, which leave
+/// compounds and buildings as they are): every red compound and a few buildings as key sites,
+/// and about one vulnerable household per 400 households, from their own random stream. The
+/// same settings and dataset give the same targets.
+pub fn visit_targets(data: &Dataset, settings: &DemoSettings) -> wangge_core::Targets {
+    visits::targets(data, &mut rng(settings.seed, Stream::Visits))
 }
 
 /// Adds the district, the sub-district and the communities; returns the communities' zone ids in

@@ -225,7 +225,7 @@ fn unique(seen: &mut BTreeSet<String>, mut make: impl FnMut() -> String) -> Stri
 
 /// A full name: a surname and one or two given-name characters (two more often, as among people
 /// born since the 1970s).
-fn name(rng: &mut impl Rng) -> String {
+pub(crate) fn name(rng: &mut impl Rng) -> String {
     let weights: Vec<f64> = SURNAMES.iter().map(|(_, w)| *w).collect();
     let surname = SURNAMES[pick(&weights, rng)].0;
     let first = GIVEN[rng.random_range(0..GIVEN.len())];
@@ -239,7 +239,7 @@ fn name(rng: &mut impl Rng) -> String {
 
 /// An eleven-digit number shaped like a mobile number, but beginning `100`, a prefix no carrier
 /// uses, followed by Kunming's area code 0871: it cannot reach anybody.
-fn phone(rng: &mut impl Rng) -> String {
+pub(crate) fn phone(rng: &mut impl Rng) -> String {
     format!("1000871{:04}", rng.random_range(0..10_000))
 }
 

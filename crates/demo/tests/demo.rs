@@ -419,3 +419,32 @@ proptest! {
         assert_compounds_in_one_community(&data);
     }
 }
+
+#[test]
+fn visit_targets_are_the_red_compounds_a_few_buildings_and_a_handful_of_households() {
+    let data = demo();
+    let settings = DemoSettings::builtin();
+    let targets = wangge_demo::visit_targets(data, &settings);
+    assert_eq!(targets, wangge_demo::visit_targets(data, &settings));
+    let red: Vec<_> = data
+        .compounds
+        .iter()
+        .filter(|c| c.tier == wangge_core::Tier::Red)
+        .map(|c| wangge_core::KeyPlace::Compound(c.id))
+        .collect();
+    let places: Vec<_> = targets.key_sites.iter().map(|k| k.place).collect();
+    assert!(!red.is_empty());
+    assert_eq!(&places[..red.len()], &red[..]);
+    assert_eq!(places.len(), red.len() + 6);
+    assert!(targets.key_sites.iter().all(|k| !k.reason.is_empty()));
+    let households: u32 = data.buildings.iter().map(|b| b.households).sum();
+    assert_eq!(targets.vulnerable.len(), (households / 400) as usize);
+    for h in &targets.vulnerable {
+        let b = data
+            .buildings
+            .iter()
+            .find(|b| b.id == h.building)
+            .expect("the household's building");
+        assert!(b.households > 0, "{h:?}");
+    }
+}

@@ -183,6 +183,25 @@ pub enum ImportError {
         /// What is wrong and what to do.
         message: String,
     },
+    /// A list of key sites or vulnerable households is not a readable CSV file, lacks a needed
+    /// column or lists nothing.
+    #[error("{file}: {message}")]
+    Targets {
+        /// The file.
+        file: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A line of a list of key sites or vulnerable households cannot be used.
+    #[error("{file}: line {line}: {message}")]
+    TargetsLine {
+        /// The file.
+        file: String,
+        /// 1-based line number in the file.
+        line: u64,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// The imported data could not be combined with the existing data.
     #[error("{file}: {source}")]
     Core {

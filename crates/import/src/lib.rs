@@ -45,6 +45,7 @@ mod register;
 mod roster;
 mod tags;
 mod validate;
+mod visits;
 
 pub mod crs;
 pub mod estimate;
@@ -60,6 +61,7 @@ pub use crs::Crs;
 pub use error::{At, FeatureProblem, ImportError, Result};
 pub use estimate::estimate_households;
 pub use hotline::{HotlineImport, HotlineOptions, Unlocated, read_hotline};
+pub use visits::{read_key_sites, read_vulnerable};
 
 /// What a file holds, as chosen with the command line's `--layer`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

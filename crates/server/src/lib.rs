@@ -16,6 +16,7 @@ mod session;
 mod state;
 pub mod tiles;
 mod views;
+mod visits;
 pub mod wire;
 
 use std::net::SocketAddr;
@@ -69,6 +70,9 @@ pub fn app(state: AppState) -> Router {
                 .delete(session::sign_out),
         )
         .route("/api/me/area", get(session::my_area))
+        .route("/api/me/tasks", get(visits::my_tasks))
+        .route("/api/chiefs/{id}/tasks", get(visits::chief_tasks))
+        .route("/api/visits", post(visits::record))
         .route("/api/chiefs", get(chiefs::list))
         .route("/api/chiefs/{id}", get(chiefs::get))
         .route("/api/duties", post(chiefs::post))

@@ -418,6 +418,63 @@ pub fn problem_step(s: &wangge_core::ProblemStep) -> Value {
     })
 }
 
+/// A visit: what, by whom, when (UTC milliseconds and the Shanghai date), note and households
+/// seen.
+pub fn visit(atlas: &Atlas, v: &wangge_core::Visit) -> Value {
+    let date = local_date(v.at_ms, &shanghai()).ok().map(|d| d.to_string());
+    json!({
+        "id": v.id,
+        "target": v.target.text(atlas),
+        "chief": v.chief,
+        "at_ms": v.at_ms,
+        "date": date,
+        "by": v.by,
+        "note": v.note,
+        "households_seen": v.households_seen,
+    })
+}
+
+/// One task of a chief's list: its target (in the text form `wangge visit --target` takes), kind
+/// with labels, what and why, where, when due, whether overdue, and the latest visit. A
+/// household's contact is there for its chief to call; it is never logged.
+pub fn task(atlas: &Atlas, t: &wangge_core::Task) -> Value {
+    json!({
+        "target": t.target_text,
+        "kind": t.kind.as_str(),
+        "kind_name": t.kind.name_zh(),
+        "kind_name_en": t.kind.name_en(),
+        "label": t.label,
+        "detail": t.detail,
+        "category": t.category.map(|c| c.as_str()),
+        "category_name": t.category.map(|c| c.name_zh()),
+        "contact": t.contact,
+        "place": t.place.map(|p| [p.x(), p.y()]),
+        "due": t.due.to_string(),
+        "overdue": t.overdue,
+        "days_overdue": t.days_overdue,
+        "last_visit": t.last.as_ref().map(|v| visit(atlas, v)),
+    })
+}
+
+/// A chief's task list on a Shanghai date: the counts and every task, soonest due first.
+pub fn task_list(
+    atlas: &Atlas,
+    chief: &wangge_core::Chief,
+    today: jiff::civil::Date,
+    tasks: &[wangge_core::Task],
+) -> Value {
+    json!({
+        "chief": chief.id,
+        "chief_name": chief.name,
+        "date": today.to_string(),
+        "time_zone": "Asia/Shanghai",
+        "total": tasks.len(),
+        "due_today": tasks.iter().filter(|t| t.due == today).count(),
+        "overdue": tasks.iter().filter(|t| t.overdue).count(),
+        "tasks": tasks.iter().map(|t| task(atlas, t)).collect::<Vec<_>>(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

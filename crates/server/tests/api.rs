@@ -1345,3 +1345,190 @@ async fn problems_are_reported_routed_stepped_and_escalated() {
     );
     assert_eq!(body["by_week"].as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn a_chief_sees_their_tasks_and_a_visit_moves_one() {
+    use wangge_core::{
+        KeyPlace, KeySite, Role, User, VulnerableCategory, VulnerableHousehold, hash_password,
+    };
+    let (state, _dir) = state().await;
+    let hash = hash_password("correct horse").expect("hash");
+    for (name, role, chief) in [
+        ("wangfang", Role::Patrol, Some(1)),
+        ("zhao", Role::Patrol, Some(2)),
+        ("li", Role::Viewer, None),
+    ] {
+        state
+            .store()
+            .create_user(&User::new(name, role, chief, hash.clone()))
+            .await
+            .expect("user");
+    }
+    state
+        .store()
+        .replace_key_sites(&[KeySite {
+            place: KeyPlace::Compound(100),
+            reason: "出租屋集中".into(),
+        }])
+        .await
+        .expect("key sites");
+    let households = state
+        .store()
+        .replace_vulnerable(&[VulnerableHousehold {
+            id: 0,
+            building: 1001,
+            door: "1-101".into(),
+            category: VulnerableCategory::ElderlyAlone,
+            contact: Some("王奶奶 13900000000".into()),
+        }])
+        .await
+        .expect("households");
+    let sign_in = |username: &'static str| {
+        let state = state.clone();
+        async move {
+            let body = format!(r#"{{"username": "{username}", "password": "correct horse"}}"#);
+            let (status, answer) = post_json(&state, "/api/session", &body).await;
+            assert_eq!(status, StatusCode::OK, "{answer}");
+            format!(
+                "wangge_session={}",
+                answer["token"].as_str().expect("token")
+            )
+        }
+    };
+    let call = |method: &'static str, uri: String, cookie: String, body: Option<String>| {
+        let state = state.clone();
+        async move {
+            let mut request = Request::builder().method(method).uri(uri);
+            if !cookie.is_empty() {
+                request = request.header(header::COOKIE, cookie);
+            }
+            let request = match body {
+                Some(b) => request
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(b)),
+                None => request.body(Body::empty()),
+            }
+            .expect("request");
+            let response = raw(&state, request).await;
+            let status = response.status();
+            let body: Value = serde_json::from_slice(&bytes(response).await).unwrap_or_default();
+            (status, body)
+        }
+    };
+    let cookie = sign_in("wangfang").await;
+    let (status, mine) = call("GET", "/api/me/tasks".into(), cookie.clone(), None).await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert_eq!(mine["chief"], 1);
+    let targets: Vec<&str> = mine["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| t["target"].as_str().expect("target"))
+        .collect();
+    let household = format!("household:{}", households[0].id);
+    assert_eq!(
+        targets,
+        vec![
+            "compound:C0",
+            household.as_str(),
+            "building:1000",
+            "building:1001",
+            "building:1002"
+        ]
+    );
+    assert_eq!(mine["tasks"][1]["contact"], "王奶奶 13900000000");
+    let today = mine["date"].as_str().expect("date").to_string();
+    assert!(mine["tasks"][0]["due"] == today.as_str());
+    // The same list by chief id, for a signed-in user; a viewer gets it without contacts.
+    let (status, same) = call("GET", "/api/chiefs/1/tasks".into(), cookie.clone(), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(same["tasks"], mine["tasks"]);
+    let viewer = sign_in("li").await;
+    let (status, seen) = call("GET", "/api/chiefs/1/tasks".into(), viewer.clone(), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(seen["tasks"][1]["contact"].is_null());
+    assert!(!seen.to_string().contains("13900000000"));
+    assert_eq!(
+        call("GET", "/api/chiefs/1/tasks".into(), String::new(), None)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call("GET", "/api/me/tasks".into(), viewer.clone(), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let other = sign_in("zhao").await;
+    assert_eq!(
+        call("GET", "/api/chiefs/1/tasks".into(), other.clone(), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(
+            "GET",
+            "/api/chiefs/1/tasks?date=soon".into(),
+            cookie.clone(),
+            None
+        )
+        .await
+        .0,
+        StatusCode::BAD_REQUEST
+    );
+
+    // A visit of the key compound moves it to tomorrow.
+    let (status, answer) = call(
+        "POST",
+        "/api/visits".into(),
+        cookie.clone(),
+        Some(r#"{"target": "compound:C0", "note": "通道已清理"}"#.into()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(answer["visit"]["by"], "wangfang");
+    assert!(answer["task"]["due"].as_str().expect("due") > today.as_str());
+    let (_, after) = call("GET", "/api/me/tasks".into(), cookie.clone(), None).await;
+    let key = after["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .find(|t| t["target"] == "compound:C0")
+        .expect("the key compound");
+    assert_eq!(key["due"], answer["task"]["due"]);
+    assert_eq!(key["last_visit"]["note"], "通道已清理");
+    // Refusals: another chief's place, an unknown target, a malformed body, nobody signed in.
+    for (cookie, body, status) in [
+        (
+            other.clone(),
+            r#"{"target": "building:1000"}"#,
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            cookie.clone(),
+            r#"{"target": "household:999"}"#,
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            cookie.clone(),
+            r#"{"target": "street:1"}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            cookie.clone(),
+            r#"{"target": "compound:C0", "colour": "red"}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            String::new(),
+            r#"{"target": "compound:C0"}"#,
+            StatusCode::UNAUTHORIZED,
+        ),
+    ] {
+        let (got, answer) = call("POST", "/api/visits".into(), cookie, Some(body.into())).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert!(answer["error"].is_string(), "{answer}");
+    }
+}

@@ -51,6 +51,7 @@ mod rows;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod users;
+mod visits;
 
 use std::sync::Arc;
 
@@ -60,8 +61,8 @@ use geo::{Rect, coord};
 use tokio::sync::mpsc;
 use tokio_postgres::IsolationLevel;
 use wangge_core::{
-    ChangeSet, Dataset, Id, Inspection, Layer, Plan, PlanInfo, Problem, ProblemCounts, ProblemStep,
-    TierChange, User, Zone,
+    ChangeSet, Dataset, Id, Inspection, KeySite, Layer, Plan, PlanInfo, Problem, ProblemCounts,
+    ProblemStep, Targets, TierChange, User, Visit, VulnerableHousehold, Zone,
 };
 use wangge_store::{Applied, Page, ProblemFilter, Record, Result, Store};
 
@@ -571,5 +572,64 @@ impl Store for PostgisStore {
     async fn problem_counts(&self) -> Result<ProblemCounts> {
         let client = self.client().await?;
         problems::counts(&client, self.location()).await
+    }
+
+    async fn visit_targets(&self) -> Result<Targets> {
+        let client = self.client().await?;
+        visits::targets(&client, self.location()).await
+    }
+
+    async fn replace_key_sites(&self, sites: &[KeySite]) -> Result<()> {
+        let location = self.location();
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg_error(location, "starting a write"))?;
+        visits::replace_key_sites(&tx, location, sites).await?;
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "committing the key sites"))
+    }
+
+    async fn replace_vulnerable(
+        &self,
+        households: &[VulnerableHousehold],
+    ) -> Result<Vec<VulnerableHousehold>> {
+        let location = self.location();
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg_error(location, "starting a write"))?;
+        let list = visits::replace_vulnerable(&tx, location, households).await?;
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "committing the vulnerable households"))?;
+        Ok(list)
+    }
+
+    async fn record_visit(&self, visit: &Visit) -> Result<Id> {
+        let location = self.location();
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg_error(location, "starting a write"))?;
+        let id = visits::record(&tx, location, visit).await?;
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "committing the visit"))?;
+        Ok(id)
+    }
+
+    async fn visits(&self, chief: Option<Id>, since_ms: Option<i64>) -> Result<Vec<Visit>> {
+        let client = self.client().await?;
+        visits::list(&client, self.location(), chief, since_ms).await
+    }
+
+    async fn latest_visits(&self) -> Result<Vec<Visit>> {
+        let client = self.client().await?;
+        visits::latest(&client, self.location()).await
     }
 }

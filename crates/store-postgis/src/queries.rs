@@ -171,6 +171,32 @@ pub(crate) const SESSION_USER: &str = include_str!("../sql/queries/session_user.
 pub(crate) const UPDATE_USER: &str = include_str!("../sql/queries/update_user.sql");
 /// Whether a user exists.
 pub(crate) const USER_EXISTS: &str = include_str!("../sql/queries/user_exists.sql");
+/// Every key site: compounds first, then buildings, by id.
+pub(crate) const SELECT_KEY_SITES: &str = include_str!("../sql/queries/select_key_sites.sql");
+/// Every vulnerable household, by id.
+pub(crate) const SELECT_VULNERABLE: &str = include_str!("../sql/queries/select_vulnerable.sql");
+/// Clears the key-site list.
+pub(crate) const DELETE_KEY_SITES: &str = include_str!("../sql/queries/delete_key_sites.sql");
+/// One key site.
+pub(crate) const INSERT_KEY_SITE: &str = include_str!("../sql/queries/insert_key_site.sql");
+/// Whether a compound exists.
+pub(crate) const COMPOUND_EXISTS: &str = include_str!("../sql/queries/compound_exists.sql");
+/// Whether a building exists.
+pub(crate) const BUILDING_EXISTS: &str = include_str!("../sql/queries/building_exists.sql");
+/// Rewrites a vulnerable household that stays on the list.
+pub(crate) const UPDATE_VULNERABLE: &str = include_str!("../sql/queries/update_vulnerable.sql");
+/// A new vulnerable household; returns its id.
+pub(crate) const INSERT_VULNERABLE: &str = include_str!("../sql/queries/insert_vulnerable.sql");
+/// Takes a household off the list.
+pub(crate) const DELETE_VULNERABLE: &str = include_str!("../sql/queries/delete_vulnerable.sql");
+/// Whether a visit's target is on the lists.
+pub(crate) const VISIT_TARGET_EXISTS: &str = include_str!("../sql/queries/visit_target_exists.sql");
+/// Appends one visit and returns its id.
+pub(crate) const INSERT_VISIT: &str = include_str!("../sql/queries/insert_visit.sql");
+/// Visits by a chief since a time, oldest first.
+pub(crate) const VISITS: &str = include_str!("../sql/queries/visits.sql");
+/// The latest visit of each target.
+pub(crate) const LATEST_VISITS: &str = include_str!("../sql/queries/latest_visits.sql");
 /// The id of the user holding a username.
 pub(crate) const USER_ID_BY_NAME: &str = include_str!("../sql/queries/user_id_by_name.sql");
 /// Adds a problem and its report step, returning the problem's id.

@@ -17,6 +17,7 @@ use wangge_core::{
     LevelConfig, Management, Plan, PlanStatus, Role, StreetClass, StreetPartner, StreetSegment,
     Tier, TierChange, Totals, User, Zone,
 };
+use wangge_core::{KeyPlace, KeySite, Visit, VisitTarget, VulnerableCategory, VulnerableHousehold};
 
 use wangge_core::problems::{
     EscalationLevel, Problem, ProblemAction, ProblemCategory, ProblemLimits, ProblemSource,
@@ -1751,6 +1752,196 @@ pub async fn problem_counts_match_the_core(store: Arc<dyn Store>) {
     assert!(!stored.hotline_by_compound.is_empty());
 }
 
+/// Key sites and vulnerable households are replaced whole or not at all, households keep their
+/// ids by building and door, visits are refused for unknown chiefs and targets, read back by
+/// chief and time, and targets go with their building or compound.
+pub async fn visit_targets_and_visits(store: Arc<dyn Store>) {
+    let data = sample();
+    store
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    assert_eq!(
+        store.visit_targets().await.expect("empty"),
+        Default::default()
+    );
+    let sites = vec![
+        KeySite {
+            place: KeyPlace::Building(1003),
+            reason: "在建工地".into(),
+        },
+        KeySite {
+            place: KeyPlace::Compound(100),
+            reason: "出租屋集中".into(),
+        },
+    ];
+    store.replace_key_sites(&sites).await.expect("key sites");
+    let read = store.visit_targets().await.expect("targets").key_sites;
+    // Compounds first, then buildings.
+    assert_eq!(read, vec![sites[1].clone(), sites[0].clone()]);
+    for bad in [
+        vec![KeySite {
+            place: KeyPlace::Compound(999),
+            reason: String::new(),
+        }],
+        vec![sites[0].clone(), sites[0].clone()],
+    ] {
+        let error = store.replace_key_sites(&bad).await.expect_err("refused");
+        assert!(matches!(error, Error::Refused(_)), "{error}");
+    }
+    assert_eq!(
+        store
+            .visit_targets()
+            .await
+            .expect("targets")
+            .key_sites
+            .len(),
+        2,
+        "a refused list changes nothing"
+    );
+    let household =
+        |building: Id, door: &str, category, contact: Option<&str>| VulnerableHousehold {
+            id: 0,
+            building,
+            door: door.into(),
+            category,
+            contact: contact.map(str::to_string),
+        };
+    let first = store
+        .replace_vulnerable(&[
+            household(
+                1000,
+                "1-101",
+                VulnerableCategory::ElderlyAlone,
+                Some("王奶奶"),
+            ),
+            household(1001, "2-202", VulnerableCategory::Disabled, None),
+        ])
+        .await
+        .expect("households");
+    assert_eq!(first.len(), 2);
+    assert_eq!(first[0].contact.as_deref(), Some("王奶奶"));
+    let second = store
+        .replace_vulnerable(&[
+            household(1001, "2-202", VulnerableCategory::LowIncome, None),
+            household(1004, "3-301", VulnerableCategory::LeftBehindChildren, None),
+        ])
+        .await
+        .expect("households");
+    let kept = second.iter().find(|h| h.building == 1001).expect("kept");
+    assert_eq!(kept.id, first[1].id, "same building and door, same id");
+    assert_eq!(kept.category, VulnerableCategory::LowIncome);
+    let new = second.iter().find(|h| h.building == 1004).expect("new");
+    assert!(
+        first.iter().all(|h| h.id != new.id),
+        "ids are never given again"
+    );
+    assert!(second.iter().all(|h| h.building != 1000));
+    for bad in [
+        vec![household(9999, "1", VulnerableCategory::Other, None)],
+        vec![household(1000, " ", VulnerableCategory::Other, None)],
+        vec![
+            household(1000, "1", VulnerableCategory::Other, None),
+            household(1000, "1", VulnerableCategory::Disabled, None),
+        ],
+    ] {
+        let error = store.replace_vulnerable(&bad).await.expect_err("refused");
+        assert!(matches!(error, Error::Refused(_)), "{error}");
+    }
+    assert_eq!(
+        store.visit_targets().await.expect("targets").vulnerable,
+        second
+    );
+
+    let base = 1_790_000_000_000;
+    let visit = |target, chief, at_ms| Visit {
+        id: 0,
+        target,
+        chief,
+        at_ms,
+        by: "街长0".into(),
+        note: "一切正常".into(),
+        households_seen: None,
+    };
+    let a = store
+        .record_visit(&visit(VisitTarget::Household(kept.id), 1, base))
+        .await
+        .expect("a visit");
+    let b = store
+        .record_visit(&Visit {
+            households_seen: Some(20),
+            ..visit(VisitTarget::Building(1000), 2, base + 60_000)
+        })
+        .await
+        .expect("a visit");
+    let c = store
+        .record_visit(&visit(VisitTarget::Household(kept.id), 1, base + 120_000))
+        .await
+        .expect("a visit");
+    let d = store
+        .record_visit(&visit(VisitTarget::KeyCompound(100), 1, base - 60_000))
+        .await
+        .expect("a visit");
+    let e = store
+        .record_visit(&visit(VisitTarget::KeyBuilding(1003), 2, base))
+        .await
+        .expect("a visit");
+    for bad in [
+        visit(VisitTarget::Household(kept.id), 9, base),
+        visit(VisitTarget::Household(first[0].id), 1, base),
+        visit(VisitTarget::KeyCompound(101), 1, base),
+        visit(VisitTarget::KeyBuilding(1000), 1, base),
+        visit(VisitTarget::Building(9999), 1, base),
+    ] {
+        let error = store.record_visit(&bad).await.expect_err("refused");
+        assert!(matches!(error, Error::Refused(_)), "{bad:?}: {error}");
+    }
+    let ids = |list: Vec<Visit>| list.iter().map(|v| v.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.visits(None, None).await.expect("all")),
+        vec![d, a, e, b, c]
+    );
+    assert_eq!(
+        ids(store.visits(Some(1), None).await.expect("mine")),
+        vec![d, a, c]
+    );
+    assert_eq!(
+        ids(store
+            .visits(None, Some(base + 60_000))
+            .await
+            .expect("since")),
+        vec![b, c]
+    );
+    let all = store.visits(None, None).await.expect("all");
+    let read_b = all.iter().find(|v| v.id == b).expect("b");
+    assert_eq!(read_b.households_seen, Some(20));
+    assert_eq!(read_b.target, VisitTarget::Building(1000));
+    assert_eq!(read_b.note, "一切正常");
+    let latest = store.latest_visits().await.expect("latest");
+    assert_eq!(
+        latest.iter().map(|v| (v.target, v.id)).collect::<Vec<_>>(),
+        vec![
+            (VisitTarget::KeyCompound(100), d),
+            (VisitTarget::KeyBuilding(1003), e),
+            (VisitTarget::Household(kept.id), c),
+            (VisitTarget::Building(1000), b),
+        ]
+    );
+
+    // Deleting buildings takes their key sites and households with them; visits stay.
+    store
+        .apply(&ChangeSet {
+            delete_buildings: vec![1003, 1004],
+            ..ChangeSet::default()
+        })
+        .await
+        .expect("delete buildings");
+    let targets = store.visit_targets().await.expect("targets");
+    assert_eq!(targets.key_sites, vec![sites[1].clone()]);
+    assert_eq!(targets.vulnerable, vec![kept.clone()]);
+    assert_eq!(store.visits(None, None).await.expect("all").len(), 5);
+}
+
 /// Expands into one test per contract check for a backend. `$make` is an async block that yields
 /// `(Arc<dyn Store>, guard)`: a fresh empty store and whatever must live as long as it.
 #[macro_export]
@@ -1860,6 +2051,11 @@ macro_rules! contract_tests {
         async fn contract_problem_counts_match_the_core() {
             let (store, _guard) = $make.await;
             $crate::contract::problem_counts_match_the_core(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_visit_targets_and_visits() {
+            let (store, _guard) = $make.await;
+            $crate::contract::visit_targets_and_visits(store).await;
         }
     };
 }

@@ -18,19 +18,21 @@ pub mod plan_sync;
 pub mod problems;
 pub mod shape;
 pub mod users;
+pub mod visits;
 
 use async_trait::async_trait;
 use geo::Rect;
 use wangge_core::{
-    Building, ChangeSet, Compound, Dataset, Id, Inspection, Layer, Plan, PlanInfo, Problem,
-    ProblemCounts, ProblemSource, ProblemState, ProblemStep, StreetSegment, TierChange, User, Zone,
+    Building, ChangeSet, Compound, Dataset, Id, Inspection, KeySite, Layer, Plan, PlanInfo,
+    Problem, ProblemCounts, ProblemSource, ProblemState, ProblemStep, StreetSegment, Targets,
+    TierChange, User, Visit, VulnerableHousehold, Zone,
 };
 
 pub use error::{Error, Result};
 pub use gpkg::GpkgStore;
 
 /// The schema version this build reads and writes. A store with a newer schema is refused.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// The inspection cadences as both backends keep them: JSON in the store's key/value table under
 /// `cadences` (`{"green":{"quarters":1},"yellow":{"months":1},"red":{"weeks":1}}`). Cadences that
@@ -270,4 +272,34 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// hotline work orders, the worst first — the same figures as
     /// [`wangge_core::problems::count`] over every stored problem.
     async fn problem_counts(&self) -> Result<ProblemCounts>;
+
+    /// The key sites (by place: compounds first, then buildings, by id) and the vulnerable
+    /// households (by id). Like users, they are not part of the [`Dataset`]; they go with their
+    /// compound or building when a change set deletes it, in the same transaction.
+    async fn visit_targets(&self) -> Result<Targets>;
+
+    /// Replaces the whole key-site list, like an import: all of it or, when a place does not
+    /// exist or is named twice ([`Error::Refused`]), none of it.
+    async fn replace_key_sites(&self, sites: &[KeySite]) -> Result<()>;
+
+    /// Replaces the whole vulnerable-household list, all or nothing. A household keeps its id
+    /// (and so its visits) while its building and door stay the same; the ids in `households`
+    /// are ignored. A building that does not exist, an empty door or a door named twice is
+    /// refused. Answers the stored list.
+    async fn replace_vulnerable(
+        &self,
+        households: &[VulnerableHousehold],
+    ) -> Result<Vec<VulnerableHousehold>>;
+
+    /// Records a visit (its id is ignored) and returns the id the store gave it. A chief who is
+    /// not on the roster, or a target that is not a listed key site, a listed household or a
+    /// building with households, is refused with [`Error::Refused`]. Visits are kept forever.
+    async fn record_visit(&self, visit: &Visit) -> Result<Id>;
+
+    /// Visits by one chief (or anyone with `None`) at or after `since_ms` (or ever), oldest first
+    /// (by time, then id).
+    async fn visits(&self, chief: Option<Id>, since_ms: Option<i64>) -> Result<Vec<Visit>>;
+
+    /// The latest visit of each target (the later id wins a tie in time), by target.
+    async fn latest_visits(&self) -> Result<Vec<Visit>>;
 }

@@ -8,6 +8,7 @@ mod plans;
 mod problems;
 mod rows;
 mod users;
+mod visits;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -17,8 +18,8 @@ use async_trait::async_trait;
 use geo::{BoundingRect, Geometry, Point, Rect, coord};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use wangge_core::{
-    ChangeSet, Dataset, Id, Inspection, Layer, LevelConfig, Plan, PlanInfo, Problem, ProblemCounts,
-    ProblemStep, TierChange, User, Zone,
+    ChangeSet, Dataset, Id, Inspection, KeySite, Layer, LevelConfig, Plan, PlanInfo, Problem,
+    ProblemCounts, ProblemStep, Targets, TierChange, User, Visit, VulnerableHousehold, Zone,
 };
 
 use crate::{
@@ -40,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/006_users.sql"),
     include_str!("sql/007_street_partners.sql"),
     include_str!("sql/008_problems.sql"),
+    include_str!("sql/009_visits.sql"),
 ];
 // Every schema version has its migration.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
@@ -824,6 +826,42 @@ impl Store for GpkgStore {
 
     async fn problem_counts(&self) -> Result<ProblemCounts> {
         self.run(|conn, location| problems::counts(conn, location))
+            .await
+    }
+
+    async fn visit_targets(&self) -> Result<Targets> {
+        self.run(|conn, location| visits::targets(conn, location))
+            .await
+    }
+
+    async fn replace_key_sites(&self, sites: &[KeySite]) -> Result<()> {
+        let sites = sites.to_vec();
+        self.write(move |tx, location| visits::replace_key_sites(tx, location, &sites))
+            .await
+    }
+
+    async fn replace_vulnerable(
+        &self,
+        households: &[VulnerableHousehold],
+    ) -> Result<Vec<VulnerableHousehold>> {
+        let households = households.to_vec();
+        self.write(move |tx, location| visits::replace_vulnerable(tx, location, &households))
+            .await
+    }
+
+    async fn record_visit(&self, visit: &Visit) -> Result<Id> {
+        let visit = visit.clone();
+        self.write(move |tx, location| visits::record(tx, location, &visit))
+            .await
+    }
+
+    async fn visits(&self, chief: Option<Id>, since_ms: Option<i64>) -> Result<Vec<Visit>> {
+        self.run(move |conn, location| visits::list(conn, location, chief, since_ms))
+            .await
+    }
+
+    async fn latest_visits(&self) -> Result<Vec<Visit>> {
+        self.run(|conn, location| visits::latest(conn, location))
             .await
     }
 }

@@ -178,7 +178,9 @@ async fn a_schema_3_file_upgrades_to_plans_targets_duties_and_partners() {
     // partner departments existed.
     let conn = Connection::open(&path).expect("raw");
     conn.execute_batch(
-        "DROP TABLE problem_steps; DROP TABLE problems;
+        "DROP TABLE visits; DROP TABLE vulnerable_households; DROP TABLE key_sites;
+         DELETE FROM sqlite_sequence WHERE name IN ('visits', 'vulnerable_households');
+         DROP TABLE problem_steps; DROP TABLE problems;
          DELETE FROM gpkg_contents WHERE table_name IN ('problems', 'problem_steps');
          DELETE FROM sqlite_sequence WHERE name IN ('problems', 'problem_steps');
          DROP TABLE street_partners; DROP INDEX streets_name;

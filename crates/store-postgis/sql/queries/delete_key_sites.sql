@@ -1,0 +1,2 @@
+-- Clears the key-site list before it is written anew.
+DELETE FROM key_sites

@@ -1,0 +1,2 @@
+-- Takes a household off the list.
+DELETE FROM vulnerable_households WHERE id = $1
