@@ -7,14 +7,15 @@ use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
 use axum::extract::{Query, State};
-use geo::{Covers, InteriorPoint};
+use geo::{Covers, InteriorPoint, Point};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wangge_core::inspections::{latest_inspections, local_date, shanghai};
 use wangge_core::{
-    Atlas, Compound, Dataset, Due, Id, Inspection, Tier, TierChange, Zone, due_list,
+    Atlas, Compound, Dataset, Due, EscalationLevel, Id, Inspection, Problem, ProblemSource, Tier,
+    TierChange, Zone, due_list,
 };
 
 use crate::board::compound_chief;
@@ -23,6 +24,9 @@ use crate::{ApiError, AppState};
 
 /// The most weeks a trend goes back.
 pub const MAX_WEEKS: u32 = 104;
+
+/// How many compounds the hotline ranking lists.
+pub const RANKED: usize = 20;
 
 /// `?zone=&weeks=`.
 #[derive(Debug, Deserialize)]
@@ -37,6 +41,8 @@ pub(crate) struct DashboardQuery {
 pub struct Week {
     /// Its Monday (Asia/Shanghai).
     pub start: Date,
+    /// Its start and end (exclusive; now for this week), ms.
+    pub span: (i64, i64),
     /// Compounds in each tier at the end of the week (or now, for this week): green, yellow, red.
     pub tiers: [usize; 3],
     /// Tier changes made during the week.
@@ -115,6 +121,7 @@ pub fn weekly_trend(
             .count();
         out.push(Week {
             start,
+            span: (from, to),
             tiers,
             changes,
             inspections: inspected,
@@ -149,28 +156,44 @@ pub(crate) async fn dashboard(
     }
     let inspections = state.store().inspections(None).await?;
     let history = state.store().all_tier_history().await?;
+    let problems = state
+        .store()
+        .problems(&wangge_store::ProblemFilter::default())
+        .await?;
     let now = now_ms();
     let body = tokio::task::spawn_blocking(move || {
         let zone = match query.zone.as_deref() {
             Some(code) => atlas.zone_by_code(code),
             None => atlas.data().main_zone(),
         };
-        dashboard_of(&atlas, zone, &inspections, &history, weeks, now)
+        let facts = Facts {
+            inspections: &inspections,
+            history: &history,
+            problems: &problems,
+        };
+        dashboard_of(&atlas, zone, &facts, weeks, now)
     })
     .await
     .map_err(|e| ApiError::Internal(format!("the dashboard: {e}")))??;
     Ok(Json(body))
 }
 
+/// What the store holds beside the atlas, for the dashboard.
+struct Facts<'a> {
+    inspections: &'a [Inspection],
+    history: &'a [TierChange],
+    problems: &'a [Problem],
+}
+
 /// The dashboard's figures for `zone` (everything when `None`).
 fn dashboard_of(
     atlas: &Atlas,
     zone: Option<&Zone>,
-    inspections: &[Inspection],
-    history: &[TierChange],
+    facts: &Facts<'_>,
     weeks: u32,
     now: i64,
 ) -> Result<Value, ApiError> {
+    let (inspections, history) = (facts.inspections, facts.history);
     let data = atlas.data();
     let compounds = compounds_in(atlas, zone);
     let mut summary = summary_of(atlas, zone);
@@ -280,9 +303,69 @@ fn dashboard_of(
         })
         .collect();
     suggestions.sort_by(|a, b| b["date"].as_str().cmp(&a["date"].as_str()));
+    // Problems reported inside the zone (by their point), open and escalated in it and in each
+    // child, and the compounds with the most hotline work orders.
+    let inside = |p: &Problem| zone.is_none_or(|z| z.geometry.covers(&Point::new(p.lon, p.lat)));
+    let problems: Vec<&Problem> = facts.problems.iter().filter(|p| inside(p)).collect();
+    let open: Vec<&Problem> = problems
+        .iter()
+        .copied()
+        .filter(|p| p.state.is_open())
+        .collect();
+    let escalated = |p: &Problem| p.level != EscalationLevel::Chief;
+    if let Some(list) = summary["children"].as_array_mut() {
+        for child in list {
+            let Some(z) = child["code"].as_str().and_then(|c| atlas.zone_by_code(c)) else {
+                continue;
+            };
+            let mine: Vec<&Problem> = open
+                .iter()
+                .copied()
+                .filter(|p| z.geometry.covers(&Point::new(p.lon, p.lat)))
+                .collect();
+            child["problems_open"] = json!(mine.len());
+            child["problems_escalated"] = json!(mine.iter().filter(|p| escalated(p)).count());
+        }
+    }
+    let mut orders: HashMap<Id, usize> = HashMap::new();
+    for p in &problems {
+        if p.source == ProblemSource::Hotline
+            && let Some(c) = p.routing.compound
+        {
+            *orders.entry(c).or_default() += 1;
+        }
+    }
+    let mut ranking: Vec<(Id, usize)> = orders.into_iter().collect();
+    ranking.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let ranking: Vec<Value> = ranking
+        .iter()
+        .take(RANKED)
+        .filter_map(|(id, n)| {
+            let c = atlas.compound(*id)?;
+            Some(json!({
+                "code": c.code,
+                "name": c.name,
+                "tier": c.tier.as_str(),
+                "work_orders": n,
+            }))
+        })
+        .collect();
+    summary["problems"] = json!({
+        "total": problems.len(),
+        "open": open.len(),
+        "escalated": open.iter().filter(|p| escalated(p)).count(),
+        "overdue": open.iter().filter(|p| p.is_overdue(now)).count(),
+        "hotline_ranking": ranking,
+    });
     let trend: Vec<Value> = weekly_trend(&compounds, history, inspections, weeks, now)?
         .into_iter()
         .map(|w| {
+            let (from, to) = w.span;
+            let reported: Vec<&Problem> = problems
+                .iter()
+                .copied()
+                .filter(|p| p.reported_at_ms >= from && p.reported_at_ms < to)
+                .collect();
             json!({
                 "week": w.start.to_string(),
                 "green": w.tiers[0],
@@ -290,6 +373,8 @@ fn dashboard_of(
                 "red": w.tiers[2],
                 "tier_changes": w.changes,
                 "inspections": w.inspections,
+                "problems": reported.len(),
+                "hotline": reported.iter().filter(|p| p.source == ProblemSource::Hotline).count(),
             })
         })
         .collect();

@@ -1233,6 +1233,31 @@ async fn the_dashboard_counts_tiers_overdue_inspections_and_open_suggestions() {
             .expect("week");
         assert_eq!(week["tier_changes"], 1);
     }
+    // A problem reported inside the sample counts as open in the zone and in its child.
+    assert_eq!(after["problems"]["open"], 0);
+    let (status, reported) = post_json(
+        &state,
+        "/api/problems",
+        r#"{"lon": 102.7014, "lat": 25.0347, "category": "消防安全",
+            "description": "楼道堆放杂物", "reporter": "王芳"}"#,
+    )
+    .await;
+    assert!(status.is_success(), "{reported}");
+    let (_, with_problem) = get(&state, "/api/dashboard").await;
+    assert_eq!(with_problem["problems"]["open"], 1, "{with_problem}");
+    assert_eq!(with_problem["problems"]["escalated"], 0);
+    let open_in_children: u64 = with_problem["children"]
+        .as_array()
+        .expect("children")
+        .iter()
+        .filter_map(|c| c["problems_open"].as_u64())
+        .sum();
+    assert_eq!(open_in_children, 1);
+    let week = with_problem["trend"]
+        .as_array()
+        .and_then(|t| t.last())
+        .expect("week");
+    assert_eq!(week["problems"], 1);
     for (uri, expected) in [
         ("/api/dashboard?zone=NOPE", StatusCode::NOT_FOUND),
         ("/api/dashboard?weeks=0", StatusCode::BAD_REQUEST),
