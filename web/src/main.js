@@ -389,6 +389,8 @@ function localizeControls() {
 function renderChrome() {
   $('app-title').textContent = t('app.title');
   $('map').setAttribute('aria-label', t('map.label'));
+  const dashboard = $('to-dashboard');
+  if (dashboard) dashboard.textContent = t('nav.dashboard');
   const planner = $('to-planner');
   if (planner) {
     planner.textContent = t('nav.planner');
