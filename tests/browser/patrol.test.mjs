@@ -378,6 +378,7 @@ test('上报问题 at the map centre: routed to this chief, listed in 我的问�
   const text = `楼道堆放杂物 ${Date.now()}`;
   await page.selectOption('#problem-category', 'sanitation');
   await page.fill('#problem-text', text);
+  assert.equal(await page.locator('#problem-error').isVisible(), false, 'the refusal stays after the answer');
   writeFileSync(join(artifacts, 'patrol-problem.png'), await page.screenshot());
   await page.click('#problem-submit');
   await page.locator('#problem-form').waitFor({ state: 'hidden', timeout: 10_000 });
@@ -389,6 +390,7 @@ test('上报问题 at the map centre: routed to this chief, listed in 我的问�
   assert.ok(routed.includes(area.chief.name), `the routing does not name the chief: ${routed}`);
   assert.ok(routed.includes(area.chief.community_name), `the routing does not name the community: ${routed}`);
   assert.match(routed, /网格/);
+  assert.doesNotMatch(routed, /null|undefined/);
 
   const item = page.locator(`#problems li[data-id="${id}"]`);
   await item.waitFor({ timeout: 10_000 });
@@ -423,6 +425,8 @@ test('上报问题 at the map centre: routed to this chief, listed in 我的问�
   await page.locator(`#problems li[data-id="${id}"] .p-problem-error`, { hasText: '已被他人更改' }).waitFor({ timeout: 10_000 });
   assert.equal(await page.locator(`#problems li[data-id="${id}"]`).getAttribute('data-state'), 'in_progress');
   await noHorizontalScroll('problem list');
+  await item.scrollIntoViewIfNeeded();
+  writeFileSync(join(artifacts, 'patrol-problems.png'), await page.screenshot());
   t.diagnostic(`problem ${id} routed to ${p.routing.chief?.name}, ${p.routing.grid?.name}, ${p.routing.community?.name}`);
 });
 

@@ -46,6 +46,9 @@ export function initWork(context) {
   $('problem-form').addEventListener('submit', submitProblem);
   $('problem-cancel').addEventListener('click', closeSheets);
   $('problem-pick').addEventListener('click', startPicking);
+  // an answer clears the last refusal
+  $('problem-form').addEventListener('input', () => ($('problem-error').hidden = true));
+  $('inspect-inspector').addEventListener('input', () => ($('inspect-error').hidden = true));
   $('pick-cancel').addEventListener('click', stopPicking);
   $('sheet-backdrop').addEventListener('click', closeSheets);
   document.addEventListener('keydown', (e) => {
@@ -516,7 +519,7 @@ function renderRouting(p) {
       ]),
       el('div', { 'data-field': 'deadline' }, [el('dt', {}, t('patrol.problem.deadline')), el('dd', {}, p.deadline_local ?? '')]),
     ]),
-    mine ? null : el('p', { class: 'p-hint' }, t('patrol.problem.notMine')),
+    ...(mine ? [] : [el('p', { class: 'p-hint' }, t('patrol.problem.notMine'))]),
     el('button', { type: 'button', class: 'p-btn p-routing-close', onclick: () => ((work.lastRouting = null), (box.hidden = true)) }, t('patrol.close')),
   );
 }
