@@ -234,6 +234,219 @@ test('the English switch and back', { timeout: 30_000 }, async () => {
   await page.locator('#round-title', { hasText: '今日巡查路线' }).waitFor({ timeout: 5_000 });
 });
 
+/** JSON of a GET with the page's own session cookie. */
+const api = async (path) => {
+  const res = await page.request.get(`${base}${path}`);
+  assert.equal(res.status(), 200, `GET ${path} answered ${res.status()}`);
+  return res.json();
+};
+
+/** The heights of the elements matching `sel` that are shown. */
+const heights = (sel) =>
+  page.$$eval(sel, (els) => els.filter((e) => e.offsetParent !== null).map((e) => Math.round(e.getBoundingClientRect().height)));
+
+test('every compound shows its next due date, as GET /api/due reports it', { timeout: 30_000 }, async () => {
+  await page.locator('#compounds li[data-code][data-next-due]').first().waitFor({ timeout: 15_000 });
+  const items = await page.$$eval('#compounds li[data-code]', (els) =>
+    els.map((e) => ({ code: e.dataset.code, due: e.dataset.nextDue, overdue: e.dataset.overdue, text: e.innerText })),
+  );
+  const area = await api('/api/me/area');
+  const due = await api(`/api/due?zone=${area.chief.community}`);
+  const byCode = new Map(due.compounds.map((d) => [d.code, d]));
+  for (const item of items) {
+    const d = byCode.get(item.code) ?? (await api(`/api/compounds/${item.code}/inspections`)).due;
+    assert.equal(item.due, d.next_due, `${item.code}: shown ${item.due}, server ${d.next_due}`);
+    assert.equal(item.overdue, String(d.overdue));
+    assert.ok(item.text.includes(d.next_due), `${item.code}: the date is not visible: ${item.text}`);
+  }
+  const buttons = await heights('#compounds button.p-inspect');
+  assert.equal(buttons.length, items.length, 'a compound has no 巡查登记 button');
+  assert.ok(buttons.every((h) => h >= 44), `small 巡查登记 buttons: ${buttons}`);
+});
+
+test('巡查登记: rentals found with a note moves the next due date later', { timeout: 60_000 }, async (t) => {
+  const item = page.locator('#compounds li[data-code]').first();
+  const code = await item.getAttribute('data-code');
+  const before = await item.getAttribute('data-next-due');
+  const listBefore = await api(`/api/compounds/${code}/inspections`);
+  assert.equal(before, listBefore.due.next_due);
+
+  await item.locator('button.p-inspect', { hasText: '巡查登记' }).click();
+  const form = page.locator('#inspect-form');
+  await form.waitFor({ state: 'visible', timeout: 5_000 });
+  assert.ok((await page.inputValue('#inspect-inspector')).trim(), 'no default inspector');
+  assert.equal(await page.inputValue('#inspect-role'), 'chief');
+  const roles = await page.$$eval('#inspect-role option', (os) => os.map((o) => o.value));
+  assert.deepEqual(roles.sort(), ['chief', 'community_police', 'floating_population_officer', 'grid_worker']);
+  for (const topic of ['rentals', 'sanitation', 'public_order', 'fire_safety', 'epidemic']) {
+    assert.equal(await page.locator(`input[name="${topic}"][value="ok"]`).count(), 1, topic);
+    assert.equal(await page.locator(`input[name="${topic}"][value="problem"]`).count(), 1, topic);
+    assert.equal(await page.locator(`#inspect-note-${topic}`).isVisible(), false, `${topic}: the note shows before 有问题`);
+  }
+  const choices = await heights('#inspect-form .p-choice');
+  assert.ok(choices.length === 10 && choices.every((h) => h >= 44), `radio targets: ${choices}`);
+
+  const note = `3 栋群租 2 户 ${Date.now()}`;
+  await page.locator('input[name="rentals"][value="problem"]').check();
+  await page.locator('#inspect-note-rentals').waitFor({ state: 'visible', timeout: 5_000 });
+  await page.fill('#inspect-note-rentals', note);
+  await page.locator('input[name="sanitation"][value="ok"]').check();
+  await page.selectOption('#inspect-tier', 'red');
+  await noHorizontalScroll('inspection form open');
+  writeFileSync(join(artifacts, 'patrol-inspect.png'), await page.screenshot());
+  await page.click('#inspect-submit');
+  await form.waitFor({ state: 'hidden', timeout: 10_000 });
+  await page.locator('#notice', { hasText: '已登记' }).waitFor({ timeout: 5_000 });
+  await page.waitForFunction(
+    ([c, b]) => document.querySelector(`#compounds li[data-code="${c}"]`)?.dataset.nextDue !== b,
+    [code, before],
+    { timeout: 10_000 },
+  );
+
+  const listAfter = await api(`/api/compounds/${code}/inspections`);
+  const shown = await page.locator(`#compounds li[data-code="${code}"]`).getAttribute('data-next-due');
+  assert.equal(shown, listAfter.due.next_due);
+  assert.ok(shown > before, `next due ${shown} is not later than ${before}`);
+  assert.ok((await page.locator(`#compounds li[data-code="${code}"]`).innerText()).includes(shown));
+  assert.equal(listAfter.inspections.length, listBefore.inspections.length + 1);
+  const last = listAfter.inspections.at(-1);
+  assert.equal(last.findings.rentals.ok, false);
+  assert.equal(last.findings.rentals.note, note);
+  assert.equal(last.findings.sanitation.ok, true);
+  assert.equal(last.findings.fire_safety, null);
+  assert.equal(last.role, 'chief');
+  assert.equal(last.suggested_tier, 'red');
+  t.diagnostic(`${code}: next due ${before} → ${shown}`);
+});
+
+test('a red compound: the rental rule is shown, and an empty form is refused in Chinese', { timeout: 90_000 }, async () => {
+  // make the chief's last compound red (as a leader would), then reload the view
+  const code = await page.locator('#compounds li[data-code]').last().getAttribute('data-code');
+  const res = await page.request.post(`${base}/api/compounds/${code}/tier`, {
+    data: { tier: 'red', reason: '浏览器测试：发现群租', by: '测试' },
+  });
+  assert.ok(res.ok(), `setting ${code} red answered ${res.status()}`);
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  const item = page.locator(`#compounds li[data-code="${code}"][data-tier="red"][data-next-due]`);
+  await item.waitFor({ timeout: 15_000 });
+  const count = (await api(`/api/compounds/${code}/inspections`)).inspections.length;
+
+  await item.locator('button.p-inspect').click();
+  await page.locator('#inspect-form').waitFor({ state: 'visible', timeout: 5_000 });
+  assert.match(await page.locator('#inspect-red').innerText(), /不得出租/);
+  assert.equal(await page.locator('#inspect-rental-alert').isVisible(), false);
+
+  // nothing answered: refused before anything is sent
+  await page.click('#inspect-submit');
+  const error = page.locator('#inspect-error');
+  await error.waitFor({ state: 'visible', timeout: 5_000 });
+  assert.match(await error.innerText(), /请至少选择一项巡查结果/);
+  assert.ok(await page.locator('#inspect-form').isVisible(), 'the form closed on a refusal');
+  assert.equal((await api(`/api/compounds/${code}/inspections`)).inspections.length, count, 'an empty inspection was stored');
+
+  // a rental in a red compound is called out at once
+  await page.locator('input[name="rentals"][value="problem"]').check();
+  await page.locator('#inspect-rental-alert', { hasText: '违规出租' }).waitFor({ timeout: 5_000 });
+  assert.equal(await error.isVisible(), false, 'the old error stays after an answer');
+  await noHorizontalScroll('red inspection form');
+  await page.click('#inspect-cancel');
+  await page.locator('#inspect-form').waitFor({ state: 'hidden', timeout: 5_000 });
+});
+
+test('上报问题 at the map centre: routed to this chief, listed in 我的问题, accepted', { timeout: 90_000 }, async (t) => {
+  await page.context().clearPermissions();
+  await page.evaluate(() => window.__patrol.ready());
+  // centre the map on one of the chief's own buildings (a stop of the round is inside it)
+  const area = await api('/api/me/area');
+  const stop = area.round.find((s) => s.kind === 'building');
+  assert.ok(stop, 'the chief has no building on the round');
+  await page.evaluate(([lon, lat]) => window.__patrol.map.jumpTo({ center: [lon, lat], zoom: 18 }), [stop.lon, stop.lat]);
+
+  await page.click('#report-problem');
+  await page.locator('#problem-form').waitFor({ state: 'visible', timeout: 5_000 });
+  const where = page.locator('#problem-where');
+  assert.equal(await where.getAttribute('data-source'), 'centre');
+  assert.match(await where.innerText(), /地图中心/);
+  const categories = await page.$$eval('#problem-category option', (os) => os.map((o) => o.value).filter(Boolean));
+  assert.ok(categories.includes('sanitation') && categories.length === 10, `categories: ${categories}`);
+  await noHorizontalScroll('problem form open');
+
+  // refused without a category or a description
+  await page.click('#problem-submit');
+  await page.locator('#problem-error', { hasText: '请选择问题类别' }).waitFor({ timeout: 5_000 });
+
+  const text = `楼道堆放杂物 ${Date.now()}`;
+  await page.selectOption('#problem-category', 'sanitation');
+  await page.fill('#problem-text', text);
+  assert.equal(await page.locator('#problem-error').isVisible(), false, 'the refusal stays after the answer');
+  writeFileSync(join(artifacts, 'patrol-problem.png'), await page.screenshot());
+  await page.click('#problem-submit');
+  await page.locator('#problem-form').waitFor({ state: 'hidden', timeout: 10_000 });
+  const routing = page.locator('#problem-routing');
+  await routing.waitFor({ state: 'visible', timeout: 10_000 });
+  const id = Number(await routing.getAttribute('data-id'));
+  assert.ok(id > 0);
+  const routed = await routing.innerText();
+  assert.ok(routed.includes(area.chief.name), `the routing does not name the chief: ${routed}`);
+  assert.ok(routed.includes(area.chief.community_name), `the routing does not name the community: ${routed}`);
+  assert.match(routed, /网格/);
+  assert.doesNotMatch(routed, /null|undefined/);
+
+  const item = page.locator(`#problems li[data-id="${id}"]`);
+  await item.waitFor({ timeout: 10_000 });
+  assert.equal(await item.getAttribute('data-state'), 'reported');
+  assert.ok((await item.innerText()).includes(text));
+  assert.match(await item.innerText(), /已上报/);
+  assert.match(await item.innerText(), /时限/);
+  const mine = await api(`/api/problems?chief=${area.chief.id}`);
+  const p = mine.problems.find((x) => x.id === id);
+  assert.ok(p, `problem ${id} is not routed to chief ${area.chief.id}`);
+  assert.equal(p.source, 'patrol');
+  assert.equal(p.category, 'sanitation');
+  assert.equal(p.description, text);
+  assert.ok(Math.abs(p.lon - stop.lon) < 1e-6 && Math.abs(p.lat - stop.lat) < 1e-6, `reported at ${p.lon},${p.lat}, not the centre`);
+  // the open list is the server's
+  const open = await api(`/api/problems?chief=${area.chief.id}&open=true`);
+  const listed = await page.$$eval('#problems li[data-id]', (els) => els.map((e) => Number(e.dataset.id)));
+  assert.deepEqual(listed, open.problems.map((x) => x.id));
+  const stepButtons = await heights('#problems button.p-step');
+  assert.ok(stepButtons.every((h) => h >= 44), `small step buttons: ${stepButtons}`);
+
+  // 受理
+  await item.locator('button[data-action="accept"]').click();
+  await page.locator(`#problems li[data-id="${id}"][data-state="accepted"]`).waitFor({ timeout: 10_000 });
+  assert.match(await item.innerText(), /已受理/);
+  assert.equal((await api(`/api/problems/${id}`)).state, 'accepted');
+
+  // someone else starts it meanwhile: the page's 开始处置 is refused with the server's 409, shown
+  const other = await page.request.post(`${base}/api/problems/${id}/steps`, { data: { action: 'start', by: '网格员' } });
+  assert.equal(other.status(), 201);
+  await item.locator('button[data-action="start"]').click();
+  await page.locator(`#problems li[data-id="${id}"] .p-problem-error`, { hasText: '已被他人更改' }).waitFor({ timeout: 10_000 });
+  assert.equal(await page.locator(`#problems li[data-id="${id}"]`).getAttribute('data-state'), 'in_progress');
+  await noHorizontalScroll('problem list');
+  await item.scrollIntoViewIfNeeded();
+  writeFileSync(join(artifacts, 'patrol-problems.png'), await page.screenshot());
+  t.diagnostic(`problem ${id} routed to ${p.routing.chief?.name}, ${p.routing.grid?.name}, ${p.routing.community?.name}`);
+});
+
+test('在地图上选点: a tap on the map sets the place and a marker shows it', { timeout: 30_000 }, async () => {
+  await page.click('#report-problem');
+  await page.locator('#problem-form').waitFor({ state: 'visible', timeout: 5_000 });
+  await page.click('#problem-pick');
+  await page.locator('#pick-bar').waitFor({ state: 'visible', timeout: 5_000 });
+  assert.equal(await page.locator('#problem-form').isVisible(), false);
+  const box = await page.locator('#map').boundingBox();
+  await page.mouse.click(box.x + box.width * 0.3, box.y + box.height * 0.6);
+  await page.locator('#problem-form').waitFor({ state: 'visible', timeout: 5_000 });
+  assert.equal(await page.locator('#problem-where').getAttribute('data-source'), 'map');
+  assert.match(await page.locator('#problem-where').innerText(), /地图上选定的点/);
+  assert.equal(await page.locator('.p-marker').count(), 1);
+  await page.click('#problem-cancel');
+  await page.locator('#problem-form').waitFor({ state: 'hidden', timeout: 5_000 });
+  assert.equal(await page.locator('.p-marker').count(), 0);
+});
+
 test('refused location gives a clear message', { timeout: 30_000 }, async () => {
   await page.context().clearPermissions();
   await page.click('#locate');

@@ -8,6 +8,7 @@ import './patrol.css';
 
 import { lang, setLang, onLangChange, t, num, htmlLang } from './i18n.js';
 import { el } from './util.js';
+import { initWork, loadDue, loadProblems, renderDue, renderWorkChrome, resetWork } from './patrol-work.js';
 
 /** CJK fonts for labels: drawn locally (TinySDF), since the style has no glyphs URL. */
 const CJK_FONTS = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif';
@@ -22,9 +23,10 @@ patrol.ready = () => patrol.mapReady ?? Promise.resolve();
 window.__patrol = patrol;
 
 class HttpError extends Error {
-  constructor(status, message) {
+  constructor(status, message, data) {
     super(message);
     this.status = status;
+    this.data = data;
   }
 }
 
@@ -42,7 +44,7 @@ async function request(method, path, body) {
   } catch {
     // not JSON
   }
-  if (!res.ok) throw new HttpError(res.status, data?.error ?? `${res.status} ${res.statusText}`);
+  if (!res.ok) throw new HttpError(res.status, data?.error ?? `${res.status} ${res.statusText}`, data);
   return data;
 }
 
@@ -50,8 +52,10 @@ main();
 
 async function main() {
   renderChrome();
+  initWork({ patrol, request, HttpError, describe });
   onLangChange(() => {
     renderChrome();
+    renderWorkChrome();
     if (patrol.area) renderArea(patrol.area);
     if (patrol.tasks) renderTasks(patrol.tasks);
   });
@@ -83,6 +87,7 @@ function describe(e) {
 
 function showSignin(error) {
   status(null);
+  resetWork();
   closeMap();
   patrol.area = null;
   $('area').hidden = true;
@@ -138,8 +143,13 @@ async function loadArea() {
   $('area').hidden = false;
   renderArea(area);
   openMap(area);
-  // The area is useful without the tasks: a failure to load them is a message, not a sign-out.
-  await loadTasks().catch((e) => status(describe(e)));
+  // The area is useful without the tasks, due dates and problems: a failure to load them is a
+  // message, not a sign-out.
+  await Promise.all([
+    loadTasks().catch((e) => status(describe(e))),
+    loadDue().catch((e) => status(describe(e))),
+    loadProblems().catch((e) => status(describe(e))),
+  ]);
 }
 
 /** The chief's visit tasks (走访): key sites daily, vulnerable households weekly, every household monthly. */
@@ -259,6 +269,8 @@ function renderArea(area) {
         )
       : [el('li', { class: 'p-empty' }, t('patrol.compounds.none'))]),
   );
+  // the 巡查登记 button and next due date of each compound (patrol-work.js)
+  renderDue();
 
   const round = [...(area.round ?? [])].sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
   $('round').replaceChildren(
