@@ -349,6 +349,34 @@ test('clicking a key street opens its card with its street chiefs and partner de
   await page.keyboard.press('Escape');
 });
 
+test('the heat layer of open problems shows what the server counts', { timeout: 60_000 }, async () => {
+  // two problems reported at compounds of the map
+  const compounds = await getJson('/api/compounds?limit=2');
+  for (const f of compounds.features) {
+    const ring = f.geometry.coordinates[0][0];
+    const [lon, lat] = ring[0].map((v, i) => (v + ring[2][i]) / 2);
+    const res = await page.request.post(`${base}/api/problems`, {
+      data: { lon, lat, category: '环境卫生', description: '楼道堆物', reporter: '居民' },
+    });
+    assert.ok(res.ok(), `reporting a problem answered ${res.status()}`);
+  }
+  const heat = await getJson('/api/problems/heat');
+  assert.ok(heat.features.length >= 2);
+  await page.check('#problem-toggle');
+  await page.locator('label[for="problem-toggle"]', { hasText: `${heat.features.length} 件` }).waitFor({ timeout: 10_000 });
+  const shown = await page.evaluate(() => {
+    const map = window.__wangge.map;
+    return {
+      layer: map.getLayoutProperty('problem-heat', 'visibility'),
+      features: map.getSource('problems').serialize().data.features.length,
+    };
+  });
+  assert.equal(shown.layer, 'visible');
+  assert.equal(shown.features, heat.features.length);
+  await page.uncheck('#problem-toggle');
+  assert.equal(await page.evaluate(() => window.__wangge.map.getLayoutProperty('problem-heat', 'visibility')), 'none');
+});
+
 test('the English switch changes the panel title', async () => {
   assert.equal((await page.locator('#panel-title').innerText()).trim(), '分色管理统计');
   await page.click('#lang');

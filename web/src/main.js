@@ -302,6 +302,8 @@ class Legend {
     this.map = map;
     this.totals = null;
     this.heat = false;
+    this.problems = false;
+    this.problemCount = null;
     this.open = !window.matchMedia?.('(max-width: 720px)').matches;
     this.render();
   }
@@ -319,6 +321,46 @@ class Legend {
       // the compounds step back while the heat shows where the trouble gathers
       if (this.fill === undefined) this.fill = map.getPaintProperty('compounds-fill', 'fill-opacity');
       map.setPaintProperty('compounds-fill', 'fill-opacity', on ? 0.35 : this.fill);
+    }
+    this.render();
+  }
+
+  /** Open problems as a heat layer (GeoJSON from /api/problems/heat, weighted by escalation
+   * level), fetched afresh each time it is switched on. */
+  async setProblems(on) {
+    this.problems = on;
+    const map = this.map;
+    try {
+      if (on) {
+        const res = await fetch('api/problems/heat', { headers: { accept: 'application/json' } });
+        if (!res.ok) throw new Error(`${res.status}`);
+        const data = await res.json();
+        this.problemCount = data.features.length;
+        if (map.getSource('problems')) map.getSource('problems').setData(data);
+        else {
+          map.addSource('problems', { type: 'geojson', data });
+          map.addLayer({
+            id: 'problem-heat',
+            type: 'heatmap',
+            source: 'problems',
+            paint: {
+              'heatmap-weight': ['interpolate', ['linear'], ['get', 'level_rank'], 1, 0.5, 4, 1],
+              'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 11, 0.6, 17, 2],
+              'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 11, 8, 17, 36],
+              'heatmap-color': [
+                'interpolate', ['linear'], ['heatmap-density'],
+                0, 'rgba(29,78,216,0)', 0.2, 'rgba(29,78,216,0.45)', 0.5, 'rgba(124,58,237,0.65)',
+                0.8, 'rgba(219,39,119,0.8)', 1, 'rgba(190,18,60,0.9)',
+              ],
+              'heatmap-opacity': 0.85,
+            },
+          });
+        }
+      }
+      if (map.getLayer('problem-heat')) map.setLayoutProperty('problem-heat', 'visibility', on ? 'visible' : 'none');
+    } catch (e) {
+      this.problems = false;
+      this.problemError = e.message ?? String(e);
     }
     this.render();
   }
@@ -364,6 +406,20 @@ class Legend {
         }),
         el('span', { class: 'heat-swatch' }),
         t('legend.heat'),
+      ]),
+    );
+    root.append(
+      el('label', { class: 'heat-toggle', for: 'problem-toggle' }, [
+        el('input', {
+          id: 'problem-toggle',
+          type: 'checkbox',
+          checked: this.problems,
+          onchange: (e) => this.setProblems(e.target.checked),
+        }),
+        el('span', { class: 'heat-swatch problems' }),
+        this.problems && this.problemCount != null
+          ? t('legend.problemsCount', { n: num(this.problemCount) })
+          : t('legend.problems'),
       ]),
     );
     root.append(

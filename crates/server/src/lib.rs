@@ -61,6 +61,7 @@ pub fn app(state: AppState) -> Router {
             get(problems::list).post(problems::report_problem),
         )
         .route("/api/problems/summary", get(problems::summary))
+        .route("/api/problems/heat", get(problems::heat))
         .route("/api/problems/{id}", get(problems::get))
         .route("/api/problems/{id}/steps", post(problems::step))
         .route(

@@ -116,6 +116,39 @@ pub(crate) async fn report_problem(
     ))
 }
 
+/// `GET /api/problems/heat`: every open problem as a GeoJSON point, for the leader map's heat
+/// layer: its escalation level (`level_rank` 1 = chief … 4 = sub-district, the heat's weight),
+/// whether it is past its time limit, and its category. No personal data: no reporter, no text.
+pub(crate) async fn heat(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let open = state
+        .store()
+        .problems(&ProblemFilter {
+            open: true,
+            ..ProblemFilter::default()
+        })
+        .await?;
+    let now = now_ms();
+    let features: Vec<Value> = open
+        .iter()
+        .map(|p| {
+            json!({
+                "type": "Feature",
+                "id": p.id,
+                "geometry": { "type": "Point", "coordinates": [p.lon, p.lat] },
+                "properties": {
+                    "level": p.level.as_str(),
+                    "level_rank": EscalationLevel::ALL.iter().position(|l| *l == p.level).unwrap_or(0) + 1,
+                    "overdue": p.is_overdue(now),
+                    "category": p.category.as_str(),
+                },
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({ "type": "FeatureCollection", "features": features }),
+    ))
+}
+
 /// `GET /api/problems?state=&open=&zone=&chief=&source=&since=&offset=&limit=`: the problems
 /// passing the filters, in id order, a page at a time, with the total.
 pub(crate) async fn list(

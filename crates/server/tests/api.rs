@@ -1258,6 +1258,13 @@ async fn the_dashboard_counts_tiers_overdue_inspections_and_open_suggestions() {
         .and_then(|t| t.last())
         .expect("week");
     assert_eq!(week["problems"], 1);
+    // The heat layer has the open problem as a point, with no personal data.
+    let (status, heat) = get(&state, "/api/problems/heat").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(heat["features"].as_array().map(Vec::len), Some(1));
+    assert_eq!(heat["features"][0]["properties"]["level"], "chief");
+    assert_eq!(heat["features"][0]["properties"]["level_rank"], 1);
+    assert!(!heat.to_string().contains("王芳"), "{heat}");
     for (uri, expected) in [
         ("/api/dashboard?zone=NOPE", StatusCode::NOT_FOUND),
         ("/api/dashboard?weeks=0", StatusCode::BAD_REQUEST),
