@@ -161,6 +161,23 @@ test('a suggested tier is confirmed from the dashboard and leaves the list', { t
   assert.equal(last.by, '王主任');
 });
 
+test('a rental found in a red compound is flagged on the dashboard', { timeout: 60_000 }, async () => {
+  const { compounds } = await getJson('/api/due');
+  const red = compounds.find((c) => c.tier === 'red');
+  const res = await fetch(`${base}/api/compounds/${encodeURIComponent(red.code)}/inspections`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ inspector: '李网格', role: 'grid_worker', findings: { rentals: { ok: false, note: '3 户违规出租' } } }),
+  });
+  assert.equal(res.status, 201);
+  assert.equal((await res.json()).prohibited_rental, true);
+  const before = await kpi('rentals');
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  await page.locator(`#prohibited-rentals tr[data-code="${red.code}"]`, { hasText: '3 户违规出租' }).waitFor({ timeout: 20_000 });
+  assert.ok((await kpi('rentals')) >= 1);
+  assert.ok((await kpi('rentals')) >= before);
+});
+
 test('the English switch translates the dashboard', { timeout: 30_000 }, async () => {
   await page.click('#lang');
   await page.locator('#tiers-by-zone h2', { hasText: 'Tiers by zone' }).waitFor({ timeout: 5_000 });

@@ -288,7 +288,15 @@ function render() {
     kpi('open', problems.open ?? 0, { note: t('dash.overdueProblems', { n: problems.overdue ?? 0 }) }),
     kpi('escalated', problems.escalated ?? 0, { class: problems.escalated ? 'k-alert' : '' }),
     kpi('suggestions', d.suggestions?.length ?? 0),
+    kpi('rentals', d.prohibited_rentals?.length ?? 0, { class: d.prohibited_rentals?.length ? 'k-alert' : '' }),
   ]);
+  const rentals = (d.prohibited_rentals ?? []).map((r) =>
+    el('tr', { 'data-code': r.code }, [
+      el('td', {}, [tierDot(r.tier), ' ', r.name]),
+      el('td', {}, r.note || t('dash.none')),
+      el('td', {}, `${r.inspector} · ${r.date ?? ''}`),
+    ]),
+  );
   const chiefs = (d.overdue?.by_chief ?? []).slice(0, 20).map((c) =>
     el('tr', { 'data-chief': c.id }, [
       el('td', {}, c.name),
@@ -314,6 +322,7 @@ function render() {
       section('overdueByChief', table([t('dash.chief'), t('dash.phone'), t('dash.overdueOf'), t('dash.mostDays')], chiefs, { id: 'overdue-chiefs' }), 'overdue'),
       section('hotlineRanking', table(['#', t('dash.compound'), t('dash.workOrders')], ranking, { id: 'hotline-ranking' }), 'hotline'),
       section('suggestions', suggestions(d.suggestions ?? []), 'suggestions-card'),
+      section('rentals', table([t('dash.compound'), t('dash.rentalNote'), t('dash.inspector')], rentals, { id: 'prohibited-rentals' }), 'rentals-card'),
     ]),
   );
 }

@@ -74,7 +74,7 @@ pub use problems::{
     ProblemLimits, ProblemSource, ProblemState, ProblemStep, Routing,
 };
 pub use stats::Stats;
-pub use tiers::{MAX_REASON_CHARS, TierChangeError, tier_change};
+pub use tiers::{MAX_REASON_CHARS, TierChangeError, prohibited_rental, tier_at, tier_change};
 pub use totals::{link_buildings_to_compounds, recompute_totals};
 pub use users::{
     LockoutRule, Role, SignInError, User, check_password, check_role_chief, check_username,

@@ -95,3 +95,48 @@ pub fn tier_change(
         ..ChangeSet::default()
     })
 }
+
+/// A compound's tier at a moment, from its tier now and its tier changes (any order; changes of
+/// other compounds are ignored): the `to` of its last change before `at_ms`, else the `from` of its
+/// first change after, else its tier now.
+///
+/// # Examples
+///
+/// ```
+/// use wangge_core::{Tier, TierChange, tier_at};
+/// let change = |at_ms, from, to| TierChange {
+///     compound: 7, from, to, reason: "群租".into(), by: "王主任".into(), at_ms,
+/// };
+/// let history = [change(100, Tier::Green, Tier::Red), change(200, Tier::Red, Tier::Yellow)];
+/// assert_eq!(tier_at(7, Tier::Yellow, &history, 50), Tier::Green);
+/// assert_eq!(tier_at(7, Tier::Yellow, &history, 150), Tier::Red);
+/// assert_eq!(tier_at(7, Tier::Yellow, &history, 250), Tier::Yellow);
+/// assert_eq!(tier_at(8, Tier::Green, &history, 150), Tier::Green);
+/// ```
+pub fn tier_at(compound: crate::Id, now: Tier, history: &[TierChange], at_ms: i64) -> Tier {
+    let mut own: Vec<&TierChange> = history.iter().filter(|c| c.compound == compound).collect();
+    own.sort_by_key(|c| c.at_ms);
+    match own.iter().rev().find(|c| c.at_ms <= at_ms) {
+        Some(last) => last.to,
+        None => own.first().map_or(now, |first| first.from),
+    }
+}
+
+/// Whether an inspection recorded a rental in a compound that was red (禁止级: homes there may not
+/// be rented out) when it was made: such a rental is prohibited and is flagged.
+///
+/// # Examples
+///
+/// ```
+/// use wangge_core::{Finding, Findings, Tier, prohibited_rental};
+/// let found = Findings {
+///     rentals: Some(Finding { ok: false, note: "3 户出租".into() }),
+///     ..Findings::default()
+/// };
+/// assert!(prohibited_rental(Tier::Red, &found));
+/// assert!(!prohibited_rental(Tier::Yellow, &found));
+/// assert!(!prohibited_rental(Tier::Red, &Findings::default()));
+/// ```
+pub fn prohibited_rental(tier_then: Tier, findings: &crate::Findings) -> bool {
+    tier_then == Tier::Red && findings.rentals.as_ref().is_some_and(|f| !f.ok)
+}

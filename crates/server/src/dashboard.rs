@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use wangge_core::inspections::{latest_inspections, local_date, shanghai};
 use wangge_core::{
     Atlas, Compound, Dataset, Due, EscalationLevel, Id, Inspection, Problem, ProblemSource, Tier,
-    TierChange, Zone, due_list,
+    TierChange, Zone, due_list, prohibited_rental, tier_at,
 };
 
 use crate::board::compound_chief;
@@ -303,6 +303,27 @@ fn dashboard_of(
         })
         .collect();
     suggestions.sort_by(|a, b| b["date"].as_str().cmp(&a["date"].as_str()));
+    // Rentals found in compounds that were red at the time (禁止级): open while the compound's
+    // latest inspection says so.
+    let mut rentals: Vec<Value> = compounds
+        .iter()
+        .filter_map(|c| {
+            let i = latest.get(&c.id)?;
+            let then = tier_at(c.id, c.tier, history, i.at_ms);
+            if !prohibited_rental(then, &i.findings) {
+                return None;
+            }
+            Some(json!({
+                "code": c.code,
+                "name": c.name,
+                "tier": c.tier.as_str(),
+                "inspector": i.inspector,
+                "date": local_date(i.at_ms, &tz).map(|d| d.to_string()).ok(),
+                "note": i.findings.rentals.as_ref().map(|f| f.note.clone()),
+            }))
+        })
+        .collect();
+    rentals.sort_by(|a, b| b["date"].as_str().cmp(&a["date"].as_str()));
     // Problems reported inside the zone (by their point), open and escalated in it and in each
     // child, and the compounds with the most hotline work orders.
     let inside = |p: &Problem| zone.is_none_or(|z| z.geometry.covers(&Point::new(p.lon, p.lat)));
@@ -382,6 +403,7 @@ fn dashboard_of(
     summary["overdue"] = json!({ "total": overdue.len(), "by_chief": chiefs });
     summary["trend"] = Value::Array(trend);
     summary["suggestions"] = Value::Array(suggestions);
+    summary["prohibited_rentals"] = Value::Array(rentals);
     Ok(summary)
 }
 

@@ -149,11 +149,19 @@ pub(crate) async fn record(
     stored.id = applied.inspections.first().copied().unwrap_or_default();
     let inspections = state.store().inspections(Some(compound.id)).await?;
     let due = due_of(&compound, &inspections, &state, now)?;
+    // A rental found in a compound that was red at the time is prohibited: flagged.
+    let history = state.store().tier_history(compound.id).await?;
+    let tier_then = wangge_core::tier_at(compound.id, compound.tier, &history, stored.at_ms);
+    let prohibited = wangge_core::prohibited_rental(tier_then, &stored.findings);
+    if prohibited {
+        tracing::warn!(compound = %code, "a rental was found in a red compound");
+    }
     let atlas = state.snapshot().atlas;
     Ok((
         StatusCode::CREATED,
         Json(json!({
             "code": code,
+            "prohibited_rental": prohibited,
             "inspection": wire::inspection(&stored),
             "due": wire::due(&atlas, &due),
             "next_due": due.next_due.to_string(),

@@ -1564,3 +1564,60 @@ async fn a_chief_sees_their_tasks_and_a_visit_moves_one() {
         assert!(answer["error"].is_string(), "{answer}");
     }
 }
+
+#[tokio::test]
+async fn a_rental_found_in_a_red_compound_is_flagged() {
+    let (state, _dir) = state().await;
+    let red = sample()
+        .compounds
+        .iter()
+        .find(|c| c.tier == wangge_core::Tier::Red)
+        .map(|c| c.code.clone())
+        .expect("the sample has a red compound");
+    let other = sample()
+        .compounds
+        .iter()
+        .find(|c| c.tier != wangge_core::Tier::Red)
+        .map(|c| c.code.clone())
+        .expect("and one that is not red");
+    let rentals = r#"{"inspector": "李明", "role": "grid_worker",
+        "findings": {"rentals": {"ok": false, "note": "2 户出租"}}}"#;
+    let (status, flagged) = post_json(
+        &state,
+        &format!("/api/compounds/{red}/inspections"),
+        rentals,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{flagged}");
+    assert_eq!(flagged["prohibited_rental"], true);
+    let (_, allowed) = post_json(
+        &state,
+        &format!("/api/compounds/{other}/inspections"),
+        rentals,
+    )
+    .await;
+    assert_eq!(allowed["prohibited_rental"], false);
+    let (_, dashboard) = get(&state, "/api/dashboard").await;
+    let listed: Vec<&str> = dashboard["prohibited_rentals"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|r| r["code"].as_str())
+        .collect();
+    assert_eq!(listed, [red.as_str()]);
+    assert_eq!(dashboard["prohibited_rentals"][0]["note"], "2 户出租");
+    // A later inspection that finds no rental closes the case.
+    let (status, _) = post_json(
+        &state,
+        &format!("/api/compounds/{red}/inspections"),
+        r#"{"inspector": "李明", "role": "grid_worker", "findings": {"rentals": {"ok": true}}}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, dashboard) = get(&state, "/api/dashboard").await;
+    assert!(
+        dashboard["prohibited_rentals"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+}
