@@ -797,6 +797,14 @@ fn boards_print_for_a_compound_and_for_a_whole_community() {
             .expect("html")
             .contains("每3天一次")
     );
+    let out = wangge(&["cadences", "--db", db, "--visit", "vulnerable=2w", "--json"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let set: Value = serde_json::from_slice(&out.stdout).expect("cadences json");
+    assert_eq!(set["visits"]["vulnerable"], serde_json::json!({"weeks": 2}));
+    assert_eq!(set["red"], serde_json::json!({"days": 3}));
+    let out = wangge(&["cadences", "--db", db, "--visit", "pets=1d"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("pets"), "{:?}", text(&out));
     let out = wangge(&["cadences", "--db", db, "--set", "red=0w"]);
     assert!(!out.status.success());
     assert!(text(&out).1.contains("red=0w"), "{:?}", text(&out));

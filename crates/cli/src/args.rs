@@ -207,7 +207,8 @@ pub enum Command {
     },
     /// Show the zone levels and their household targets, or change them.
     /// Show or set how often compounds of each tier are inspected (green quarterly, yellow
-    /// monthly, red weekly unless set).
+    /// monthly, red weekly unless set) and how often chiefs visit (key sites daily, vulnerable
+    /// households weekly, every household monthly unless set).
     Cadences {
         #[command(flatten)]
         database: Database,
@@ -215,6 +216,10 @@ pub enum Command {
         /// or daily, weekly, monthly, quarterly); repeatable.
         #[arg(long = "set", value_name = "TIER=EVERY")]
         set: Vec<String>,
+        /// Set how often street chiefs visit, KIND=EVERY: key_sites (default daily), vulnerable
+        /// (weekly) or households (monthly), e.g. vulnerable=2w; repeatable.
+        #[arg(long = "visit", value_name = "KIND=EVERY")]
+        visit: Vec<String>,
         /// Replace all three from a JSON or TOML file, e.g. `{"green": {"quarters": 1},
         /// "yellow": {"months": 1}, "red": {"weeks": 1}}`; a tier left out keeps its default.
         #[arg(long, value_name = "FILE")]

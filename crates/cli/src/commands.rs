@@ -181,9 +181,19 @@ pub async fn run(command: Command) -> Result<()> {
         Command::Cadences {
             database,
             set,
+            visit,
             file,
             json,
-        } => cadences(&Location::of(database)?, &set, file.as_deref(), json).await,
+        } => {
+            cadences(
+                &Location::of(database)?,
+                &set,
+                &visit,
+                file.as_deref(),
+                json,
+            )
+            .await
+        }
         Command::Levels {
             database,
             set,
@@ -1007,7 +1017,6 @@ async fn serve(store: Arc<dyn Store>, addr: std::net::SocketAddr, web: Web) -> R
         tile_cache_entries: web.tile_cache,
         problem_limits: wangge_core::ProblemLimits::default(),
         escalation_every: Some(std::time::Duration::from_secs(60)),
-        visit_schedules: wangge_core::VisitSchedules::default(),
     };
     let state = AppState::load(store, options).await?;
     let snapshot = state.snapshot();
@@ -1180,6 +1189,7 @@ async fn reassign(
 async fn cadences(
     location: &Location,
     set: &[String],
+    visit: &[String],
     file: Option<&Path>,
     json: bool,
 ) -> Result<()> {
@@ -1225,16 +1235,36 @@ async fn cadences(
     cadences
         .validate()
         .map_err(|e| anyhow!("the cadences cannot be used: {e}"))?;
-    if cadences != data.cadences {
+    let mut schedules = data.visit_schedules;
+    for spec in visit {
+        let (kind, every) = spec.split_once('=').ok_or_else(|| {
+            anyhow!("`{spec}`: write KIND=EVERY, e.g. vulnerable=2w or key_sites=1d")
+        })?;
+        let every = wangge_core::Every::parse(every).ok_or_else(|| {
+            anyhow!("`{spec}`: `{every}` is not a cadence; write a count and d, w, m or q")
+        })?;
+        match kind.trim() {
+            "key_sites" | "key-sites" | "重点场所" => schedules.key_sites = every,
+            "vulnerable" | "重点户" => schedules.vulnerable = every,
+            "households" | "every_household" | "遍访" => schedules.households = every,
+            other => bail!(
+                "`{spec}`: `{other}` is not a kind of visit; say key_sites, vulnerable or households"
+            ),
+        }
+    }
+    if cadences != data.cadences || schedules != data.visit_schedules {
         let changes = wangge_core::ChangeSet {
-            cadences: Some(cadences),
+            cadences: (cadences != data.cadences).then_some(cadences),
+            visit_schedules: (schedules != data.visit_schedules).then_some(schedules),
             ..wangge_core::ChangeSet::default()
         };
         let applied = store.apply(&changes).await?;
-        eprintln!("cadences set, data version {}", applied.version);
+        eprintln!("set, data version {}", applied.version);
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&cadences)?);
+        let mut value = serde_json::to_value(cadences)?;
+        value["visits"] = serde_json::to_value(schedules)?;
+        println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         for tier in wangge_core::Tier::ALL {
             println!(
@@ -1244,6 +1274,12 @@ async fn cadences(
                 cadences.of(*tier)
             );
         }
+        println!("visits to key sites (重点场所): {}", schedules.key_sites);
+        println!(
+            "visits to vulnerable households (重点户): {}",
+            schedules.vulnerable
+        );
+        println!("visits to every household (遍访): {}", schedules.households);
     }
     Ok(())
 }
@@ -1833,7 +1869,7 @@ async fn visit(location: &Location, draft: VisitDraft) -> Result<()> {
         &atlas,
         &targets,
         &latest,
-        &wangge_core::VisitSchedules::default(),
+        &atlas.data().visit_schedules,
         draft.chief,
         today,
     )?
@@ -1861,7 +1897,7 @@ async fn tasks(location: &Location, chief: i64, date: Option<&str>, json: bool) 
         &atlas,
         &targets,
         &latest,
-        &wangge_core::VisitSchedules::default(),
+        &atlas.data().visit_schedules,
         chief,
         today,
     )?;
@@ -1947,7 +1983,7 @@ async fn task_summary(
         &atlas,
         &targets,
         &latest,
-        &wangge_core::VisitSchedules::default(),
+        &atlas.data().visit_schedules,
         &chiefs,
         today,
     )?;

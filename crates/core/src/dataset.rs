@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use crate::{
     Assignment, Building, Cadences, Chief, Compound, DutyKey, DutyKind, Error, Id, Inspection,
-    LevelConfig, Result, StreetPartner, StreetSegment, TierChange, Zone,
+    LevelConfig, Result, StreetPartner, StreetSegment, TierChange, VisitSchedules, Zone,
 };
 
 /// The spatial layers, as named on the command line, in the API and in tiles.
@@ -58,6 +58,8 @@ pub struct Dataset {
     pub levels: LevelConfig,
     /// How often compounds of each tier are inspected.
     pub cadences: Cadences,
+    /// How often street chiefs visit key sites, vulnerable households and every household.
+    pub visit_schedules: VisitSchedules,
     /// Zones of all levels.
     pub zones: Vec<Zone>,
     /// Compounds.
@@ -127,6 +129,9 @@ impl Dataset {
         self.cadences
             .validate()
             .map_err(|e| Error::Invalid(format!("inspection cadences: {e}")))?;
+        self.visit_schedules
+            .validate()
+            .map_err(|e| Error::Invalid(format!("visit schedules: {e}")))?;
         let zone_ids = unique_ids("zone", self.zones.iter().map(|z| z.id))?;
         let compound_ids = unique_ids("compound", self.compounds.iter().map(|c| c.id))?;
         unique_ids("building", self.buildings.iter().map(|b| b.id))?;
@@ -178,6 +183,9 @@ impl Dataset {
         }
         if let Some(cadences) = changes.cadences {
             self.cadences = cadences;
+        }
+        if let Some(schedules) = changes.visit_schedules {
+            self.visit_schedules = schedules;
         }
         if let Some(attribution) = &changes.attribution {
             self.attribution = attribution.clone();
@@ -256,6 +264,8 @@ pub struct ChangeSet {
     pub levels: Option<LevelConfig>,
     /// New inspection cadences, if they change.
     pub cadences: Option<Cadences>,
+    /// New visit schedules, if they change.
+    pub visit_schedules: Option<VisitSchedules>,
     /// Zones to insert or replace.
     pub zones: Vec<Zone>,
     /// Compounds to insert or replace.
@@ -300,6 +310,7 @@ impl ChangeSet {
         Self {
             levels: Some(data.levels.clone()),
             cadences: Some(data.cadences),
+            visit_schedules: Some(data.visit_schedules),
             zones: data.zones.clone(),
             compounds: data.compounds.clone(),
             buildings: data.buildings.clone(),
@@ -355,6 +366,8 @@ impl ChangeSet {
         Self {
             levels: (old.levels != new.levels).then(|| new.levels.clone()),
             cadences: (old.cadences != new.cadences).then_some(new.cadences),
+            visit_schedules: (old.visit_schedules != new.visit_schedules)
+                .then_some(new.visit_schedules),
             zones,
             compounds,
             buildings,
@@ -379,6 +392,7 @@ impl ChangeSet {
     pub fn is_empty(&self) -> bool {
         self.levels.is_none()
             && self.cadences.is_none()
+            && self.visit_schedules.is_none()
             && self.zones.is_empty()
             && self.compounds.is_empty()
             && self.buildings.is_empty()

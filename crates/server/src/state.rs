@@ -39,9 +39,6 @@ pub struct ServerOptions {
     /// How often the escalation clock runs in the background; `None` runs it never (tests run
     /// it by hand with [`AppState::run_escalation_clock`]). `wangge serve` runs it every minute.
     pub escalation_every: Option<std::time::Duration>,
-    /// How often each kind of visit target is visited (key sites daily, vulnerable households
-    /// weekly, every household monthly unless configured otherwise).
-    pub visit_schedules: wangge_core::VisitSchedules,
 }
 
 /// Shared by every request: cheap to clone.

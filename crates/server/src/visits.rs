@@ -57,7 +57,7 @@ async fn tasks_of(
         atlas,
         &targets,
         &latest,
-        &state.options().visit_schedules,
+        &atlas.data().visit_schedules,
         chief,
         date,
     )

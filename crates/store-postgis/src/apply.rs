@@ -213,6 +213,17 @@ pub(crate) async fn apply_in(
         .await
         .map_err(pg_error(location, "writing the inspection cadences"))?;
     }
+    if let Some(schedules) = &changes.visit_schedules {
+        tx.execute(
+            queries::META_PUT,
+            &[
+                &"visit_schedules",
+                &wangge_store::visit_schedules_text(schedules)?,
+            ],
+        )
+        .await
+        .map_err(pg_error(location, "writing the visit schedules"))?;
+    }
     if let Some(attribution) = &changes.attribution {
         tx.execute(
             queries::META_SET,

@@ -177,6 +177,11 @@ fn compare(source: &Snapshot, target: &Snapshot) -> Vec<LayerCheck> {
         check("partners", &s.partners, &t.partners),
         check("attribution", &s.attribution, &t.attribution),
         check("cadences", &[s.cadences], &[t.cadences]),
+        check(
+            "visit_schedules",
+            &[s.visit_schedules],
+            &[t.visit_schedules],
+        ),
         check("tier_changes", &source.history, &target.history),
         check(
             "inspections",

@@ -712,6 +712,7 @@ pub(crate) async fn load<C: GenericClient>(client: &C, location: &str) -> Result
         partners,
         attribution,
         cadences,
+        schedules,
     ) = tokio::try_join!(
         read_levels(client, location),
         read_zones(client, location, queries::FILTER_ALL, &[]),
@@ -723,10 +724,12 @@ pub(crate) async fn load<C: GenericClient>(client: &C, location: &str) -> Result
         read_partners(client, location),
         meta(client, location, "attribution"),
         meta(client, location, "cadences"),
+        meta(client, location, "visit_schedules"),
     )?;
     Ok(Dataset {
         levels,
-        cadences: wangge_store::cadences_of(location, cadences)?,
+        cadences: wangge_store::setting_of(location, "inspection cadences", cadences)?,
+        visit_schedules: wangge_store::setting_of(location, "visit schedules", schedules)?,
         zones,
         compounds,
         buildings,

@@ -526,6 +526,26 @@ pub async fn tier_history_and_attribution(store: Arc<dyn Store>) {
         "a cadence of 0 weeks must be refused"
     );
     assert_eq!(store.load().await.expect("load").cadences, faster.cadences);
+
+    // So are the visit schedules.
+    let before = store.load().await.expect("load");
+    assert_eq!(
+        before.visit_schedules,
+        wangge_core::VisitSchedules::default()
+    );
+    let mut often = before.clone();
+    often.visit_schedules.vulnerable = wangge_core::Every::Days(3);
+    store
+        .apply(&ChangeSet::diff(&before, &often))
+        .await
+        .expect("schedules");
+    assert_eq!(
+        store.load().await.expect("load").visit_schedules,
+        often.visit_schedules
+    );
+    let mut never = often.clone();
+    never.visit_schedules.households = wangge_core::Every::Months(0);
+    assert!(store.apply(&ChangeSet::diff(&often, &never)).await.is_err());
 }
 
 /// An inspection of compound `compound` at `at_ms` with every kind of finding: in order, a

@@ -34,33 +34,47 @@ pub use gpkg::GpkgStore;
 /// The schema version this build reads and writes. A store with a newer schema is refused.
 pub const SCHEMA_VERSION: u32 = 9;
 
-/// The inspection cadences as both backends keep them: JSON in the store's key/value table under
-/// `cadences` (`{"green":{"quarters":1},"yellow":{"months":1},"red":{"weeks":1}}`). Cadences that
-/// cannot mean anything (a count of 0) are refused.
+/// A setting kept with the data as JSON in the store's key/value table (`cadences`,
+/// `visit_schedules`), the same in both backends.
+pub fn setting_text<T: serde::Serialize>(name: &str, value: &T) -> Result<String> {
+    serde_json::to_string(value)
+        .map_err(|e| Error::Refused(wangge_core::Error::Invalid(format!("{name}: {e}"))))
+}
+
+/// Reads what [`setting_text`] wrote; a store that never had the setting has the default.
+pub fn setting_of<T: serde::de::DeserializeOwned + Default>(
+    location: &str,
+    name: &str,
+    text: Option<String>,
+) -> Result<T> {
+    match text {
+        None => Ok(T::default()),
+        Some(text) => serde_json::from_str(&text).map_err(|e| Error::Corrupt {
+            location: location.to_string(),
+            table: "wangge_meta".into(),
+            id: 0,
+            problem: format!("the {name} `{text}` do not read: {e}"),
+        }),
+    }
+}
+
+/// The inspection cadences as both backends keep them (`{"green":{"quarters":1},…}`); a count
+/// of 0 is refused.
 pub fn cadences_text(cadences: &wangge_core::Cadences) -> Result<String> {
     cadences.validate().map_err(|e| {
         Error::Refused(wangge_core::Error::Invalid(format!(
             "inspection cadences: {e}"
         )))
     })?;
-    serde_json::to_string(cadences).map_err(|e| {
-        Error::Refused(wangge_core::Error::Invalid(format!(
-            "inspection cadences: {e}"
-        )))
-    })
+    setting_text("inspection cadences", cadences)
 }
 
-/// Reads what [`cadences_text`] wrote; a store that never had cadences set has the defaults.
-pub fn cadences_of(location: &str, text: Option<String>) -> Result<wangge_core::Cadences> {
-    match text {
-        None => Ok(wangge_core::Cadences::default()),
-        Some(text) => serde_json::from_str(&text).map_err(|e| Error::Corrupt {
-            location: location.to_string(),
-            table: "wangge_meta".into(),
-            id: 0,
-            problem: format!("the inspection cadences `{text}` do not read: {e}"),
-        }),
-    }
+/// The visit schedules as both backends keep them; a count of 0 is refused.
+pub fn visit_schedules_text(schedules: &wangge_core::VisitSchedules) -> Result<String> {
+    schedules.validate().map_err(|e| {
+        Error::Refused(wangge_core::Error::Invalid(format!("visit schedules: {e}")))
+    })?;
+    setting_text("visit schedules", schedules)
 }
 
 /// A page of results: skip `offset` records, return at most `limit`.

@@ -444,6 +444,14 @@ fn apply_in(tx: &Transaction<'_>, location: &str, changes: &ChangeSet) -> Result
         )
         .map_err(sql_error(location, "writing the inspection cadences"))?;
     }
+    if let Some(schedules) = &changes.visit_schedules {
+        tx.execute(
+            "INSERT INTO wangge_meta (key, value) VALUES ('visit_schedules', ?1) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [crate::visit_schedules_text(schedules)?],
+        )
+        .map_err(sql_error(location, "writing the visit schedules"))?;
+    }
     if let Some(attribution) = &changes.attribution {
         tx.execute(
             "UPDATE wangge_meta SET value = ?1 WHERE key = 'attribution'",
@@ -561,7 +569,16 @@ impl Store for GpkgStore {
                 .map_err(sql_error(location, "starting a read"))?;
             let data = Dataset {
                 levels: load_levels(&tx, location)?,
-                cadences: crate::cadences_of(location, meta(&tx, location, "cadences")?)?,
+                cadences: crate::setting_of(
+                    location,
+                    "inspection cadences",
+                    meta(&tx, location, "cadences")?,
+                )?,
+                visit_schedules: crate::setting_of(
+                    location,
+                    "visit schedules",
+                    meta(&tx, location, "visit_schedules")?,
+                )?,
                 zones: rows::read_zones(&tx, location, "", [])?,
                 compounds: rows::read_compounds(&tx, location, "", [])?,
                 buildings: rows::read_buildings(&tx, location, "", [])?,
