@@ -1,4 +1,5 @@
-//! PostGIS in production: an embedded database migrated into PostGIS losing nothing, and two
+//! PostGIS in production: an embedded database migrated into PostGIS losing nothing (problems,
+//! their steps and visits included, under their ids), and two
 //! `wangge serve` processes on one database that agree — a tier changed through one shows in the
 //! other's next tiles, through LISTEN/NOTIFY.
 
@@ -163,6 +164,235 @@ fn migrate_loses_nothing_and_two_servers_agree() {
     let (_, history) = b.get(&format!("/api/compounds/{code}/history"));
     assert!(history.contains("多台服务器测试"), "{history}");
     eprintln!("B caught up in {:?}", started.elapsed());
+}
+
+/// `wangge ARGS…`, which must succeed, with its JSON output.
+fn json(args: &[&str]) -> Value {
+    let out = wangge(args);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "wangge {args:?}: {stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+/// `wangge visit …`, which must succeed; the id the store gave the visit.
+fn visit(database: &[&str], chief: &str, target: &str) -> i64 {
+    let mut args = vec!["visit"];
+    args.extend_from_slice(database);
+    args.extend_from_slice(&["--chief", chief, "--target", target, "--note", "迁移测试"]);
+    let out = wangge(&args);
+    let (_, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    stderr
+        .split_whitespace()
+        .nth(1)
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("a visit id in {stderr}"))
+}
+
+fn ids(list: &Value) -> Vec<i64> {
+    list["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| p["id"].as_i64().expect("id"))
+        .collect()
+}
+
+#[test]
+fn migrate_carries_problems_households_and_visits_under_their_ids() {
+    let url = wangge_store_postgis::testing::database_url();
+    let schema = unique_schema("problems");
+    let (dir, gpkg) = wangge_e2e::demo_db("problems.gpkg");
+    let db = ["--db", gpkg.as_str()];
+    let pg = ["--database-url", url.as_str(), "--schema", schema.as_str()];
+    let with = |command: &[&str], database: &[&str]| {
+        let mut args = command.to_vec();
+        args.extend_from_slice(database);
+        json(&args)
+    };
+
+    // 12345 work orders, taken up to the sub-district by the clock; one then accepted by hand.
+    let data = wangge_demo::generate(&wangge_demo::DemoSettings::builtin());
+    let csv = dir.path().join("orders.csv");
+    std::fs::write(&csv, wangge_demo::hotline::work_orders(&data, 20, 3)).expect("csv");
+    let imported = wangge(&[
+        "import",
+        "--db",
+        &gpkg,
+        "--layer",
+        "hotline",
+        csv.to_str().expect("path"),
+    ]);
+    assert!(imported.status.success(), "{:?}", text(&imported));
+    let escalated = json(&[
+        "escalate",
+        "--db",
+        &gpkg,
+        "--now",
+        "2027-01-01T00:00:00+08:00",
+        "--json",
+    ]);
+    assert_eq!(escalated["escalated"], 20);
+    let before = with(&["problem", "list", "--json"], &db);
+    let first = ids(&before)[0].to_string();
+    let accepted = wangge(&[
+        "problem",
+        "step",
+        "--db",
+        &gpkg,
+        "--id",
+        &first,
+        "--action",
+        "accept",
+        "--by",
+        "街道办",
+    ]);
+    assert!(accepted.status.success(), "{:?}", text(&accepted));
+
+    // A chief with a key site and a vulnerable household visits both.
+    let summary = with(&["tasks", "--summary", "--json"], &db);
+    let (chief, targets) = summary["chiefs"]
+        .as_array()
+        .expect("chiefs")
+        .iter()
+        .find_map(|c| {
+            let chief = c["chief"].to_string();
+            let list = with(&["tasks", "--chief", &chief, "--json"], &db);
+            let of = |kind: &str| {
+                list["tasks"]
+                    .as_array()
+                    .expect("tasks")
+                    .iter()
+                    .find(|t| t["kind"] == kind)
+                    .map(|t| t["target"].as_str().expect("target").to_string())
+            };
+            Some((chief, [of("key_site")?, of("vulnerable")?]))
+        })
+        .expect("a chief with a key site and a vulnerable household");
+    let mut visits: Vec<i64> = targets
+        .iter()
+        .map(|target| visit(&db, &chief, target))
+        .collect();
+    let tasks = ["tasks", "--chief", chief.as_str(), "--json"];
+
+    let out = wangge(&[
+        "migrate",
+        "--from",
+        &gpkg,
+        "--database-url",
+        &url,
+        "--schema",
+        &schema,
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for layer in [
+        "problems",
+        "problem_steps",
+        "key_sites",
+        "vulnerable_households",
+        "visits",
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(layer))
+            .unwrap_or_else(|| panic!("no {layer} in {stdout}"));
+        let counts: Vec<u64> = line
+            .split_whitespace()
+            .skip(1)
+            .take(2)
+            .map(|n| n.parse().expect("a count"))
+            .collect();
+        assert!(counts[0] > 0 && counts[0] == counts[1], "{line}");
+        assert!(!line.contains("MISMATCH"), "{line}");
+    }
+
+    // Both read alike: problems (ids, steps and all), the chief's tasks with their last visits.
+    let copied = with(&["problem", "list", "--json"], &pg);
+    assert_eq!(copied, with(&["problem", "list", "--json"], &db));
+    assert_eq!(copied["total"], 20);
+    let shown = with(&["problem", "show", "--id", &first, "--json"], &pg);
+    assert_eq!(
+        shown,
+        with(&["problem", "show", "--id", &first, "--json"], &db)
+    );
+    assert_eq!(shown["state"], "accepted");
+    assert_eq!(shown["steps"].as_array().map(Vec::len), Some(5));
+    let copied_tasks = with(&tasks, &pg);
+    assert_eq!(copied_tasks, with(&tasks, &db));
+    let last_visits: Vec<i64> = copied_tasks["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .filter(|t| targets.contains(&t["target"].as_str().unwrap_or("").to_string()))
+        .map(|t| t["last_visit"]["id"].as_i64().expect("a last visit"))
+        .collect();
+    visits.sort_unstable();
+    let mut seen = last_visits.clone();
+    seen.sort_unstable();
+    assert_eq!(seen, visits);
+
+    // New problems and visits are numbered after the copied ones.
+    let problem = &copied["problems"][0];
+    let (lon, lat) = (problem["lon"].to_string(), problem["lat"].to_string());
+    let new = with(
+        &[
+            "problem",
+            "report",
+            "--lon",
+            &lon,
+            "--lat",
+            &lat,
+            "--category",
+            "sanitation",
+            "--text",
+            "迁移后新报",
+            "--by",
+            "街长",
+            "--json",
+        ],
+        &pg,
+    );
+    let max = ids(&copied).into_iter().max().expect("problems");
+    assert!(new["id"].as_i64().expect("id") > max, "{new} after {max}");
+    let next = visit(&pg, &chief, &targets[1]);
+    assert!(next > visits[1], "{next} after {visits:?}");
+
+    // A schema that holds a problem is not empty: the migration is refused and writes nothing.
+    let other = unique_schema("held");
+    let held = ["--database-url", url.as_str(), "--schema", other.as_str()];
+    with(
+        &[
+            "problem",
+            "report",
+            "--lon",
+            &lon,
+            "--lat",
+            &lat,
+            "--category",
+            "noise",
+            "--text",
+            "已有的问题",
+            "--by",
+            "街长",
+            "--json",
+        ],
+        &held,
+    );
+    let refused = wangge(&[
+        "migrate",
+        "--from",
+        &gpkg,
+        "--database-url",
+        &url,
+        "--schema",
+        &other,
+    ]);
+    let (_, stderr) = text(&refused);
+    assert!(!refused.status.success());
+    assert!(stderr.contains("not empty"), "{stderr}");
+    assert_eq!(with(&["problem", "list", "--json"], &held)["total"], 1);
+    assert_eq!(stats(&held)["layers"]["compounds"], 0);
 }
 
 #[test]

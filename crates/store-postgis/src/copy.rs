@@ -7,19 +7,23 @@ use std::fmt::{self, Debug, Write as _};
 
 use std::collections::BTreeSet;
 
-use wangge_core::{ChangeSet, Dataset, Id, Inspection, Plan, PlanEdit, PlanInfo, TierChange, Zone};
-use wangge_store::{Error, Result, Store};
+use wangge_core::{
+    ChangeSet, Dataset, Id, Inspection, Plan, PlanEdit, PlanInfo, Problem, ProblemStep, Targets,
+    TierChange, Visit, Zone,
+};
+use wangge_store::{Error, ProblemFilter, Result, Store};
 
 use crate::connect::pg_error;
-use crate::{PostgisStore, apply, plans, queries, rows};
+use crate::{PostgisStore, apply, plans, problems, queries, rows, visits};
 
 /// One layer's check after a migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerCheck {
     /// What was compared: `levels`, `zones`, `compounds`, `buildings`, `streets`, `chiefs`,
     /// `duties`, `partners` (partner departments), `attribution`, `tier_changes`, `inspections`, `plans` (each plan's info and locks),
-    /// `plan_zones` (every zone of every plan) or `plan_edits` (every edit of every plan, with
-    /// the zones it replaced and put in place).
+    /// `plan_zones` (every zone of every plan), `plan_edits` (every edit of every plan, with
+    /// the zones it replaced and put in place), `problems`, `problem_steps` (every step of every
+    /// problem, in order), `key_sites`, `vulnerable_households` or `visits`.
     pub name: &'static str,
     /// Records the source gave.
     pub source_count: usize,
@@ -69,13 +73,13 @@ impl fmt::Display for MigrationReport {
         )?;
         writeln!(
             f,
-            "{:<13} {:>8} {:>8}  {:<16}  {:<16}",
+            "{:<21} {:>8} {:>8}  {:<16}  {:<16}",
             "layer", "source", "target", "source checksum", "target checksum"
         )?;
         for l in &self.layers {
             writeln!(
                 f,
-                "{:<13} {:>8} {:>8}  {:016x}  {:016x}{}",
+                "{:<21} {:>8} {:>8}  {:016x}  {:016x}{}",
                 l.name,
                 l.source_count,
                 l.target_count,
@@ -131,6 +135,12 @@ struct Snapshot {
     inspections: Vec<Inspection>,
     /// Every plan, by id.
     plans: Vec<Plan>,
+    /// Every problem with its steps (oldest first), by problem id.
+    problems: Vec<(Problem, Vec<ProblemStep>)>,
+    /// The key sites (by place) and the vulnerable households (by id).
+    targets: Targets,
+    /// Every visit, by id.
+    visits: Vec<Visit>,
 }
 
 impl Snapshot {
@@ -153,6 +163,16 @@ impl Snapshot {
             .iter()
             .flat_map(|p| p.history.iter().map(move |e| (p.info.id, e)))
             .collect()
+    }
+
+    /// Every problem, by id.
+    fn problem_list(&self) -> Vec<&Problem> {
+        self.problems.iter().map(|(p, _)| p).collect()
+    }
+
+    /// Every step of every problem, by problem id and then oldest first.
+    fn problem_steps(&self) -> Vec<&ProblemStep> {
+        self.problems.iter().flat_map(|(_, steps)| steps).collect()
     }
 }
 
@@ -191,6 +211,23 @@ fn compare(source: &Snapshot, target: &Snapshot) -> Vec<LayerCheck> {
         check("plans", &source.plan_infos(), &target.plan_infos()),
         check("plan_zones", &source.plan_zones(), &target.plan_zones()),
         check("plan_edits", &source.plan_edits(), &target.plan_edits()),
+        check("problems", &source.problem_list(), &target.problem_list()),
+        check(
+            "problem_steps",
+            &source.problem_steps(),
+            &target.problem_steps(),
+        ),
+        check(
+            "key_sites",
+            &source.targets.key_sites,
+            &target.targets.key_sites,
+        ),
+        check(
+            "vulnerable_households",
+            &source.targets.vulnerable,
+            &target.targets.vulnerable,
+        ),
+        check("visits", &source.visits, &target.visits),
     ]
 }
 
@@ -208,10 +245,14 @@ fn normalised(mut data: Dataset) -> Dataset {
 
 /// Copies everything in `source` — levels, every layer, chiefs, their duties, partner
 /// departments, attribution, each compound's
-/// tier history, every inspection and every plan (with its zones, locks and history, under its
-/// own id) — into `target` in one transaction, then reads it back inside that transaction and
-/// compares counts and checksums per layer. The target must be empty; if any layer differs
-/// nothing is committed. The copy is one change: the target's data version becomes 1.
+/// tier history, every inspection, every plan (with its zones, locks and history, under its
+/// own id), every problem with its steps in order, the key sites, the vulnerable households and
+/// every visit (problems, households and visits under their own ids, as visits name households
+/// by id) — into `target` in one transaction, then reads it back inside that transaction and
+/// compares counts and checksums per layer. New plans, problems, households and visits are
+/// numbered after the copied ones. The target must be empty; if any layer differs nothing is
+/// committed. The copy is one change: the target's data version becomes 1 (problems and visits
+/// change no data version).
 pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<MigrationReport> {
     let data = source.load().await?;
     let source_version = source.data_version().await?;
@@ -233,11 +274,28 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
             ))
         })?);
     }
+    let mut source_problems = Vec::new();
+    for listed in source.problems(&ProblemFilter::default()).await? {
+        source_problems.push(source.problem(listed.id).await?.ok_or_else(|| {
+            Error::Task(format!(
+                "{}: problem {} disappeared while it was being copied; nothing was changed",
+                source.describe(),
+                listed.id
+            ))
+        })?);
+    }
+    source_problems.sort_by_key(|(p, _)| p.id);
+    let targets = source.visit_targets().await?;
+    let mut source_visits = source.visits(None, None).await?;
+    source_visits.sort_by_key(|v| v.id);
     let source_snapshot = Snapshot {
         data,
         history,
         inspections,
         plans: source_plans,
+        problems: source_problems,
+        targets,
+        visits: source_visits,
     };
 
     let location = target.location();
@@ -273,6 +331,21 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
             location,
             "numbering new plans after the copied ones",
         ))?;
+    problems::insert_with_ids(&tx, location, &source_snapshot.problems).await?;
+    visits::replace_key_sites(&tx, location, &source_snapshot.targets.key_sites).await?;
+    visits::insert_with_ids(
+        &tx,
+        location,
+        &source_snapshot.targets.vulnerable,
+        &source_snapshot.visits,
+    )
+    .await?;
+    tx.execute(queries::RESET_COPIED_IDS, &[])
+        .await
+        .map_err(pg_error(
+            location,
+            "numbering new problems, households and visits after the copied ones",
+        ))?;
 
     let mut copied_plans = Vec::new();
     let mut copied_ids: Vec<Id> = plans::list(&tx, location)
@@ -284,11 +357,20 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
     for id in copied_ids {
         copied_plans.extend(plans::read(&tx, location, id).await?);
     }
+    let mut copied_problems = Vec::new();
+    for listed in problems::list(&tx, location, &ProblemFilter::default()).await? {
+        copied_problems.extend(problems::one(&tx, location, listed.id).await?);
+    }
+    let mut copied_visits = visits::list(&tx, location, None, None).await?;
+    copied_visits.sort_by_key(|v| v.id);
     let copied = Snapshot {
         data: rows::load(&tx, location).await?,
         history: rows::read_all_tier_history(&tx, location).await?,
         inspections: rows::read_inspections(&tx, location, None).await?,
         plans: copied_plans,
+        problems: copied_problems,
+        targets: visits::targets(&tx, location).await?,
+        visits: copied_visits,
     };
     let report = MigrationReport {
         source: source.describe(),

@@ -18,8 +18,9 @@
 //!   GeoPackage; a save locks the plan's row, compares versions and writes only the zones and
 //!   edits whose fingerprints changed ([`wangge_store::plan_sync`]); publishing does that and
 //!   applies the change set in one transaction.
-//! - **Moving in**: [`migrate_from`] copies any store (plans included) into an empty schema and
-//!   proves the copy exact with per-layer counts and checksums.
+//! - **Moving in**: [`migrate_from`] copies any store (plans, problems, visit targets and visits
+//!   included, under their ids) into an empty schema and proves the copy exact with per-layer
+//!   counts and checksums.
 //!
 //! # Examples
 //!

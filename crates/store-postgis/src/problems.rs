@@ -17,7 +17,7 @@ use wangge_store::{Error, ProblemFilter, Result};
 
 use crate::connect::pg_error;
 use crate::queries;
-use crate::rows::{corrupt, get, query};
+use crate::rows::{self, Pending, corrupt, get, query};
 
 /// How many problems are sent ahead of their answers when adding many.
 const PIPELINE_DEPTH: usize = 256;
@@ -195,6 +195,92 @@ pub(crate) async fn add(
         ids.extend(try_join_all(pending).await?);
     }
     Ok(ids)
+}
+
+/// Stores problems under their own ids with their steps as given (when migrating a store): no
+/// checks, no report step made up. Steps are numbered in the order given, problem after problem,
+/// so that each problem's steps read back in the same order; the caller renumbers the sequences
+/// afterwards ([`queries::RESET_COPIED_IDS`]).
+pub(crate) async fn insert_with_ids(
+    tx: &Transaction<'_>,
+    location: &str,
+    problems: &[(Problem, Vec<ProblemStep>)],
+) -> Result<()> {
+    let insert_problem = tx
+        .prepare_cached(queries::INSERT_PROBLEM_WITH_ID)
+        .await
+        .map_err(pg_error(location, "copying problems"))?;
+    let insert_step = tx
+        .prepare_cached(queries::INSERT_PROBLEM_STEP_WITH_ID)
+        .await
+        .map_err(pg_error(location, "copying problem steps"))?;
+    let (insert_problem, insert_step) = (&insert_problem, &insert_step);
+    let mut pending: Vec<Pending<'_>> = Vec::with_capacity(problems.len());
+    for (p, _) in problems {
+        pending.push(Box::pin(async move {
+            tx.execute(
+                insert_problem,
+                &[
+                    &p.id,
+                    &p.lon,
+                    &p.lat,
+                    &p.address,
+                    &p.category.as_str(),
+                    &p.description,
+                    &p.source.as_str(),
+                    &p.order_no,
+                    &p.reported_at_ms,
+                    &p.reporter,
+                    &p.routing.compound,
+                    &p.routing.building,
+                    &p.routing.street,
+                    &p.routing.chief,
+                    &p.routing.grid,
+                    &p.routing.community,
+                    &p.routing.subdistrict,
+                    &p.state.as_str(),
+                    &p.level.as_str(),
+                    &p.deadline_ms,
+                ],
+            )
+            .await
+            .map_err(pg_error(location, format!("copying problem {}", p.id)))
+        }));
+    }
+    rows::pipelined(pending).await?;
+    let numbered: Vec<(Id, &ProblemStep)> = problems
+        .iter()
+        .flat_map(|(_, steps)| steps)
+        .zip(1..)
+        .map(|(step, n)| (n, step))
+        .collect();
+    let mut pending: Vec<Pending<'_>> = Vec::with_capacity(numbered.len());
+    for (n, step) in &numbered {
+        pending.push(Box::pin(async move {
+            tx.execute(
+                insert_step,
+                &[
+                    n,
+                    &step.problem,
+                    &step.at_ms,
+                    &step.by,
+                    &step.action.as_str(),
+                    &step.from_state.map(ProblemState::as_str),
+                    &step.to_state.as_str(),
+                    &step.from_level.map(EscalationLevel::as_str),
+                    &step.to_level.as_str(),
+                    &step.deadline_ms,
+                    &step.note,
+                ],
+            )
+            .await
+            .map_err(pg_error(
+                location,
+                format!("copying a step of problem {}", step.problem),
+            ))
+        }));
+    }
+    rows::pipelined(pending).await
 }
 
 /// Records steps, each with a compare-and-swap on its problem's state and level.

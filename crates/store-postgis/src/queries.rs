@@ -35,8 +35,9 @@ pub(crate) const FILTER_ALL: &str = include_str!("../sql/queries/filter_all.sql"
 /// (appended to a select_*.sql). The GiST index (`&&`, 32-bit boxes rounded outwards) finds the
 /// candidates; the exact 64-bit envelope columns decide, as the GeoPackage backend's headers do.
 pub(crate) const FILTER_BBOX: &str = include_str!("../sql/queries/filter_bbox.sql");
-/// True when any layer, the chiefs, the partner departments, the tier history, the inspections or
-/// the plans hold a row.
+/// True when any layer, the chiefs, the partner departments, the tier history, the inspections,
+/// the plans, the problems, their steps, the key sites, the vulnerable households or the visits
+/// hold a row.
 pub(crate) const HOLDS_DATA: &str = include_str!("../sql/queries/holds_data.sql");
 /// Records an applied change: its data version, the layers and the box it touched.
 pub(crate) const INSERT_CHANGE: &str = include_str!("../sql/queries/insert_change.sql");
@@ -203,6 +204,21 @@ pub(crate) const USER_ID_BY_NAME: &str = include_str!("../sql/queries/user_id_by
 pub(crate) const INSERT_PROBLEM: &str = include_str!("../sql/queries/insert_problem.sql");
 /// Appends one step of a problem's history.
 pub(crate) const INSERT_PROBLEM_STEP: &str = include_str!("../sql/queries/insert_problem_step.sql");
+/// Stores a problem under its id elsewhere (when migrating), without its steps.
+pub(crate) const INSERT_PROBLEM_WITH_ID: &str =
+    include_str!("../sql/queries/insert_problem_with_id.sql");
+/// Stores a step of a problem's history under a given row id (when migrating).
+pub(crate) const INSERT_PROBLEM_STEP_WITH_ID: &str =
+    include_str!("../sql/queries/insert_problem_step_with_id.sql");
+/// Stores a vulnerable household under its id elsewhere (when migrating).
+pub(crate) const INSERT_VULNERABLE_WITH_ID: &str =
+    include_str!("../sql/queries/insert_vulnerable_with_id.sql");
+/// Stores a visit under its id elsewhere (when migrating).
+pub(crate) const INSERT_VISIT_WITH_ID: &str =
+    include_str!("../sql/queries/insert_visit_with_id.sql");
+/// After problems, steps, households and visits were stored under given ids: new rows are
+/// numbered after the largest (households also after any a visit names).
+pub(crate) const RESET_COPIED_IDS: &str = include_str!("../sql/queries/reset_copied_ids.sql");
 /// The problems holding any of some work order numbers.
 pub(crate) const PROBLEMS_BY_ORDER: &str = include_str!("../sql/queries/problems_by_order.sql");
 /// Moves a problem to a new state, level and deadline if it is still where the step started.

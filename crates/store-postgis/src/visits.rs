@@ -12,7 +12,7 @@ use wangge_store::{Result, visits};
 
 use crate::connect::pg_error;
 use crate::queries;
-use crate::rows::{corrupt, get, query};
+use crate::rows::{self, Pending, corrupt, get, query};
 
 async fn exists(tx: &Transaction<'_>, location: &str, sql: &str, id: Id) -> Result<bool> {
     let rows = query(tx, location, "looking up a reference", sql, &[&id]).await?;
@@ -215,6 +215,67 @@ pub(crate) async fn record(tx: &Transaction<'_>, location: &str, visit: &Visit) 
         .map_err(pg_error(location, "recording a visit"))?;
     row.try_get(0)
         .map_err(pg_error(location, "reading the new visit's id"))
+}
+
+/// Stores vulnerable households and visits under their own ids (when migrating a store), without
+/// the checks of a new visit: visits name what they visited, which may since have left the lists
+/// or the roster. The caller renumbers the sequences afterwards
+/// ([`queries::RESET_COPIED_IDS`]).
+pub(crate) async fn insert_with_ids(
+    tx: &Transaction<'_>,
+    location: &str,
+    households: &[VulnerableHousehold],
+    visits: &[Visit],
+) -> Result<()> {
+    let insert_household = tx
+        .prepare_cached(queries::INSERT_VULNERABLE_WITH_ID)
+        .await
+        .map_err(pg_error(location, "copying vulnerable households"))?;
+    let insert_visit = tx
+        .prepare_cached(queries::INSERT_VISIT_WITH_ID)
+        .await
+        .map_err(pg_error(location, "copying visits"))?;
+    let (insert_household, insert_visit) = (&insert_household, &insert_visit);
+    let mut pending: Vec<Pending<'_>> = Vec::with_capacity(households.len() + visits.len());
+    for h in households {
+        pending.push(Box::pin(async move {
+            tx.execute(
+                insert_household,
+                &[
+                    &h.id,
+                    &h.building,
+                    &h.door,
+                    &h.category.as_str(),
+                    &h.contact,
+                ],
+            )
+            .await
+            .map_err(pg_error(
+                location,
+                format!("copying vulnerable household {}", h.id),
+            ))
+        }));
+    }
+    for v in visits {
+        pending.push(Box::pin(async move {
+            tx.execute(
+                insert_visit,
+                &[
+                    &v.id,
+                    &v.target.kind_key(),
+                    &v.target.id(),
+                    &v.chief,
+                    &v.at_ms,
+                    &v.by,
+                    &v.note,
+                    &v.households_seen.map(i64::from),
+                ],
+            )
+            .await
+            .map_err(pg_error(location, format!("copying visit {}", v.id)))
+        }));
+    }
+    rows::pipelined(pending).await
 }
 
 fn visit_from_row(location: &str, row: &Row) -> Result<Visit> {

@@ -1,16 +1,21 @@
 //! What only the PostGIS backend has to prove: connecting to a server that is down, refusing a
 //! newer schema, migrating once when two servers start together, notifications between servers,
-//! copying a GeoPackage in exactly, bit-exact geometries and boxes, append-only tier history, and
+//! copying a GeoPackage in exactly (problems, households and visits under their ids), bit-exact geometries and boxes, append-only tier history, and
 //! surviving a PostgreSQL restart without being recreated.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use geo::{LineString, MultiPolygon, Rect, coord, line_string, polygon};
+use geo::{BoundingRect, LineString, MultiPolygon, Rect, coord, line_string, polygon};
 use tokio::sync::mpsc::Receiver;
-use wangge_core::{ChangeSet, Layer, Plan, PlanStatus, Tier, TierChange};
+use wangge_core::problems;
+use wangge_core::{
+    ChangeSet, EscalationLevel, KeyPlace, KeySite, Layer, Plan, PlanStatus, Problem, ProblemAction,
+    ProblemCategory, ProblemLimits, ProblemSource, Tier, TierChange, Visit, VisitTarget,
+    VulnerableCategory, VulnerableHousehold,
+};
 use wangge_store::contract::{normalised, sample};
-use wangge_store::{Error, GpkgStore, Page, Record, Store};
+use wangge_store::{Error, GpkgStore, Page, ProblemFilter, Record, Store};
 use wangge_store_postgis::testing::{TestCluster, TestSchema, database_url, free_port};
 use wangge_store_postgis::{ConnectOptions, PostgisStore, migrate_from, redact};
 
@@ -332,6 +337,326 @@ async fn migrating_from_a_geopackage_copies_everything_exactly() {
         .expect_err("the target is no longer empty");
     assert!(again.to_string().contains("not empty"), "{again}");
     assert_eq!(target.data_version().await.expect("version"), 1);
+}
+
+/// 2026-04-10T08:00:00+08:00.
+const PROBLEM_TIME: i64 = 1_775_779_200_000;
+
+/// A problem reported at the centre of building `1000 + building` of the sample, routed on it.
+fn sample_problem(
+    atlas: &wangge_core::Atlas,
+    building: i64,
+    order_no: Option<&str>,
+    minutes: i64,
+) -> Problem {
+    let b = atlas
+        .data()
+        .buildings
+        .iter()
+        .find(|b| b.id == 1000 + building)
+        .expect("a sample building");
+    let centre = b.geometry.bounding_rect().expect("a footprint").center();
+    let at = PROBLEM_TIME + minutes * 60_000;
+    problems::report(
+        atlas,
+        problems::Report {
+            lon: centre.x,
+            lat: centre.y,
+            address: Some(format!("{building}号楼")),
+            category: ProblemCategory::Sanitation,
+            description: format!("楼道堆物 {building}"),
+            source: if order_no.is_some() {
+                ProblemSource::Hotline
+            } else {
+                ProblemSource::Patrol
+            },
+            order_no: order_no.map(str::to_string),
+            at_ms: at,
+            reporter: "王芳".into(),
+        },
+        at,
+        &ProblemLimits::default(),
+    )
+    .expect("a valid report")
+}
+
+fn household(building: i64, door: &str, category: VulnerableCategory) -> VulnerableHousehold {
+    VulnerableHousehold {
+        id: 0,
+        building,
+        door: door.into(),
+        category,
+        contact: Some("王奶奶".into()),
+    }
+}
+
+fn visit(target: VisitTarget, chief: i64, at_ms: i64) -> Visit {
+    Visit {
+        id: 0,
+        target,
+        chief,
+        at_ms,
+        by: "街长0".into(),
+        note: "一切正常".into(),
+        households_seen: None,
+    }
+}
+
+/// A GeoPackage holding the sample, three problems (one accepted, escalated twice by the clock
+/// and started; one from the hotline with its work order number), two key sites, vulnerable
+/// households (one taken off the list after it was visited) and visits of every kind.
+async fn source_with_problems_and_visits(dir: &tempfile::TempDir) -> GpkgStore {
+    let source = GpkgStore::open(dir.path().join("source.gpkg")).expect("create gpkg");
+    let data = sample();
+    source
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    let atlas = wangge_core::Atlas::new(data);
+    let limits = ProblemLimits::default();
+    let ids = source
+        .add_problems(&[
+            sample_problem(&atlas, 0, None, 0),
+            sample_problem(&atlas, 3, Some("GD-20260410-0001"), 30),
+            sample_problem(&atlas, 4, None, 60),
+        ])
+        .await
+        .expect("problems");
+    let read = |id| {
+        let source = &source;
+        async move { source.problem(id).await.expect("read").expect("exists").0 }
+    };
+    let accept = problems::transition(
+        &read(ids[0]).await,
+        ProblemAction::Accept,
+        "街长0",
+        PROBLEM_TIME + 60_000,
+        "已受理",
+        &limits,
+    )
+    .expect("accept");
+    source.record_steps(&[accept]).await.expect("accepted");
+    // Past the chief's deadline and the grid's: with the community.
+    let hour = 3_600_000;
+    let escalations =
+        problems::escalations(&[read(ids[0]).await], PROBLEM_TIME + 80 * hour, &limits);
+    assert_eq!(
+        escalations.iter().map(|s| s.to_level).collect::<Vec<_>>(),
+        [EscalationLevel::Grid, EscalationLevel::Community]
+    );
+    source.record_steps(&escalations).await.expect("escalated");
+    let start = problems::transition(
+        &read(ids[0]).await,
+        ProblemAction::Start,
+        "社区书记",
+        PROBLEM_TIME + 81 * hour,
+        "开始处置",
+        &limits,
+    )
+    .expect("start");
+    source.record_steps(&[start]).await.expect("started");
+    let accept = problems::transition(
+        &read(ids[1]).await,
+        ProblemAction::Accept,
+        "街长1",
+        PROBLEM_TIME + 40 * 60_000,
+        "",
+        &limits,
+    )
+    .expect("accept");
+    source.record_steps(&[accept]).await.expect("accepted");
+
+    source
+        .replace_key_sites(&[
+            KeySite {
+                place: KeyPlace::Building(1003),
+                reason: "在建工地".into(),
+            },
+            KeySite {
+                place: KeyPlace::Compound(100),
+                reason: "出租屋集中".into(),
+            },
+        ])
+        .await
+        .expect("key sites");
+    let listed = source
+        .replace_vulnerable(&[
+            household(1000, "1-101", VulnerableCategory::ElderlyAlone),
+            household(1001, "2-202", VulnerableCategory::Disabled),
+            household(1004, "3-301", VulnerableCategory::LowIncome),
+        ])
+        .await
+        .expect("households");
+    let base = PROBLEM_TIME + 86_400_000;
+    let kept = listed[0].id;
+    let gone = listed.iter().map(|h| h.id).max().expect("households");
+    for v in [
+        visit(VisitTarget::Household(gone), 2, base),
+        visit(VisitTarget::Household(kept), 1, base + 60_000),
+        Visit {
+            households_seen: Some(20),
+            ..visit(VisitTarget::Building(1000), 2, base - 60_000)
+        },
+        visit(VisitTarget::KeyCompound(100), 1, base),
+        visit(VisitTarget::KeyBuilding(1003), 2, base + 120_000),
+    ] {
+        source.record_visit(&v).await.expect("a visit");
+    }
+    // The most recent household leaves the list; its visit stays and still names its id.
+    let remaining: Vec<_> = listed.into_iter().filter(|h| h.id != gone).collect();
+    source
+        .replace_vulnerable(&remaining)
+        .await
+        .expect("households");
+    source
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrating_copies_problems_households_and_visits_under_their_ids() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = source_with_problems_and_visits(&dir).await;
+    let schema = TestSchema::new();
+    let target = schema.connect().await;
+    let report = migrate_from(&source, &target).await.expect("migrate");
+    assert!(report.is_exact(), "{report}");
+    let count = |name: &str| {
+        report
+            .layers
+            .iter()
+            .find(|l| l.name == name)
+            .map(|l| l.target_count)
+    };
+    let source_problems = source
+        .problems(&ProblemFilter::default())
+        .await
+        .expect("problems");
+    let mut steps = 0;
+    for p in &source_problems {
+        let (_, s) = source.problem(p.id).await.expect("read").expect("exists");
+        steps += s.len();
+    }
+    assert_eq!(count("problems"), Some(3));
+    assert_eq!(count("problem_steps"), Some(steps));
+    // Three reports, two accepts, two escalations and a start.
+    assert_eq!(steps, 8);
+    assert_eq!(count("key_sites"), Some(2));
+    assert_eq!(count("vulnerable_households"), Some(2));
+    assert_eq!(count("visits"), Some(5));
+    // Everything reads back equal, ids included.
+    assert_eq!(
+        target
+            .problems(&ProblemFilter::default())
+            .await
+            .expect("problems"),
+        source_problems
+    );
+    for p in &source_problems {
+        let copied = target.problem(p.id).await.expect("read").expect("copied");
+        assert_eq!(Some(copied), source.problem(p.id).await.expect("read"));
+    }
+    let escalated = target
+        .problem(source_problems[0].id)
+        .await
+        .expect("read")
+        .expect("copied");
+    assert_eq!(escalated.0.level, EscalationLevel::Community);
+    assert_eq!(escalated.1.len(), 5, "{:?}", escalated.1);
+    assert_eq!(
+        target.problem_counts().await.expect("counts"),
+        source.problem_counts().await.expect("counts")
+    );
+    assert_eq!(
+        target.visit_targets().await.expect("targets"),
+        source.visit_targets().await.expect("targets")
+    );
+    let source_visits = source.visits(None, None).await.expect("visits");
+    assert_eq!(
+        target.visits(None, None).await.expect("visits"),
+        source_visits
+    );
+    assert_eq!(
+        target.latest_visits().await.expect("latest"),
+        source.latest_visits().await.expect("latest")
+    );
+    // Problems and visits change no data version.
+    assert_eq!(target.data_version().await.expect("version"), 1);
+
+    // New rows are numbered after the copied ones.
+    let max_problem = source_problems.iter().map(|p| p.id).max().expect("some");
+    let atlas = wangge_core::Atlas::new(target.load().await.expect("load"));
+    let new = target
+        .add_problems(&[sample_problem(&atlas, 5, None, 90)])
+        .await
+        .expect("a new problem");
+    assert!(new[0] > max_problem, "{new:?} after {max_problem}");
+    let (_, new_steps) = target.problem(new[0]).await.expect("read").expect("added");
+    assert_eq!(new_steps.len(), 1, "the new problem's report step");
+    // The work order number came along, unique as before.
+    let again = target
+        .add_problems(&[sample_problem(&atlas, 3, Some("GD-20260410-0001"), 30)])
+        .await
+        .expect_err("a known work order number");
+    assert!(matches!(again, Error::Refused(_)), "{again}");
+    let max_visit = source_visits.iter().map(|v| v.id).max().expect("some");
+    let kept = target.visit_targets().await.expect("targets").vulnerable[0].clone();
+    let visit_id = target
+        .record_visit(&visit(VisitTarget::Household(kept.id), 1, PROBLEM_TIME))
+        .await
+        .expect("a new visit");
+    assert!(visit_id > max_visit, "{visit_id} after {max_visit}");
+    // A new household gets no id a visit still names, even one taken off the list.
+    let named = source_visits
+        .iter()
+        .filter_map(|v| match v.target {
+            VisitTarget::Household(id) => Some(id),
+            _ => None,
+        })
+        .max()
+        .expect("household visits");
+    let mut list = target.visit_targets().await.expect("targets").vulnerable;
+    list.push(household(1002, "9-909", VulnerableCategory::Other));
+    let stored = target.replace_vulnerable(&list).await.expect("households");
+    let added = stored
+        .iter()
+        .find(|h| h.building == 1002)
+        .expect("the new household");
+    assert!(added.id > named, "{} after {named}", added.id);
+    assert!(stored.iter().any(|h| h.id == kept.id), "kept its id");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrating_into_a_schema_holding_a_problem_is_refused_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = source_with_problems_and_visits(&dir).await;
+    let schema = TestSchema::new();
+    let target = schema.connect().await;
+    // Problems have no foreign keys: a problem can stand in a schema without any geography.
+    let atlas = wangge_core::Atlas::new(sample());
+    let held = sample_problem(&atlas, 1, Some("GD-ELSEWHERE"), 0);
+    let ids = target
+        .add_problems(std::slice::from_ref(&held))
+        .await
+        .expect("a problem");
+    assert_eq!(target.data_version().await.expect("version"), 0);
+
+    let refused = migrate_from(&source, &target)
+        .await
+        .expect_err("the target holds a problem");
+    assert!(refused.to_string().contains("not empty"), "{refused}");
+    assert_eq!(target.data_version().await.expect("version"), 0);
+    assert!(target.load().await.expect("load").zones.is_empty());
+    assert_eq!(
+        target
+            .problems(&ProblemFilter::default())
+            .await
+            .expect("problems"),
+        vec![Problem { id: ids[0], ..held }]
+    );
+    assert_eq!(
+        target.visit_targets().await.expect("targets"),
+        Default::default()
+    );
+    assert!(target.visits(None, None).await.expect("visits").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
