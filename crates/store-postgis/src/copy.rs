@@ -203,7 +203,7 @@ fn normalised(mut data: Dataset) -> Dataset {
 
 /// Copies everything in `source` — levels, every layer, chiefs, their duties, partner
 /// departments, attribution, each compound's
-/// tier history, every inspection and every plan (with its zones, locks and history, under its
+/// tier history, every inspection with its photo and every plan (with its zones, locks and history, under its
 /// own id) — into `target` in one transaction, then reads it back inside that transaction and
 /// compares counts and checksums per layer. The target must be empty; if any layer differs
 /// nothing is committed. The copy is one change: the target's data version becomes 1.
@@ -217,6 +217,21 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
         history.extend(source.tier_history(id).await?);
     }
     let inspections = source.inspections(None).await?;
+    // Photos travel with their inspections; their digests are part of what the inspections
+    // check compares. They are held in memory for the one transaction.
+    let mut photos = Vec::new();
+    for (index, inspection) in inspections.iter().enumerate() {
+        if inspection.photo.is_some() {
+            let photo = source.inspection_photo(inspection.id).await?.ok_or_else(|| {
+                Error::Task(format!(
+                    "{}: the photo of inspection {} disappeared while it was being copied; nothing was changed",
+                    source.describe(),
+                    inspection.id
+                ))
+            })?;
+            photos.push((index, photo));
+        }
+    }
     let mut plan_ids: Vec<Id> = source.plans().await?.iter().map(|p| p.id).collect();
     plan_ids.sort_unstable();
     let mut source_plans = Vec::with_capacity(plan_ids.len());
@@ -256,6 +271,7 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
     let changes = ChangeSet {
         tier_changes: source_snapshot.history.clone(),
         inspections: source_snapshot.inspections.clone(),
+        inspection_photos: photos,
         ..ChangeSet::insert_all(&source_snapshot.data)
     };
     let applied = apply::apply_in(&tx, location, target.channel(), &changes).await?;
