@@ -319,6 +319,81 @@ test('巡查登记: rentals found with a note moves the next due date later', { 
   t.diagnostic(`${code}: next due ${before} → ${shown}`);
 });
 
+test('巡查登记 with a photo: a large picture is scaled to 1600 px JPEG, stored, and shown as a thumbnail', { timeout: 60_000 }, async (t) => {
+  // A 2400 × 1200 PNG drawn in a canvas, written to a file as a phone's gallery would hold it.
+  const dataUrl = await page.evaluate(() => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 2400;
+    canvas.height = 1200;
+    const g = canvas.getContext('2d');
+    const gradient = g.createLinearGradient(0, 0, 2400, 1200);
+    gradient.addColorStop(0, '#c62828');
+    gradient.addColorStop(1, '#1565c0');
+    g.fillStyle = gradient;
+    g.fillRect(0, 0, 2400, 1200);
+    g.fillStyle = '#fff';
+    g.font = '200px sans-serif';
+    g.fillText('巡查 photo', 300, 700);
+    return canvas.toDataURL('image/png');
+  });
+  const file = join(workDir, 'inspection-photo.png');
+  writeFileSync(file, Buffer.from(dataUrl.split(',')[1], 'base64'));
+
+  const items = page.locator('#compounds li[data-code]');
+  const item = (await items.count()) > 1 ? items.nth(1) : items.first();
+  const code = await item.getAttribute('data-code');
+  const count = (await api(`/api/compounds/${code}/inspections`)).inspections.length;
+  await item.locator('button.p-inspect').click();
+  const form = page.locator('#inspect-form');
+  await form.waitFor({ state: 'visible', timeout: 5_000 });
+  const input = page.locator('#inspect-photo');
+  assert.equal(await input.getAttribute('type'), 'file');
+  assert.equal(await input.getAttribute('accept'), 'image/*');
+  assert.equal(await input.getAttribute('capture'), 'environment');
+  assert.equal(await page.locator('#inspect-photo-box').isVisible(), false, 'a preview before any photo');
+  await page.locator('input[name="fire_safety"][value="ok"]').check();
+  await input.setInputFiles(file);
+  await page.locator('#inspect-photo-preview').waitFor({ state: 'visible', timeout: 5_000 });
+  await page.waitForFunction(() => document.querySelector('#inspect-photo-preview')?.naturalWidth === 2400, null, { timeout: 5_000 });
+  await noHorizontalScroll('inspection form with a photo');
+  writeFileSync(join(artifacts, 'patrol-inspect-photo.png'), await page.screenshot());
+  await page.click('#inspect-submit');
+  await form.waitFor({ state: 'hidden', timeout: 15_000 });
+  await page.locator('#notice', { hasText: '已登记' }).waitFor({ timeout: 5_000 });
+
+  const list = await api(`/api/compounds/${code}/inspections`);
+  assert.equal(list.inspections.length, count + 1);
+  const last = list.inspections.at(-1);
+  assert.equal(last.has_photo, true);
+  assert.match(last.photo_url ?? '', /^\/api\/inspections\/\d+\/photo$/);
+  assert.equal(last.findings.fire_safety.ok, true);
+  const res = await page.request.get(`${base}${last.photo_url}`);
+  assert.equal(res.status(), 200);
+  const bytes = await res.body();
+  const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+  const png = bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  assert.ok(jpeg || png, `the stored photo is not an image: ${bytes.subarray(0, 8).toString('hex')}`);
+  // 2400 px is over the limit, so the browser sent a JPEG scaled to 1600 px on the long side.
+  assert.ok(jpeg, 'a large photo was not re-encoded as JPEG');
+  assert.equal(res.headers()['content-type'], 'image/jpeg');
+  assert.equal(res.headers()['cache-control'], 'private, max-age=86400');
+  assert.ok(bytes.length < 5 * 1024 * 1024);
+
+  // The compound's list item shows the photo as a thumbnail linking to it.
+  const thumb = page.locator(`#compounds li[data-code="${code}"] a.p-photo-thumb`);
+  await thumb.waitFor({ timeout: 10_000 });
+  assert.equal(await thumb.getAttribute('href'), last.photo_url.slice(1));
+  await page.waitForFunction(
+    (c) => document.querySelector(`#compounds li[data-code="${c}"] a.p-photo-thumb img`)?.naturalWidth > 0,
+    code,
+    { timeout: 10_000 },
+  );
+  const size = await thumb.locator('img').evaluate((img) => [img.naturalWidth, img.naturalHeight]);
+  assert.deepEqual(size, [1600, 800]);
+  t.diagnostic(`${code}: photo ${bytes.length} bytes, ${size.join(' × ')}`);
+  await noHorizontalScroll('compound list with a photo');
+});
+
 test('a red compound: the rental rule is shown, and an empty form is refused in Chinese', { timeout: 90_000 }, async () => {
   // make the chief's last compound red (as a leader would), then reload the view
   const code = await page.locator('#compounds li[data-code]').last().getAttribute('data-code');

@@ -449,9 +449,18 @@ fn tier_changes_from_the_command_line_keep_their_history() {
     );
 }
 
+/// A one-pixel PNG.
+const ONE_PIXEL_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xDE, 0x00, 0x00, 0x00, 0x0C, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xFF, 0xFF, 0x3F,
+    0x00, 0x05, 0xFE, 0x02, 0xFE, 0x0D, 0xEF, 0x46, 0xB8, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E,
+    0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
 #[test]
 fn inspections_from_the_command_line_move_the_due_date() {
-    let (_dir, db) = demo_db("inspections.gpkg");
+    let (dir, db) = demo_db("inspections.gpkg");
     let db = db.as_str();
     let due = |extra: &[&str]| -> Value {
         let mut args = vec!["due", "--db", db, "--json"];
@@ -508,7 +517,10 @@ fn inspections_from_the_command_line_move_the_due_date() {
     let overdue_only = due(&["--overdue"]);
     assert_eq!(overdue_only["compounds"].as_array().expect("list").len(), 1);
 
-    // An inspection now moves the due date past today.
+    // An inspection now, with a photo, moves the due date past today.
+    let photo = dir.path().join("photo.png");
+    std::fs::write(&photo, ONE_PIXEL_PNG).expect("photo");
+    let photo = photo.to_str().expect("utf-8 path");
     let out = wangge(&[
         "inspect",
         "--db",
@@ -521,9 +533,18 @@ fn inspections_from_the_command_line_move_the_due_date() {
         "community_police",
         "--public-order",
         "ok",
+        "--photo",
+        photo,
     ]);
     assert!(out.status.success(), "{:?}", text(&out));
+    assert!(text(&out).1.contains("with a photo"), "{:?}", text(&out));
     let now = entry(&due(&[]), &code);
+    assert!(
+        now["last_inspection"]["photo_url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/photo")),
+        "{now}"
+    );
     assert!(
         now["next_due"].as_str().expect("date") > today.as_str(),
         "{now}"
@@ -532,7 +553,10 @@ fn inspections_from_the_command_line_move_the_due_date() {
     assert_eq!(now["last_inspection"]["inspector"], "王警官");
 
     // Refusals write nothing: an unknown role, a bad finding, a time two days ahead, a missing
-    // compound.
+    // compound, a photo that is not one.
+    let not_a_photo = dir.path().join("notes.txt");
+    std::fs::write(&not_a_photo, "not an image").expect("text");
+    let not_a_photo = not_a_photo.to_str().expect("utf-8 path");
     for args in [
         vec![
             "--compound",
@@ -563,6 +587,17 @@ fn inspections_from_the_command_line_move_the_due_date() {
             "2999-01-01T00:00:00Z",
         ],
         vec!["--compound", "NOPE", "--by", "李", "--role", "chief"],
+        // A photo that is not an image.
+        vec![
+            "--compound",
+            code.as_str(),
+            "--by",
+            "李",
+            "--role",
+            "chief",
+            "--photo",
+            not_a_photo,
+        ],
     ] {
         let mut full = vec!["inspect", "--db", db];
         full.extend(args.iter().copied());

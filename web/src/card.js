@@ -96,6 +96,16 @@ export class Card {
       ['card.code', p.code],
     ];
     root.append(facts(rows));
+    const photo = p.last_inspection?.photo_url;
+    if (photo) {
+      // The server's URL is rooted at /api; relative, like every other request of the page.
+      const href = photo.replace(/^\//, '');
+      root.append(
+        el('a', { class: 'card-photo', id: 'card-photo', href, target: '_blank', rel: 'noopener', title: t('card.inspectionPhoto') }, [
+          el('img', { src: href, alt: t('card.inspectionPhoto'), loading: 'lazy' }),
+        ]),
+      );
+    }
     if (p.code) {
       // The gate's notice board, ready to print (A4) or to save as a picture.
       const q = lang() === 'zh' ? '' : '?lang=en';

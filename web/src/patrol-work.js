@@ -49,6 +49,8 @@ export function initWork(context) {
   // an answer clears the last refusal
   $('problem-form').addEventListener('input', () => ($('problem-error').hidden = true));
   $('inspect-inspector').addEventListener('input', () => ($('inspect-error').hidden = true));
+  $('inspect-photo').addEventListener('change', showPhotoPreview);
+  $('inspect-photo-clear').addEventListener('click', clearPhoto);
   $('pick-cancel').addEventListener('click', stopPicking);
   $('sheet-backdrop').addEventListener('click', closeSheets);
   document.addEventListener('keydown', (e) => {
@@ -80,7 +82,9 @@ export function renderWorkChrome() {
     'inspect-topics-legend': 'patrol.inspect.topics',
     'inspect-tier-label': 'patrol.inspect.tier',
     'inspect-tier-hint': 'patrol.inspect.tierHint',
-    'inspect-photo-hint': 'patrol.inspect.noPhoto',
+    'inspect-photo-label': 'patrol.inspect.photo',
+    'inspect-photo-hint': 'patrol.inspect.photoHint',
+    'inspect-photo-clear': 'patrol.inspect.photoClear',
     'inspect-cancel': 'patrol.cancel',
     'inspect-submit': 'patrol.inspect.submit',
     'problems-title': 'patrol.problems',
@@ -199,6 +203,29 @@ export function decorateCompound(li) {
     : due.next_due === work.dueDate
       ? t('patrol.due.today', { date: due.next_due })
       : t('patrol.due.next', { date: due.next_due });
+  decoratePhoto(text, due.last_inspection);
+}
+
+/** The last inspection's photo as a thumbnail linking to the full picture, or nothing. */
+function decoratePhoto(text, last) {
+  let thumb = text.querySelector('a.p-photo-thumb');
+  const url = last?.photo_url;
+  if (!url) {
+    thumb?.remove();
+    return;
+  }
+  // The server's URL is rooted at /api; relative, like every other request of the page.
+  const href = url.replace(/^\//, '');
+  const title = t('patrol.inspect.photoThumb', { date: last.date ?? '' });
+  if (!thumb || thumb.getAttribute('href') !== href) {
+    thumb?.remove();
+    thumb = el('a', { class: 'p-photo-thumb', href, target: '_blank', rel: 'noopener' }, [el('img', { src: href, alt: title, loading: 'lazy' })]);
+    // A tap on the thumbnail opens the photo, not the compound.
+    thumb.addEventListener('click', (e) => e.stopPropagation());
+    text.append(thumb);
+  }
+  thumb.title = title;
+  thumb.querySelector('img').alt = title;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -317,6 +344,7 @@ function openInspectForm(code) {
   $('inspect-inspector').value = userName();
   $('inspect-role').value = 'chief';
   $('inspect-tier').value = '';
+  clearPhoto();
   for (const topic of TOPICS) {
     $(`inspect-note-${topic}`).hidden = true;
     $(`inspect-note-${topic}`).closest('.p-topic').classList.remove('problem');
@@ -354,6 +382,14 @@ async function submitInspection(event) {
   button.disabled = true;
   button.textContent = t('patrol.saving');
   try {
+    const file = $('inspect-photo').files?.[0];
+    if (file) {
+      try {
+        body.photo = await photoBody(file);
+      } catch (e) {
+        return inspectError(e.message || t('patrol.inspect.photoUnreadable'));
+      }
+    }
     const answer = await ctx.request('POST', `api/compounds/${encodeURIComponent(c.code)}/inspections`, body);
     work.due.set(c.code, answer.due);
     ctx.patrol.lastInspection = answer;
@@ -372,6 +408,81 @@ async function submitInspection(event) {
     button.disabled = false;
     button.textContent = t('patrol.inspect.submit');
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The inspection's photo
+
+/** The longest side a photo is sent with, in pixels, and the JPEG quality of a scaled one. */
+const PHOTO_MAX_SIDE = 1600;
+const PHOTO_QUALITY = 0.8;
+/** The server's limit (5 MiB), and the size below which a small enough JPEG, PNG or WebP is sent
+ * as it is. */
+const PHOTO_MAX_BYTES = 5 * 1024 * 1024;
+const PHOTO_KEEP_BYTES = 1024 * 1024;
+const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+
+function showPhotoPreview() {
+  const file = $('inspect-photo').files?.[0];
+  const img = $('inspect-photo-preview');
+  if (img.src) URL.revokeObjectURL(img.src);
+  if (!file) {
+    clearPhoto();
+    return;
+  }
+  img.src = URL.createObjectURL(file);
+  img.alt = t('patrol.inspect.photoPreview');
+  $('inspect-photo-box').hidden = false;
+  $('inspect-error').hidden = true;
+}
+
+function clearPhoto() {
+  $('inspect-photo').value = '';
+  const img = $('inspect-photo-preview');
+  if (img.src) URL.revokeObjectURL(img.src);
+  img.removeAttribute('src');
+  $('inspect-photo-box').hidden = true;
+}
+
+/** The photo as the server takes it, `{mime, data}` with the bytes in base64: a JPEG, PNG or WebP
+ * within 1600 px and 1 MiB goes as it is; anything larger (a phone's 12-megapixel photo) is drawn
+ * into a canvas at most 1600 px on its long side and sent as JPEG at quality 0.8. */
+async function photoBody(file) {
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch {
+    throw new Error(t('patrol.inspect.photoUnreadable'));
+  }
+  const { width, height } = bitmap;
+  const long = Math.max(width, height);
+  let blob = file;
+  if (!PHOTO_TYPES.includes(file.type) || long > PHOTO_MAX_SIDE || file.size > PHOTO_KEEP_BYTES) {
+    const scale = Math.min(1, PHOTO_MAX_SIDE / long);
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.max(1, Math.round(width * scale));
+    canvas.height = Math.max(1, Math.round(height * scale));
+    const g = canvas.getContext('2d');
+    // JPEG has no transparency: a transparent PNG gets a white background, not a black one.
+    g.fillStyle = '#fff';
+    g.fillRect(0, 0, canvas.width, canvas.height);
+    g.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', PHOTO_QUALITY));
+    if (!blob) throw new Error(t('patrol.inspect.photoUnreadable'));
+  }
+  bitmap.close?.();
+  if (blob.size > PHOTO_MAX_BYTES) throw new Error(t('patrol.inspect.photoTooLarge'));
+  return { mime: blob.type, data: await base64(blob) };
+}
+
+/** A blob's bytes in base64 (without the `data:` prefix). */
+function base64(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(',', 2)[1] ?? '');
+    reader.onerror = () => reject(new Error(t('patrol.inspect.photoUnreadable')));
+    reader.readAsDataURL(blob);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -313,6 +313,9 @@ pub enum Command {
         /// A tier to suggest (a planner or leader confirms it with `wangge tier`).
         #[arg(long, value_name = "TIER")]
         suggest: Option<String>,
+        /// A photo to keep with the inspection: a JPEG, PNG or WebP file of at most 5 MiB.
+        #[arg(long, value_name = "FILE")]
+        photo: Option<PathBuf>,
     },
     /// Record a visit (走访) of a key site, a vulnerable household or a building's households.
     Visit {

@@ -234,6 +234,7 @@ pub async fn run(command: Command) -> Result<()> {
             fire_safety,
             epidemic,
             suggest,
+            photo,
         } => {
             let findings = [
                 (wangge_core::Topic::Rentals, rentals),
@@ -244,12 +245,15 @@ pub async fn run(command: Command) -> Result<()> {
             ];
             inspect(
                 &Location::of(database)?,
-                &compound,
-                &by,
-                &role,
-                at.as_deref(),
-                findings,
-                suggest.as_deref(),
+                InspectArgs {
+                    code: &compound,
+                    by: &by,
+                    role: &role,
+                    at: at.as_deref(),
+                    findings,
+                    suggest: suggest.as_deref(),
+                    photo: photo.as_deref(),
+                },
             )
             .await
         }
@@ -1469,17 +1473,47 @@ fn parse_finding(topic: wangge_core::Topic, text: &str) -> Result<wangge_core::F
     })
 }
 
-/// Records an inspection through the store (servers on a shared PostGIS hear of it) and prints
-/// the compound's next due date.
-async fn inspect(
-    location: &Location,
-    code: &str,
-    by: &str,
-    role: &str,
-    at: Option<&str>,
+/// `wangge inspect` as typed, after the store.
+struct InspectArgs<'a> {
+    code: &'a str,
+    by: &'a str,
+    role: &'a str,
+    at: Option<&'a str>,
     findings: [(wangge_core::Topic, Option<String>); 5],
-    suggest: Option<&str>,
-) -> Result<()> {
+    suggest: Option<&'a str>,
+    photo: Option<&'a Path>,
+}
+
+/// Records an inspection (with its photo, if any) through the store (servers on a shared PostGIS
+/// hear of it) and prints the compound's next due date.
+async fn inspect(location: &Location, args: InspectArgs<'_>) -> Result<()> {
+    let InspectArgs {
+        code,
+        by,
+        role,
+        at,
+        findings,
+        suggest,
+        photo,
+    } = args;
+    let photo = photo
+        .map(|path| -> Result<wangge_core::Photo> {
+            let size = std::fs::metadata(path)
+                .with_context(|| format!("--photo {}", path.display()))?
+                .len();
+            if size > wangge_core::MAX_PHOTO_BYTES as u64 {
+                bail!(
+                    "--photo {}: {}",
+                    path.display(),
+                    wangge_core::PhotoError::TooLarge(usize::try_from(size).unwrap_or(usize::MAX))
+                );
+            }
+            let bytes =
+                std::fs::read(path).with_context(|| format!("--photo {}", path.display()))?;
+            wangge_core::Photo::from_bytes(bytes)
+                .with_context(|| format!("--photo {}", path.display()))
+        })
+        .transpose()?;
     let role = wangge_core::InspectorRole::parse(role)?;
     let suggested_tier = suggest.map(wangge_core::Tier::parse).transpose()?;
     let now = jiff::Timestamp::now().as_millisecond();
@@ -1508,8 +1542,10 @@ async fn inspect(
         at_ms,
         findings: recorded,
         suggested_tier,
+        photo: None,
     };
-    let changes = wangge_core::record_inspection(&data, code, draft, now)?;
+    let with_photo = photo.is_some();
+    let changes = wangge_core::record_inspection(&data, code, draft, photo, now)?;
     let compound_id = changes.inspections[0].compound;
     let applied = store.apply(&changes).await?;
     let inspections = store.inspections(Some(compound_id)).await?;
@@ -1527,9 +1563,10 @@ async fn inspect(
         .first()
         .map_or_else(|| "?".to_string(), |d| d.next_due.to_string());
     eprintln!(
-        "compound {code}: inspection {} by {by} ({}) recorded, next due {next}, data version {}",
+        "compound {code}: inspection {} by {by} ({}){} recorded, next due {next}, data version {}",
         applied.inspections.first().copied().unwrap_or_default(),
         role.name_zh(),
+        if with_photo { " with a photo" } else { "" },
         applied.version
     );
     Ok(())

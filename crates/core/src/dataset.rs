@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use crate::{
     Assignment, Building, Cadences, Chief, Compound, DutyKey, DutyKind, Error, Id, Inspection,
-    LevelConfig, Result, StreetPartner, StreetSegment, TierChange, VisitSchedules, Zone,
+    LevelConfig, Photo, Result, StreetPartner, StreetSegment, TierChange, VisitSchedules, Zone,
 };
 
 /// The spatial layers, as named on the command line, in the API and in tiles.
@@ -301,6 +301,9 @@ pub struct ChangeSet {
     pub tier_changes: Vec<TierChange>,
     /// Inspections to record. They are appended, never replaced; the store assigns their ids.
     pub inspections: Vec<Inspection>,
+    /// Photos of inspections in `inspections`, each with its index there; written in the same
+    /// transaction, at most one per inspection.
+    pub inspection_photos: Vec<(usize, Photo)>,
 }
 
 impl ChangeSet {
@@ -385,6 +388,7 @@ impl ChangeSet {
             attribution: (old.attribution != new.attribution).then(|| new.attribution.clone()),
             tier_changes: Vec::new(),
             inspections: Vec::new(),
+            inspection_photos: Vec::new(),
         }
     }
 
@@ -410,6 +414,7 @@ impl ChangeSet {
             && self.attribution.is_none()
             && self.tier_changes.is_empty()
             && self.inspections.is_empty()
+            && self.inspection_photos.is_empty()
     }
 }
 

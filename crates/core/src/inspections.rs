@@ -25,7 +25,7 @@ use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::{ChangeSet, Dataset, Id, InspectorRole, Tier, Topic};
+use crate::{ChangeSet, Dataset, Id, InspectorRole, Photo, PhotoError, PhotoInfo, Tier, Topic};
 
 /// What an inspector found on one topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +106,10 @@ pub struct Inspection {
     pub findings: Findings,
     /// The tier the inspector suggests; a planner or leader confirms it with a tier change.
     pub suggested_tier: Option<Tier>,
+    /// The photo's type, size and digest when it has one, filled in by the store when reading
+    /// (the value in a [`ChangeSet`] is ignored: the bytes travel in
+    /// [`ChangeSet::inspection_photos`], and are read on demand only).
+    pub photo: Option<PhotoInfo>,
 }
 
 /// How often: a count of days, weeks, calendar months or quarters. In TOML `{ months = 1 }`, in
@@ -396,6 +400,9 @@ pub enum InspectionError {
     /// The time lies more than a day ahead of now.
     #[error("the inspection time {0} lies more than a day in the future")]
     InFuture(String),
+    /// The photo is not an image of a known type, or too large.
+    #[error(transparent)]
+    Photo(#[from] PhotoError),
 }
 
 /// The longest note or inspector name accepted, in characters.
@@ -407,11 +414,13 @@ pub const MAX_FUTURE_MS: i64 = 86_400_000;
 
 /// The change set that records an inspection of compound `code`, checked the same way for every
 /// way in (HTTP, command line): a named inspector, notes of sane length, a time at most a day
-/// after `now_ms`. The compound and the id in `inspection` are filled in.
+/// after `now_ms`, a photo that is a JPEG, PNG or WebP image of at most 5 MiB. The compound and
+/// the id in `inspection` are filled in; the photo goes into the same change set.
 pub fn record_inspection(
     data: &Dataset,
     code: &str,
     mut inspection: Inspection,
+    photo: Option<Photo>,
     now_ms: i64,
 ) -> Result<ChangeSet, InspectionError> {
     let compound = data
@@ -436,10 +445,15 @@ pub fn record_inspection(
             .map_or_else(|_| format!("{} ms", inspection.at_ms), |t| t.to_string());
         return Err(InspectionError::InFuture(when));
     }
+    if let Some(photo) = &photo {
+        photo.check()?;
+    }
     inspection.compound = compound.id;
     inspection.id = 0;
+    inspection.photo = photo.as_ref().map(Photo::info);
     Ok(ChangeSet {
         inspections: vec![inspection],
+        inspection_photos: photo.map(|p| (0, p)).into_iter().collect(),
         ..ChangeSet::default()
     })
 }
@@ -653,6 +667,7 @@ mod tests {
                 ..Findings::default()
             },
             suggested_tier: None,
+            photo: None,
         }
     }
 
@@ -711,13 +726,13 @@ mod tests {
         };
         let now = ms("2026-04-10T12:00:00Z");
         let draft = inspection(99, 0, "2026-04-10T11:00:00Z", true);
-        let changes = record_inspection(&data, "C7", draft.clone(), now).expect("recorded");
+        let changes = record_inspection(&data, "C7", draft.clone(), None, now).expect("recorded");
         assert_eq!(changes.inspections.len(), 1);
         assert_eq!(changes.inspections[0].compound, 7);
         assert_eq!(changes.inspections[0].id, 0);
         assert!(!changes.is_empty());
         assert_eq!(
-            record_inspection(&data, "C8", draft.clone(), now),
+            record_inspection(&data, "C8", draft.clone(), None, now),
             Err(InspectionError::UnknownCompound("C8".into()))
         );
         let nameless = Inspection {
@@ -725,21 +740,35 @@ mod tests {
             ..draft.clone()
         };
         assert_eq!(
-            record_inspection(&data, "C7", nameless, now),
+            record_inspection(&data, "C7", nameless, None, now),
             Err(InspectionError::InspectorRequired)
         );
         let tomorrow = Inspection {
             at_ms: now + MAX_FUTURE_MS,
             ..draft.clone()
         };
-        assert!(record_inspection(&data, "C7", tomorrow, now).is_ok());
+        assert!(record_inspection(&data, "C7", tomorrow, None, now).is_ok());
         let later = Inspection {
             at_ms: now + MAX_FUTURE_MS + 1,
-            ..draft
+            ..draft.clone()
         };
         assert!(matches!(
-            record_inspection(&data, "C7", later, now),
+            record_inspection(&data, "C7", later, None, now),
             Err(InspectionError::InFuture(_))
+        ));
+        // A photo goes into the same change set, and one that is not an image is refused.
+        let png = Photo::from_bytes(b"\x89PNG\r\n\x1a\n....".to_vec()).expect("a PNG");
+        let changes =
+            record_inspection(&data, "C7", draft.clone(), Some(png.clone()), now).expect("photo");
+        assert_eq!(changes.inspection_photos, vec![(0, png.clone())]);
+        assert_eq!(changes.inspections[0].photo, Some(png.info()));
+        let gif = Photo {
+            bytes: b"GIF89a....".to_vec(),
+            ..png
+        };
+        assert!(matches!(
+            record_inspection(&data, "C7", draft, Some(gif), now),
+            Err(InspectionError::Photo(PhotoError::NotAnImage(_)))
         ));
     }
 

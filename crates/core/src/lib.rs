@@ -42,6 +42,7 @@ pub mod levels;
 pub mod measure;
 pub mod model;
 pub mod partners;
+pub mod photos;
 pub mod plan;
 pub mod problems;
 pub mod stats;
@@ -68,6 +69,7 @@ pub use model::{
     Zone,
 };
 pub use partners::{PartnerKey, StreetPartner, check_partners, partners_of, validate_partners};
+pub use photos::{MAX_PHOTO_BYTES, Photo, PhotoError, PhotoInfo, PhotoType};
 pub use plan::{Plan, PlanEdit, PlanError, PlanInfo, PlanStatus, with_descendants, zone_diff};
 pub use problems::{
     EscalationLevel, Problem, ProblemAction, ProblemCategory, ProblemCounts, ProblemError,

@@ -180,6 +180,7 @@ pub(crate) async fn index() -> Json<Value> {
             "GET /api/compounds/{code}",
             "GET /api/compounds/{code}/inspections",
             "POST /api/compounds/{code}/inspections",
+            "GET /api/inspections/{id}/photo",
             "GET /api/due?zone=&overdue=",
             "GET /api/buildings?compound=&bbox=&offset=&limit=",
             "GET /api/buildings/{id}",

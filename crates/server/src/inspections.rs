@@ -4,13 +4,15 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wangge_core::inspections::{local_date, shanghai};
 use wangge_core::{
-    Atlas, Compound, Dataset, Due, Finding, Findings, Inspection, InspectionError, InspectorRole,
-    Tier, Topic, due_list, record_inspection,
+    Atlas, Compound, Dataset, Due, Finding, Findings, Id, Inspection, InspectionError,
+    InspectorRole, MAX_PHOTO_BYTES, Photo, PhotoError, PhotoType, Tier, Topic, due_list,
+    record_inspection,
 };
 
 use crate::api::{Args, Params};
@@ -48,6 +50,59 @@ pub(crate) struct InspectionRequest {
     #[serde(default)]
     findings: FindingsBody,
     suggested_tier: Option<String>,
+    /// An optional photo.
+    photo: Option<PhotoBody>,
+}
+
+/// A photo as sent: its declared type and its bytes in base64 (standard alphabet; a
+/// `data:…;base64,` prefix is allowed). The type recorded is the one the bytes are.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PhotoBody {
+    mime: Option<String>,
+    data: String,
+}
+
+impl PhotoBody {
+    /// The photo, its type read from its bytes; a declared type that is not JPEG, PNG or WebP, or
+    /// that its bytes contradict, is refused, as are bytes that are not such an image or larger
+    /// than 5 MiB.
+    fn into_photo(self) -> Result<Photo, ApiError> {
+        use base64::Engine as _;
+        let declared = match self.mime.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(mime) => Some(PhotoType::from_mime(mime).ok_or_else(|| {
+                ApiError::Refused(format!(
+                    "the photo's type `{mime}` is not accepted: send a JPEG, PNG or WebP image"
+                ))
+            })?),
+        };
+        let text = self.data.trim();
+        let text = match text.split_once("base64,") {
+            Some((prefix, rest)) if prefix.starts_with("data:") => rest,
+            _ => text,
+        };
+        // Refuse by length before decoding, so an oversized upload is not decoded at all.
+        if text.len() / 4 * 3 > MAX_PHOTO_BYTES + 3 {
+            return Err(ApiError::Refused(
+                PhotoError::TooLarge(text.len() / 4 * 3).to_string(),
+            ));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|e| ApiError::BadRequest(format!("the photo's `data` is not base64: {e}")))?;
+        let photo = Photo::from_bytes(bytes).map_err(|e| ApiError::Refused(e.to_string()))?;
+        match declared {
+            Some(declared) if declared != photo.mime => Err(ApiError::Refused(
+                PhotoError::WrongType {
+                    declared,
+                    found: photo.mime,
+                }
+                .to_string(),
+            )),
+            _ => Ok(photo),
+        }
+    }
 }
 
 impl FindingsBody {
@@ -95,8 +150,9 @@ fn due_of(
 }
 
 /// `POST /api/compounds/{code}/inspections` with `{"inspector", "role", "at"?, "findings"?,
-/// "suggested_tier"?}`: records the inspection and answers with it and the compound's new place in
-/// the schedule (201).
+/// "suggested_tier"?, "photo"?: {"mime", "data"}}`: records the inspection (and its photo, in the
+/// same transaction) and answers with it, `has_photo`, and the compound's new place in the
+/// schedule (201). A photo that is not a JPEG, PNG or WebP image of at most 5 MiB is a 422.
 pub(crate) async fn record(
     State(state): State<AppState>,
     Path(code): Path<String>,
@@ -123,6 +179,7 @@ pub(crate) async fn record(
             })?
             .as_millisecond(),
     };
+    let photo = request.photo.map(PhotoBody::into_photo).transpose()?;
     let draft = Inspection {
         id: 0,
         compound: 0,
@@ -131,13 +188,16 @@ pub(crate) async fn record(
         at_ms,
         findings: request.findings.into_findings(),
         suggested_tier,
+        photo: None,
     };
     let (changes, compound) = {
         let atlas = state.snapshot().atlas;
-        let changes = record_inspection(atlas.data(), &code, draft, now).map_err(|e| match e {
-            InspectionError::UnknownCompound(_) => ApiError::NotFound(e.to_string()),
-            other => ApiError::BadRequest(other.to_string()),
-        })?;
+        let changes =
+            record_inspection(atlas.data(), &code, draft, photo, now).map_err(|e| match e {
+                InspectionError::UnknownCompound(_) => ApiError::NotFound(e.to_string()),
+                InspectionError::Photo(e) => ApiError::Refused(e.to_string()),
+                other => ApiError::BadRequest(other.to_string()),
+            })?;
         let compound = atlas
             .compound_by_code(&code)
             .cloned()
@@ -163,11 +223,35 @@ pub(crate) async fn record(
             "code": code,
             "prohibited_rental": prohibited,
             "inspection": wire::inspection(&stored),
+            "has_photo": stored.photo.is_some(),
             "due": wire::due(&atlas, &due),
             "next_due": due.next_due.to_string(),
             "data_version": applied.version,
         })),
     ))
+}
+
+/// `GET /api/inspections/{id}/photo`: the photo's bytes with their type, cacheable privately for a
+/// day (a photo never changes: inspections are kept as recorded); 404 when the inspection has
+/// none.
+pub(crate) async fn photo(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+) -> Result<Response, ApiError> {
+    let photo = state
+        .store()
+        .inspection_photo(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("inspection {id} has no photo")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, photo.mime.mime()),
+            (header::CACHE_CONTROL, "private, max-age=86400"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        photo.bytes,
+    )
+        .into_response())
 }
 
 /// `GET /api/compounds/{code}/inspections`: the compound's inspections, oldest first, and its

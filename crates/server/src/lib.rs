@@ -22,6 +22,7 @@ pub mod wire;
 use std::net::SocketAddr;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -54,6 +55,7 @@ pub fn app(state: AppState) -> Router {
             "/api/compounds/{code}/inspections",
             get(inspections::list).post(inspections::record),
         )
+        .route("/api/inspections/{id}/photo", get(inspections::photo))
         .route("/api/due", get(inspections::due))
         .route("/api/dashboard", get(dashboard::dashboard))
         .route(
@@ -118,6 +120,9 @@ pub fn app(state: AppState) -> Router {
     router
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        // axum's extractors have their own default limit of 2 MB, below the server's: an
+        // inspection's photo (up to 5 MiB, as base64 in JSON) needs the server's.
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

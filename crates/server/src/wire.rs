@@ -293,7 +293,14 @@ pub fn inspection(i: &Inspection) -> Value {
         "findings": findings,
         "all_ok": i.findings.all_ok(),
         "suggested_tier": i.suggested_tier.map(|t| t.as_str()),
+        "has_photo": i.photo.is_some(),
+        "photo_url": i.photo.as_ref().map(|_| photo_url(i.id)),
     })
+}
+
+/// Where an inspection's photo is served.
+pub fn photo_url(inspection: wangge_core::Id) -> String {
+    format!("/api/inspections/{inspection}/photo")
 }
 
 /// The `last_inspection` of a compound card: its date and whether everything was in order
@@ -312,6 +319,7 @@ pub fn last_inspection(i: Option<&Inspection>) -> Value {
         "result_name": ok.map(|ok| if ok { "正常" } else { "发现问题" }),
         "inspector": i.inspector,
         "role": i.role.as_str(),
+        "photo_url": i.photo.as_ref().map(|_| photo_url(i.id)),
     })
 }
 

@@ -1621,3 +1621,113 @@ async fn a_rental_found_in_a_red_compound_is_flagged() {
             .is_some_and(Vec::is_empty)
     );
 }
+
+#[tokio::test]
+async fn an_inspection_keeps_its_photo_and_refuses_a_bad_one() {
+    use base64::Engine as _;
+    let (state, _dir) = state().await;
+    let png = wangge_store::contract::SAMPLE_PNG;
+    let data = base64::engine::general_purpose::STANDARD.encode(png);
+    let body = |photo: &str| {
+        format!(
+            r#"{{"inspector": "李网格", "role": "grid_worker",
+                "findings": {{"sanitation": {{"ok": true}}}}, "photo": {photo}}}"#
+        )
+    };
+    let (status, answer) = post_json(
+        &state,
+        "/api/compounds/C1/inspections",
+        &body(&format!(
+            r#"{{"mime": "image/png", "data": "data:image/png;base64,{data}"}}"#
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(answer["has_photo"], true);
+    let id = answer["inspection"]["id"].as_i64().expect("id");
+    let url = format!("/api/inspections/{id}/photo");
+    assert_eq!(answer["inspection"]["photo_url"], url.as_str());
+
+    let response = raw(
+        &state,
+        Request::get(&url).body(Body::empty()).expect("request"),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "image/png");
+    assert_eq!(
+        response.headers()[header::CACHE_CONTROL],
+        "private, max-age=86400"
+    );
+    assert_eq!(bytes(response).await, png.to_vec());
+
+    let (_, listed) = get(&state, "/api/compounds/C1/inspections").await;
+    assert_eq!(
+        listed["inspections"][0]["photo_url"],
+        url.as_str(),
+        "{listed}"
+    );
+    let (_, card) = get(&state, "/api/compounds/C1").await;
+    assert_eq!(
+        card["properties"]["last_inspection"]["photo_url"],
+        url.as_str()
+    );
+
+    // Without a photo there is none to serve.
+    let (status, answer) = post_json(
+        &state,
+        "/api/compounds/C2/inspections",
+        r#"{"inspector": "李网格", "role": "grid_worker"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(answer["has_photo"], false);
+    assert!(answer["inspection"]["photo_url"].is_null());
+    let plain = answer["inspection"]["id"].as_i64().expect("id");
+    let (status, _) = get(&state, &format!("/api/inspections/{plain}/photo")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(&state, "/api/inspections/9999/photo").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Bad photos are refused with the problem named, and nothing is recorded.
+    let gif = base64::engine::general_purpose::STANDARD.encode(b"GIF89a\x01\x00\x01\x00");
+    let mut big = vec![0xFF, 0xD8, 0xFF];
+    big.resize(wangge_core::MAX_PHOTO_BYTES + 1, 0);
+    let big = base64::engine::general_purpose::STANDARD.encode(big);
+    for (photo, status, words) in [
+        (
+            format!(r#"{{"mime": "image/gif", "data": "{gif}"}}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "image/gif",
+        ),
+        (
+            format!(r#"{{"data": "{gif}"}}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not a JPEG, PNG or WebP image",
+        ),
+        (
+            format!(r#"{{"mime": "image/jpeg", "data": "{data}"}}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "says it is image/jpeg but its bytes are image/png",
+        ),
+        (
+            r#"{"mime": "image/png", "data": "not base64!"}"#.to_string(),
+            StatusCode::BAD_REQUEST,
+            "base64",
+        ),
+        (
+            format!(r#"{{"mime": "image/jpeg", "data": "{big}"}}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "5 MiB",
+        ),
+    ] {
+        let (got, answer) = post_json(&state, "/api/compounds/C3/inspections", &body(&photo)).await;
+        assert_eq!(got, status, "{answer}");
+        assert!(
+            answer["error"].as_str().is_some_and(|e| e.contains(words)),
+            "{answer}"
+        );
+    }
+    let (_, listed) = get(&state, "/api/compounds/C3/inspections").await;
+    assert!(listed["inspections"].as_array().expect("list").is_empty());
+}

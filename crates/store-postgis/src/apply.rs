@@ -85,6 +85,7 @@ pub(crate) async fn apply_in(
     channel: &str,
     changes: &ChangeSet,
 ) -> Result<Applied> {
+    wangge_store::check_inspection_photos(changes)?;
     // Writers queue here, so that each gets the next version and reads the extents it replaces
     // after the previous writer committed.
     let current = lock_version(tx, location).await?;
@@ -248,6 +249,7 @@ pub(crate) async fn apply_in(
     rows::write_tier_changes(tx, location, &changes.tier_changes, stored_version).await?;
     let inspections =
         rows::write_inspections(tx, location, &changes.inspections, stored_version).await?;
+    rows::write_inspection_photos(tx, location, &changes.inspection_photos, &inspections).await?;
     let names: Vec<&str> = layers.iter().map(|l| l.as_str()).collect();
     let (x0, y0, x1, y1) = match touched {
         Some(r) => (

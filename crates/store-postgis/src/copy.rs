@@ -245,7 +245,7 @@ fn normalised(mut data: Dataset) -> Dataset {
 
 /// Copies everything in `source` — levels, every layer, chiefs, their duties, partner
 /// departments, attribution, each compound's
-/// tier history, every inspection, every plan (with its zones, locks and history, under its
+/// tier history, every inspection with its photo, every plan (with its zones, locks and history, under its
 /// own id), every problem with its steps in order, the key sites, the vulnerable households and
 /// every visit (problems, households and visits under their own ids, as visits name households
 /// by id) — into `target` in one transaction, then reads it back inside that transaction and
@@ -263,6 +263,21 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
         history.extend(source.tier_history(id).await?);
     }
     let inspections = source.inspections(None).await?;
+    // Photos travel with their inspections; their digests are part of what the inspections
+    // check compares. They are held in memory for the one transaction.
+    let mut photos = Vec::new();
+    for (index, inspection) in inspections.iter().enumerate() {
+        if inspection.photo.is_some() {
+            let photo = source.inspection_photo(inspection.id).await?.ok_or_else(|| {
+                Error::Task(format!(
+                    "{}: the photo of inspection {} disappeared while it was being copied; nothing was changed",
+                    source.describe(),
+                    inspection.id
+                ))
+            })?;
+            photos.push((index, photo));
+        }
+    }
     let mut plan_ids: Vec<Id> = source.plans().await?.iter().map(|p| p.id).collect();
     plan_ids.sort_unstable();
     let mut source_plans = Vec::with_capacity(plan_ids.len());
@@ -319,6 +334,7 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
     let changes = ChangeSet {
         tier_changes: source_snapshot.history.clone(),
         inspections: source_snapshot.inspections.clone(),
+        inspection_photos: photos,
         ..ChangeSet::insert_all(&source_snapshot.data)
     };
     let applied = apply::apply_in(&tx, location, target.channel(), &changes).await?;

@@ -62,8 +62,8 @@ use geo::{Rect, coord};
 use tokio::sync::mpsc;
 use tokio_postgres::IsolationLevel;
 use wangge_core::{
-    ChangeSet, Dataset, Id, Inspection, KeySite, Layer, Plan, PlanInfo, Problem, ProblemCounts,
-    ProblemStep, Targets, TierChange, User, Visit, VulnerableHousehold, Zone,
+    ChangeSet, Dataset, Id, Inspection, KeySite, Layer, Photo, Plan, PlanInfo, Problem,
+    ProblemCounts, ProblemStep, Targets, TierChange, User, Visit, VulnerableHousehold, Zone,
 };
 use wangge_store::{Applied, Page, ProblemFilter, Record, Result, Store};
 
@@ -364,6 +364,11 @@ impl Store for PostgisStore {
     async fn inspections(&self, compound: Option<Id>) -> Result<Vec<Inspection>> {
         let client = self.client().await?;
         rows::read_inspections(&client, self.location(), compound).await
+    }
+
+    async fn inspection_photo(&self, inspection: Id) -> Result<Option<Photo>> {
+        let client = self.client().await?;
+        rows::read_inspection_photo(&client, self.location(), inspection).await
     }
 
     async fn zones_containing(&self, lon: f64, lat: f64) -> Result<Vec<Zone>> {

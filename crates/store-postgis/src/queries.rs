@@ -43,6 +43,9 @@ pub(crate) const HOLDS_DATA: &str = include_str!("../sql/queries/holds_data.sql"
 pub(crate) const INSERT_CHANGE: &str = include_str!("../sql/queries/insert_change.sql");
 /// Appends one inspection, with the data version that records it, and returns its id.
 pub(crate) const INSERT_INSPECTION: &str = include_str!("../sql/queries/insert_inspection.sql");
+/// Stores the photo of an inspection.
+pub(crate) const INSERT_INSPECTION_PHOTO: &str =
+    include_str!("../sql/queries/insert_inspection_photo.sql");
 /// One zone level, at its place in the hierarchy.
 pub(crate) const INSERT_LEVEL: &str = include_str!("../sql/queries/insert_level.sql");
 /// Stores a new plan's row and returns the id it was given.
@@ -58,6 +61,8 @@ pub(crate) const INSERT_PLAN_WITH_ID: &str = include_str!("../sql/queries/insert
 pub(crate) const INSERT_TIER_CHANGE: &str = include_str!("../sql/queries/insert_tier_change.sql");
 /// The inspections of compound $1, or of every compound when $1 is NULL, oldest first.
 pub(crate) const INSPECTIONS: &str = include_str!("../sql/queries/inspections.sql");
+/// The photo of inspection $1, with its bytes.
+pub(crate) const INSPECTION_PHOTO: &str = include_str!("../sql/queries/inspection_photo.sql");
 /// A plan's version, its row locked until the end of the transaction: savers of one plan queue
 /// here, so that each compares its expected version with what the previous one committed.
 pub(crate) const LOCK_PLAN: &str = include_str!("../sql/queries/lock_plan.sql");

@@ -14,7 +14,8 @@ use tokio_postgres::types::{FromSql, ToSql};
 use wangge_core::{
     Assignment, Building, ChangeSet, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind, Dataset,
     Department, DutyKind, Finding, Findings, Id, Inspection, InspectorRole, Level, LevelConfig,
-    Management, StreetClass, StreetPartner, StreetSegment, Tier, TierChange, Topic, Totals, Zone,
+    Management, Photo, PhotoInfo, PhotoType, StreetClass, StreetPartner, StreetSegment, Tier,
+    TierChange, Topic, Totals, Zone,
 };
 use wangge_store::{Error, Result};
 
@@ -541,6 +542,19 @@ fn inspection(r: &Row) -> Result<Inspection, Problem> {
         );
     }
     let suggested: Option<&str> = get(r, 15, id)?;
+    let photo = match (
+        get::<Option<&str>>(r, 16, id)?,
+        get::<Option<i64>>(r, 17, id)?,
+        get::<Option<String>>(r, 18, id)?,
+    ) {
+        (Some(mime), Some(size), Some(sha256)) => Some(PhotoInfo {
+            mime: PhotoType::from_mime(mime)
+                .ok_or_else(|| (id, format!("unknown photo type `{mime}`")))?,
+            size: u64::try_from(size).map_err(|_| (id, format!("photo size {size}")))?,
+            sha256,
+        }),
+        _ => None,
+    };
     Ok(Inspection {
         id,
         compound: get(r, 1, id)?,
@@ -549,7 +563,64 @@ fn inspection(r: &Row) -> Result<Inspection, Problem> {
         at_ms: get(r, 4, id)?,
         findings,
         suggested_tier: suggested.map(|t| parse(id, t, Tier::parse)).transpose()?,
+        photo,
     })
+}
+
+/// Writes the photos of a change set's inspections, given the ids the inspections were given
+/// (the photos were checked by [`wangge_store::check_inspection_photos`]).
+pub(crate) async fn write_inspection_photos(
+    tx: &Transaction<'_>,
+    location: &str,
+    photos: &[(usize, Photo)],
+    ids: &[Id],
+) -> Result<()> {
+    for (index, photo) in photos {
+        let id = ids.get(*index).copied().ok_or_else(|| {
+            Error::Refused(wangge_core::Error::Invalid(format!(
+                "a photo belongs to inspection {index} of the change, which has only {}",
+                ids.len()
+            )))
+        })?;
+        let info = photo.info();
+        let size = i64::try_from(info.size).unwrap_or(i64::MAX);
+        tx.execute(
+            queries::INSERT_INSPECTION_PHOTO,
+            &[&id, &info.mime.mime(), &photo.bytes, &size, &info.sha256],
+        )
+        .await
+        .map_err(pg_error(
+            location,
+            format!("writing the photo of inspection {id}"),
+        ))?;
+    }
+    Ok(())
+}
+
+/// The photo of an inspection with its bytes, if it has one.
+pub(crate) async fn read_inspection_photo<C: GenericClient>(
+    client: &C,
+    location: &str,
+    inspection: Id,
+) -> Result<Option<Photo>> {
+    let rows = query(
+        client,
+        location,
+        "reading an inspection photo",
+        queries::INSPECTION_PHOTO,
+        &[&inspection],
+    )
+    .await?;
+    let photos = map_rows(location, "inspection_photos", &rows, |r| {
+        let id = id_of(r)?;
+        let mime: &str = get(r, 1, id)?;
+        Ok(Photo {
+            mime: PhotoType::from_mime(mime)
+                .ok_or_else(|| (id, format!("unknown photo type `{mime}`")))?,
+            bytes: get(r, 2, id)?,
+        })
+    })?;
+    Ok(photos.into_iter().next())
 }
 
 /// Reads the inspections of one compound, or of all, oldest first.

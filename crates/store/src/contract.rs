@@ -574,7 +574,107 @@ pub fn sample_inspection(compound: Id, at_ms: i64) -> Inspection {
             epidemic: None,
         },
         suggested_tier: Some(Tier::Yellow),
+        photo: None,
     }
+}
+
+/// A tiny but real PNG: one white pixel.
+pub const SAMPLE_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xDE, 0x00, 0x00, 0x00, 0x0C, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xFF, 0xFF, 0x3F,
+    0x00, 0x05, 0xFE, 0x02, 0xFE, 0x0D, 0xEF, 0x46, 0xB8, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E,
+    0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// An inspection's photo is written in the inspection's transaction and read back whole on
+/// demand only (reading inspections gives its type, size and digest); a photo whose bytes are not
+/// a known image type is refused with its inspection and nothing is written; an inspection
+/// without a photo has none.
+pub async fn inspection_photos_round_trip(store: Arc<dyn Store>) {
+    use wangge_core::{Photo, PhotoType};
+    let data = sample();
+    store
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    let base = 1_790_000_000_000;
+    let photo = Photo::from_bytes(SAMPLE_PNG.to_vec()).expect("a PNG");
+    let applied = store
+        .apply(&ChangeSet {
+            inspections: vec![
+                sample_inspection(100, base),
+                sample_inspection(101, base + 1000),
+            ],
+            inspection_photos: vec![(1, photo.clone())],
+            ..ChangeSet::default()
+        })
+        .await
+        .expect("inspections with a photo");
+    let (plain, pictured) = (applied.inspections[0], applied.inspections[1]);
+    assert_eq!(
+        store.inspection_photo(pictured).await.expect("photo"),
+        Some(photo.clone())
+    );
+    assert_eq!(store.inspection_photo(plain).await.expect("none"), None);
+    assert_eq!(store.inspection_photo(4242).await.expect("unknown"), None);
+    let read = store.inspections(None).await.expect("all");
+    assert_eq!(read.len(), 2);
+    assert_eq!(read[0].photo, None);
+    let info = read[1].photo.clone().expect("the photo's info");
+    assert_eq!(info.mime, PhotoType::Png);
+    assert_eq!(info.size, SAMPLE_PNG.len() as u64);
+    assert_eq!(info.sha256, wangge_core::photos::sha256_hex(SAMPLE_PNG));
+    assert_eq!(info, photo.info());
+    // The dataset does not carry photos, and loading is unchanged by them.
+    assert_eq!(
+        normalised(store.load().await.expect("load")),
+        normalised(data.clone())
+    );
+    let version = store.data_version().await.expect("version");
+
+    // Bytes that are not what the photo says, or no image at all, are refused, and the inspection
+    // they came with is not written either.
+    for (bytes, declared) in [
+        (b"GIF89a\x01\x00\x01\x00".to_vec(), PhotoType::Jpeg),
+        (SAMPLE_PNG.to_vec(), PhotoType::Jpeg),
+    ] {
+        let error = store
+            .apply(&ChangeSet {
+                inspections: vec![sample_inspection(102, base)],
+                inspection_photos: vec![(
+                    0,
+                    Photo {
+                        mime: declared,
+                        bytes,
+                    },
+                )],
+                ..ChangeSet::default()
+            })
+            .await
+            .expect_err("a photo that is not what it says must be refused");
+        assert!(error.to_string().contains("photo"), "{error}");
+        assert!(
+            store
+                .inspections(Some(102))
+                .await
+                .expect("of 102")
+                .is_empty()
+        );
+        assert_eq!(store.data_version().await.expect("version"), version);
+    }
+    // A photo of an inspection the change does not hold is refused too.
+    let error = store
+        .apply(&ChangeSet {
+            inspections: vec![sample_inspection(102, base)],
+            inspection_photos: vec![(1, photo.clone())],
+            ..ChangeSet::default()
+        })
+        .await
+        .expect_err("a photo of no inspection");
+    assert!(error.to_string().contains("photo"), "{error}");
+    assert_eq!(store.inspections(None).await.expect("all").len(), 2);
+    assert_eq!(store.data_version().await.expect("version"), version);
 }
 
 /// Inspections are appended in the change's transaction with ids from the store, read back oldest
@@ -2001,6 +2101,11 @@ macro_rules! contract_tests {
         async fn contract_inspections_are_kept() {
             let (store, _guard) = $make.await;
             $crate::contract::inspections_are_kept(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_inspection_photos_round_trip() {
+            let (store, _guard) = $make.await;
+            $crate::contract::inspection_photos_round_trip(store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn contract_concurrent_writers() {

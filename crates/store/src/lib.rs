@@ -23,7 +23,7 @@ pub mod visits;
 use async_trait::async_trait;
 use geo::Rect;
 use wangge_core::{
-    Building, ChangeSet, Compound, Dataset, Id, Inspection, KeySite, Layer, Plan, PlanInfo,
+    Building, ChangeSet, Compound, Dataset, Id, Inspection, KeySite, Layer, Photo, Plan, PlanInfo,
     Problem, ProblemCounts, ProblemSource, ProblemState, ProblemStep, StreetSegment, Targets,
     TierChange, User, Visit, VulnerableHousehold, Zone,
 };
@@ -32,7 +32,36 @@ pub use error::{Error, Result};
 pub use gpkg::GpkgStore;
 
 /// The schema version this build reads and writes. A store with a newer schema is refused.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
+
+/// Checks the photos of a change set's inspections before anything is written, for both
+/// backends: each names an inspection of the change set by its index, at most one per
+/// inspection, and is a JPEG, PNG or WebP image (by its bytes) of at most 5 MiB.
+pub fn check_inspection_photos(changes: &ChangeSet) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for (index, photo) in &changes.inspection_photos {
+        let Some(inspection) = changes.inspections.get(*index) else {
+            return Err(wangge_core::Error::Invalid(format!(
+                "a photo belongs to inspection {index} of the change, which has only {}",
+                changes.inspections.len()
+            ))
+            .into());
+        };
+        let what = || {
+            format!(
+                "the photo of the inspection of compound {}",
+                inspection.compound
+            )
+        };
+        if !seen.insert(*index) {
+            return Err(wangge_core::Error::Invalid(format!("{} is given twice", what())).into());
+        }
+        photo
+            .check()
+            .map_err(|e| wangge_core::Error::Invalid(format!("{}: {e}", what())))?;
+    }
+    Ok(())
+}
 
 /// A setting kept with the data as JSON in the store's key/value table (`cadences`,
 /// `visit_schedules`), the same in both backends.
@@ -202,6 +231,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Inspections of one compound, or of every compound with `None`, oldest first (by time,
     /// then by id).
     async fn inspections(&self, compound: Option<Id>) -> Result<Vec<Inspection>>;
+
+    /// The photo of an inspection, with its bytes; `None` when the inspection has none (or does
+    /// not exist). Photos are read only here, never by [`load`](Store::load) or
+    /// [`inspections`](Store::inspections), which give only their type, size and digest.
+    async fn inspection_photo(&self, inspection: Id) -> Result<Option<Photo>>;
 
     /// Every zone whose area covers the point (boundary included), ordered by level (top first)
     /// and then by id.

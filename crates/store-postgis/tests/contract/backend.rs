@@ -239,7 +239,11 @@ async fn migrating_from_a_geopackage_copies_everything_exactly() {
         at_ms: 1_790_000_100_000,
         findings: wangge_core::Findings::default(),
         suggested_tier: Some(Tier::Yellow),
+        photo: None,
     });
+    let photo =
+        wangge_core::Photo::from_bytes(wangge_store::contract::SAMPLE_PNG.to_vec()).expect("a PNG");
+    inspection.inspection_photos.push((0, photo.clone()));
     source.apply(&inspection).await.expect("inspection");
 
     // A published plan with an edit (one undone), and a draft based on it.
@@ -320,6 +324,11 @@ async fn migrating_from_a_geopackage_copies_everything_exactly() {
     assert_eq!(copied.len(), 1);
     assert_eq!(copied[0].inspector, "赵民警");
     assert_eq!(copied[0].suggested_tier, Some(Tier::Yellow));
+    assert_eq!(copied[0].photo, Some(photo.info()));
+    assert_eq!(
+        target.inspection_photo(copied[0].id).await.expect("photo"),
+        Some(photo)
+    );
     assert_eq!(
         target.plans().await.expect("plans"),
         source.plans().await.expect("plans")

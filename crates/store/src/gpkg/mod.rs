@@ -18,8 +18,9 @@ use async_trait::async_trait;
 use geo::{BoundingRect, Geometry, Point, Rect, coord};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use wangge_core::{
-    ChangeSet, Dataset, Id, Inspection, KeySite, Layer, LevelConfig, Plan, PlanInfo, Problem,
-    ProblemCounts, ProblemStep, Targets, TierChange, User, Visit, VulnerableHousehold, Zone,
+    ChangeSet, Dataset, Id, Inspection, KeySite, Layer, LevelConfig, Photo, Plan, PlanInfo,
+    Problem, ProblemCounts, ProblemStep, Targets, TierChange, User, Visit, VulnerableHousehold,
+    Zone,
 };
 
 use crate::{
@@ -42,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/007_street_partners.sql"),
     include_str!("sql/008_problems.sql"),
     include_str!("sql/009_visits.sql"),
+    include_str!("sql/010_inspection_photos.sql"),
 ];
 // Every schema version has its migration.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
@@ -333,6 +335,7 @@ fn old_box(
 type LayerChange<'a> = (Layer, &'a str, &'a [i64], Vec<(i64, Option<Rect<f64>>)>);
 
 fn apply_in(tx: &Transaction<'_>, location: &str, changes: &ChangeSet) -> Result<Applied> {
+    crate::check_inspection_photos(changes)?;
     let mut touched: Option<Rect<f64>> = None;
     let mut layers = Vec::new();
     let mut layer_boxes: Vec<(Layer, Rect<f64>)> = Vec::new();
@@ -480,6 +483,7 @@ fn apply_in(tx: &Transaction<'_>, location: &str, changes: &ChangeSet) -> Result
         };
         rows::write_tier_changes(tx, location, &changes.tier_changes, version)?;
         inspections = rows::write_inspections(tx, location, &changes.inspections, version)?;
+        rows::write_inspection_photos(tx, location, &changes.inspection_photos, &inspections)?;
         tx.execute(
             "INSERT INTO wangge_changes (version, layers, min_x, min_y, max_x, max_y) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![version as i64, names.join(","), x0, y0, x1, y1],
@@ -687,6 +691,11 @@ impl Store for GpkgStore {
 
     async fn inspections(&self, compound: Option<Id>) -> Result<Vec<Inspection>> {
         self.run(move |conn, location| rows::read_inspections(conn, location, compound))
+            .await
+    }
+
+    async fn inspection_photo(&self, inspection: Id) -> Result<Option<Photo>> {
+        self.run(move |conn, location| rows::read_inspection_photo(conn, location, inspection))
             .await
     }
 

@@ -4,8 +4,9 @@ use geo::Geometry;
 use rusqlite::{Connection, Params, Row, Transaction, params};
 use wangge_core::{
     Assignment, Building, ChangeSet, Chief, ChiefLevel, ChiefRole, Compound, CompoundKind,
-    Department, DutyKind, Finding, Findings, Id, Inspection, InspectorRole, Management,
-    StreetClass, StreetPartner, StreetSegment, Tier, TierChange, Topic, Totals, Zone,
+    Department, DutyKind, Finding, Findings, Id, Inspection, InspectorRole, Management, Photo,
+    PhotoInfo, PhotoType, StreetClass, StreetPartner, StreetSegment, Tier, TierChange, Topic,
+    Totals, Zone,
 };
 
 use super::{geom, sql_error};
@@ -727,7 +728,7 @@ pub(crate) fn read_inspections(
         conn,
         location,
         "inspections",
-        &format!("id, {INSPECTION_COLUMNS}"),
+        &format!("id, {INSPECTION_COLUMNS}, {PHOTO_INFO_COLUMNS}"),
         "WHERE ?1 IS NULL OR compound_id = ?1 ORDER BY at_ms, id",
         [compound],
         |r| {
@@ -747,6 +748,12 @@ pub(crate) fn read_inspections(
                     );
                 }
                 let suggested: Option<String> = r.get(15).map_err(e)?;
+                let photo = photo_info(
+                    id,
+                    r.get(16).map_err(e)?,
+                    r.get(17).map_err(e)?,
+                    r.get(18).map_err(e)?,
+                )?;
                 Ok(Inspection {
                     id,
                     compound: r.get(1).map_err(e)?,
@@ -755,9 +762,98 @@ pub(crate) fn read_inspections(
                     at_ms: r.get(4).map_err(e)?,
                     findings,
                     suggested_tier: suggested.map(|t| parse(id, t, Tier::parse)).transpose()?,
+                    photo,
                 })
             };
             Ok(build())
         },
     )
+}
+
+/// The type, size and digest of an inspection's photo, read beside the inspection without the
+/// bytes (NULL when it has none).
+const PHOTO_INFO_COLUMNS: &str = "\
+     (SELECT mime FROM inspection_photos WHERE inspection_id = inspections.id), \
+     (SELECT size FROM inspection_photos WHERE inspection_id = inspections.id), \
+     (SELECT sha256 FROM inspection_photos WHERE inspection_id = inspections.id)";
+
+/// A photo's type, size and digest from their columns, all NULL for none.
+fn photo_info(
+    id: i64,
+    mime: Option<String>,
+    size: Option<i64>,
+    sha256: Option<String>,
+) -> std::result::Result<Option<PhotoInfo>, (i64, String)> {
+    let (Some(mime), Some(size), Some(sha256)) = (mime, size, sha256) else {
+        return Ok(None);
+    };
+    let mime =
+        PhotoType::from_mime(&mime).ok_or_else(|| (id, format!("unknown photo type `{mime}`")))?;
+    Ok(Some(PhotoInfo {
+        mime,
+        size: count(id, size)?,
+        sha256,
+    }))
+}
+
+/// Writes the photos of a change set's inspections, given the ids the inspections were given
+/// (the photos were checked by [`crate::check_inspection_photos`]).
+pub(crate) fn write_inspection_photos(
+    tx: &Transaction<'_>,
+    location: &str,
+    photos: &[(usize, Photo)],
+    ids: &[Id],
+) -> Result<()> {
+    for (index, photo) in photos {
+        let id = ids.get(*index).copied().ok_or_else(|| {
+            Error::Refused(wangge_core::Error::Invalid(format!(
+                "a photo belongs to inspection {index} of the change, which has only {}",
+                ids.len()
+            )))
+        })?;
+        let info = photo.info();
+        tx.prepare_cached(
+            "INSERT INTO inspection_photos (inspection_id, mime, bytes, size, sha256) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                id,
+                info.mime.mime(),
+                photo.bytes,
+                info.size as i64,
+                info.sha256
+            ])
+        })
+        .map_err(sql_error(
+            location,
+            format!("writing the photo of inspection {id}"),
+        ))?;
+    }
+    Ok(())
+}
+
+/// The photo of an inspection with its bytes, if it has one.
+pub(crate) fn read_inspection_photo(
+    conn: &Connection,
+    location: &str,
+    inspection: Id,
+) -> Result<Option<Photo>> {
+    let found = read(
+        conn,
+        location,
+        "inspection_photos",
+        "inspection_id, mime, bytes",
+        "WHERE inspection_id = ?1",
+        [inspection],
+        |r| {
+            let id: i64 = r.get(0)?;
+            let mime: String = r.get(1)?;
+            let bytes: Vec<u8> = r.get(2)?;
+            Ok(PhotoType::from_mime(&mime)
+                .map(|mime| Photo { mime, bytes })
+                .ok_or((id, format!("unknown photo type `{mime}`"))))
+        },
+    )?;
+    Ok(found.into_iter().next())
 }

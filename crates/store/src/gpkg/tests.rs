@@ -178,7 +178,9 @@ async fn a_schema_3_file_upgrades_to_plans_targets_duties_and_partners() {
     // partner departments existed.
     let conn = Connection::open(&path).expect("raw");
     conn.execute_batch(
-        "DROP TABLE visits; DROP TABLE vulnerable_households; DROP TABLE key_sites;
+        "DROP TABLE inspection_photos;
+         DELETE FROM gpkg_contents WHERE table_name = 'inspection_photos';
+         DROP TABLE visits; DROP TABLE vulnerable_households; DROP TABLE key_sites;
          DELETE FROM sqlite_sequence WHERE name IN ('visits', 'vulnerable_households');
          DROP TABLE problem_steps; DROP TABLE problems;
          DELETE FROM gpkg_contents WHERE table_name IN ('problems', 'problem_steps');
@@ -248,6 +250,14 @@ async fn a_schema_3_file_upgrades_to_plans_targets_duties_and_partners() {
         )
         .expect("contents");
     assert_eq!(registered, 0, "plan tables are not GeoPackage contents");
+    let kind: String = conn
+        .query_row(
+            "SELECT data_type FROM gpkg_contents WHERE table_name = 'inspection_photos'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("inspection photos registered");
+    assert_eq!(kind, "attributes");
 }
 
 /// A demo-sized plan: ~700 zones of ~120 vertices each, and 300 edits of 3 zones each.
