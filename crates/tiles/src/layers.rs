@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::str::FromStr;
 
-use fast_mvt::{MvtCoord, MvtGeomType, MvtLayerBuilder, MvtResult, MvtValueRef};
+use fast_mvt::{MvtCoord, MvtFeatureBuilder, MvtGeomType, MvtLayerBuilder, MvtResult, MvtValueRef};
 use geo::{BoundingRect, Intersects, MultiPolygon, Rect};
 use serde::Serialize;
 use wangge_core::{Atlas, ChiefLevel, DutyKind, Id, Layer, StreetClass, Tier, chief_level};
@@ -538,6 +538,39 @@ impl<'a> TileWriter<'a> {
         })
     }
 
+    /// Starts the feature of an area in `layer`: with `labels`, its label point (only where the
+    /// area is big enough to label), else its outline. `Err` hands the layer back untouched when
+    /// nothing of the area shows in this tile.
+    fn area_feature(
+        &mut self,
+        layer: MvtLayerBuilder,
+        geometry: &MultiPolygon<f64>,
+        labels: bool,
+    ) -> MvtResult<std::result::Result<MvtFeatureBuilder, MvtLayerBuilder>> {
+        if labels {
+            if !self.big_enough_to_label(geometry) {
+                return Ok(Err(layer));
+            }
+            let Some(at) = self
+                .labeller
+                .point(geometry)
+                .and_then(|at| self.shaper.point(at))
+            else {
+                return Ok(Err(layer));
+            };
+            let mut f = layer.feature_of(MvtGeomType::Point);
+            f.points([at])?;
+            Ok(Ok(f))
+        } else {
+            if !self.shaper.polygon(geometry) {
+                return Ok(Err(layer));
+            }
+            let mut f = layer.feature_of(MvtGeomType::Polygon);
+            self.shaper.write_rings(&mut f)?;
+            Ok(Ok(f))
+        }
+    }
+
     fn households(&self, compound: Id) -> u64 {
         self.atlas
             .buildings_of(compound)
@@ -688,27 +721,12 @@ impl<'a> TileWriter<'a> {
                 continue;
             }
             let chief = self.atlas.chief(a.chief);
-            let mut f = if labels {
-                if !self.big_enough_to_label(&a.geometry) {
+            let mut f = match self.area_feature(layer, &a.geometry, labels)? {
+                Ok(f) => f,
+                Err(unused) => {
+                    layer = unused;
                     continue;
                 }
-                let Some(at) = self
-                    .labeller
-                    .point(&a.geometry)
-                    .and_then(|at| self.shaper.point(at))
-                else {
-                    continue;
-                };
-                let mut f = layer.feature_of(MvtGeomType::Point);
-                f.points([at])?;
-                f
-            } else {
-                if !self.shaper.polygon(&a.geometry) {
-                    continue;
-                }
-                let mut f = layer.feature_of(MvtGeomType::Polygon);
-                self.shaper.write_rings(&mut f)?;
-                f
             };
             f.id(u64::try_from(a.chief).ok());
             f.tag_ref("chief", int(a.chief))?;
@@ -894,27 +912,12 @@ impl<'a> TileWriter<'a> {
             if level_index > deepest {
                 continue;
             }
-            let mut f = if labels {
-                if !self.big_enough_to_label(&z.geometry) {
+            let mut f = match self.area_feature(layer, &z.geometry, labels)? {
+                Ok(f) => f,
+                Err(unused) => {
+                    layer = unused;
                     continue;
                 }
-                let Some(at) = self
-                    .labeller
-                    .point(&z.geometry)
-                    .and_then(|at| self.shaper.point(at))
-                else {
-                    continue;
-                };
-                let mut f = layer.feature_of(MvtGeomType::Point);
-                f.points([at])?;
-                f
-            } else {
-                if !self.shaper.polygon(&z.geometry) {
-                    continue;
-                }
-                let mut f = layer.feature_of(MvtGeomType::Polygon);
-                self.shaper.write_rings(&mut f)?;
-                f
             };
             f.id(u64::try_from(z.id).ok());
             f.tag_ref("level", MvtValueRef::String(&z.level))?;
