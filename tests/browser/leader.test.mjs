@@ -302,6 +302,30 @@ test('clicking a compound on the map opens its card', { timeout: 60_000 }, async
   writeFileSync(join(artifacts, 'leader-card.png'), await page.screenshot());
 });
 
+test('a tier changed from the card needs a reason, shows in its history and in the next tiles', { timeout: 60_000 }, async () => {
+  const code = await page.locator('#card').evaluate(() => document.querySelector('#card-board')?.getAttribute('href'));
+  assert.ok(code, 'no compound card is open');
+  const compound = decodeURIComponent(code.replace(/^boards\//, '').replace(/\.html.*$/, ''));
+  await page.click('#card-tiers summary');
+  const to = await page.$eval('#tier-to', (s) => s.value);
+  await page.click('#tier-submit');
+  await page.locator('#tier-message', { hasText: '原因' }).waitFor({ timeout: 5_000 });
+  await page.fill('#tier-reason', '巡查发现群租');
+  await page.fill('#tier-by', '王主任');
+  await page.click('#tier-submit');
+  await page.locator('#card-history li', { hasText: '巡查发现群租' }).waitFor({ timeout: 10_000 });
+  const history = await getJson(`/api/compounds/${encodeURIComponent(compound)}/history`);
+  assert.equal(history.history.at(-1).to, to);
+  assert.equal(history.history.at(-1).by, '王主任');
+  await settle();
+  const drawn = await page.evaluate(
+    (c) => window.__wangge.map.queryRenderedFeatures({ layers: ['compounds-fill'] }).filter((f) => f.properties.code === c).map((f) => f.properties.tier),
+    compound,
+  );
+  assert.ok(drawn.length > 0, 'the compound is not on the map');
+  assert.ok(drawn.every((tier) => tier === to), `the map still draws ${drawn}`);
+});
+
 test('clicking a key street opens its card with its street chiefs and partner departments', { timeout: 60_000 }, async () => {
   await page.keyboard.press('Escape');
   // a street with partner departments (the demo's key streets), zoomed in far enough to click

@@ -25,6 +25,7 @@ export const api = {
   zone: (code) => get(`api/zones/${enc(code)}`),
   compound: (code) => get(`api/compounds/${enc(code)}`),
   street: (id) => get(`api/streets/${enc(id)}`),
+  history: (code) => get(`api/compounds/${enc(code)}/history`),
   compounds: ({ tier, bbox, limit = 1000 }) => {
     const q = new URLSearchParams({ limit: String(limit) });
     if (tier) q.set('tier', tier);

@@ -7,9 +7,11 @@ import { el } from './util.js';
 
 export class Card {
   /** @param {HTMLElement} root @param {{ onClose: () => void }} options */
-  constructor(root, { onClose }) {
+  constructor(root, { onClose, onTierChange }) {
     this.root = root;
     this.onClose = onClose;
+    this.onTierChange = onTierChange ?? (() => {});
+    this.history = null;
     this.code = null;
     this.feature = null;
     this.state = 'closed';
@@ -20,7 +22,31 @@ export class Card {
   }
 
   async open(code, hint = {}) {
-    return this.load('compound', code, hint, () => api.compound(code));
+    this.history = null;
+    const loaded = this.load('compound', code, hint, () => api.compound(code));
+    api
+      .history(code)
+      .then((h) => {
+        if (this.code !== code) return;
+        this.history = h.history ?? [];
+        if (this.state === 'open') this.render();
+      })
+      .catch(() => {});
+    return loaded;
+  }
+
+  /** Changes the compound's tier (a reason and a name are required) and reloads the card. */
+  async changeTier(tier, reason, by) {
+    const code = this.code;
+    const res = await fetch(`api/compounds/${encodeURIComponent(code)}/tier`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tier, reason, by }),
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(body.error ?? `${res.status}`);
+    this.onTierChange(code, tier);
+    await this.open(code, { ...this.hint, tier });
   }
 
   /** A street segment's card, by street id. */
@@ -96,6 +122,7 @@ export class Card {
       ['card.code', p.code],
     ];
     root.append(facts(rows));
+    root.append(this.tierSection(tier));
     const photo = p.last_inspection?.photo_url;
     if (photo) {
       // The server's URL is rooted at /api; relative, like every other request of the page.
@@ -117,6 +144,61 @@ export class Card {
         ]),
       );
     }
+  }
+
+  /** The tier history, newest first, and the form that changes the tier with a reason. */
+  tierSection(tier) {
+    // stays open across re-renders (a change re-renders the card) once the reader opened it
+    const box = el('details', { class: 'card-tiers', id: 'card-tiers', open: this.tiersOpen === true });
+    box.addEventListener('toggle', () => {
+      this.tiersOpen = box.open;
+    });
+    const history = this.history ?? [];
+    box.append(el('summary', {}, t('card.tierHistory', { n: history.length })));
+    const list = el('ol', { class: 'card-history', id: 'card-history' });
+    for (const h of [...history].reverse()) {
+      list.append(
+        el('li', {}, [
+          el('span', { class: 'card-sub' }, date(h.at)),
+          ' ',
+          t(`tier.${h.from}.short`),
+          ' → ',
+          el('strong', {}, t(`tier.${h.to}.short`)),
+          ` · ${h.reason} · ${h.by}`,
+        ]),
+      );
+    }
+    if (!history.length) list.append(el('li', { class: 'card-sub' }, t('card.noTierChanges')));
+    box.append(list);
+    const select = el(
+      'select',
+      { id: 'tier-to', 'aria-label': t('card.tier') },
+      ['green', 'yellow', 'red'].filter((k) => k !== tier).map((k) => el('option', { value: k }, t(`tier.${k}`))),
+    );
+    const reason = el('input', { id: 'tier-reason', placeholder: t('card.tierReason'), 'aria-label': t('card.tierReason') });
+    const by = el('input', { id: 'tier-by', placeholder: t('card.tierBy'), 'aria-label': t('card.tierBy') });
+    const message = el('p', { class: 'card-note', id: 'tier-message', role: 'status' });
+    const form = el(
+      'form',
+      {
+        class: 'tier-form',
+        onsubmit: async (e) => {
+          e.preventDefault();
+          if (!reason.value.trim() || !by.value.trim()) {
+            message.textContent = t('card.tierNeeds');
+            return;
+          }
+          try {
+            await this.changeTier(select.value, reason.value.trim(), by.value.trim());
+          } catch (err) {
+            message.textContent = err.message;
+          }
+        },
+      },
+      [select, reason, by, el('button', { type: 'submit', id: 'tier-submit' }, t('card.tierChange')), message],
+    );
+    box.append(form);
+    return box;
   }
 
   renderStreet(p) {

@@ -130,7 +130,17 @@ async function main() {
     });
   });
 
-  card = new Card($('card'), { onClose: () => select(map, null) });
+  card = new Card($('card'), {
+    onClose: () => select(map, null),
+    // the server dropped the tiles the change touched: ask for them again
+    onTierChange: () => {
+      try {
+        map.refreshTiles(SOURCE);
+      } catch (e) {
+        console.warn('could not reload the tiles', e);
+      }
+    },
+  });
   wangge.card = card;
 
   const legend = new Legend($('legend'), map);
