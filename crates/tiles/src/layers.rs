@@ -762,12 +762,11 @@ impl<'a> TileWriter<'a> {
         Some((id, chief_level(chief)))
     }
 
-    fn answers_for(&self, kind: DutyKind, target: Id) -> bool {
-        self.patrol_chief().is_some_and(|(id, level)| {
-            self.atlas
-                .responsible(kind, target, level)
-                .is_some_and(|c| c.id == id)
-        })
+    /// Whether `chief` (with their level) answers for a building or street.
+    fn answers_for(&self, (id, level): (Id, ChiefLevel), kind: DutyKind, target: Id) -> bool {
+        self.atlas
+            .responsible(kind, target, level)
+            .is_some_and(|c| c.id == id)
     }
 
     fn patrol_area(&mut self) -> MvtResult<()> {
@@ -796,16 +795,19 @@ impl<'a> TileWriter<'a> {
     }
 
     fn patrol_compounds(&mut self) -> MvtResult<()> {
-        if self.patrol_chief().is_none() || self.tile.z < COMPOUNDS_MIN_ZOOM {
+        let Some(chief) = self
+            .patrol_chief()
+            .filter(|_| self.tile.z >= COMPOUNDS_MIN_ZOOM)
+        else {
             return Ok(());
-        }
+        };
         let data = self.atlas.data();
         let mut layer = MvtLayerBuilder::new(MvtLayer::PatrolCompounds.name())?;
         for i in self.atlas.in_box(Layer::Compounds, self.query) {
             let c = &data.compounds[i];
             let (mut households, mut buildings) = (0u64, 0u64);
             for b in self.atlas.buildings_of(c.id) {
-                if self.answers_for(DutyKind::Building, b.id) {
+                if self.answers_for(chief, DutyKind::Building, b.id) {
                     households += u64::from(b.households);
                     buildings += 1;
                 }
@@ -828,14 +830,19 @@ impl<'a> TileWriter<'a> {
     }
 
     fn patrol_buildings(&mut self) -> MvtResult<()> {
-        if self.patrol_chief().is_none() || self.tile.z < BUILDINGS_MIN_ZOOM {
+        let Some(chief) = self
+            .patrol_chief()
+            .filter(|_| self.tile.z >= BUILDINGS_MIN_ZOOM)
+        else {
             return Ok(());
-        }
+        };
         let data = self.atlas.data();
         let mut layer = MvtLayerBuilder::new(MvtLayer::PatrolBuildings.name())?;
         for i in self.atlas.in_box(Layer::Buildings, self.query) {
             let b = &data.buildings[i];
-            if !self.answers_for(DutyKind::Building, b.id) || !self.shaper.polygon(&b.geometry) {
+            if !self.answers_for(chief, DutyKind::Building, b.id)
+                || !self.shaper.polygon(&b.geometry)
+            {
                 continue;
             }
             let mut f = layer.feature_of(MvtGeomType::Polygon);
@@ -853,14 +860,17 @@ impl<'a> TileWriter<'a> {
     }
 
     fn patrol_streets(&mut self) -> MvtResult<()> {
-        if self.patrol_chief().is_none() || self.tile.z < CHIEFS_MIN_ZOOM {
+        let Some(chief) = self
+            .patrol_chief()
+            .filter(|_| self.tile.z >= CHIEFS_MIN_ZOOM)
+        else {
             return Ok(());
-        }
+        };
         let data = self.atlas.data();
         let mut layer = MvtLayerBuilder::new(MvtLayer::PatrolStreets.name())?;
         for i in self.atlas.in_box(Layer::Streets, self.query) {
             let s = &data.streets[i];
-            if !self.answers_for(DutyKind::Street, s.id) || !self.shaper.line(&s.geometry) {
+            if !self.answers_for(chief, DutyKind::Street, s.id) || !self.shaper.line(&s.geometry) {
                 continue;
             }
             let mut f = layer.feature_of(MvtGeomType::LineString);
