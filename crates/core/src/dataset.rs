@@ -304,6 +304,9 @@ pub struct ChangeSet {
     /// Photos of inspections in `inspections`, each with its index there; written in the same
     /// transaction, at most one per inspection.
     pub inspection_photos: Vec<(usize, Photo)>,
+    /// Audit entries that describe this change, written in the same transaction. They are not
+    /// data: a change set that holds only entries writes them without a new data version.
+    pub audit: Vec<crate::AuditEntry>,
 }
 
 impl ChangeSet {
@@ -389,10 +392,11 @@ impl ChangeSet {
             tier_changes: Vec::new(),
             inspections: Vec::new(),
             inspection_photos: Vec::new(),
+            audit: Vec::new(),
         }
     }
 
-    /// True when nothing would change.
+    /// True when no data would change (audit entries aside).
     pub fn is_empty(&self) -> bool {
         self.levels.is_none()
             && self.cadences.is_none()
@@ -415,6 +419,13 @@ impl ChangeSet {
             && self.tier_changes.is_empty()
             && self.inspections.is_empty()
             && self.inspection_photos.is_empty()
+    }
+
+    /// Adds an audit entry that describes this change.
+    #[must_use]
+    pub fn audited(mut self, entry: crate::AuditEntry) -> Self {
+        self.audit.push(entry);
+        self
     }
 }
 

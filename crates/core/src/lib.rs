@@ -31,6 +31,7 @@
 //! assert_eq!(found[0].name, "演示街道");
 //! ```
 
+pub mod audit;
 pub mod bbox;
 pub mod code;
 pub mod dataset;
@@ -51,6 +52,7 @@ pub mod totals;
 pub mod users;
 pub mod visits;
 
+pub use audit::{AuditAction, AuditEntry, cli_actor};
 pub use bbox::{merge_boxes, union_boxes};
 pub use code::{assign_compound_codes, assign_zone_codes, assign_zone_codes_stable, reading_order};
 pub use dataset::{ChangeSet, Dataset, Layer};
