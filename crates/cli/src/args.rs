@@ -545,6 +545,11 @@ pub struct Web {
     /// How many encoded tiles to keep in memory (least recently used go first).
     #[arg(long, value_name = "N", default_value_t = 20_000)]
     pub tile_cache: usize,
+    /// Mark the session cookie `Secure`: say this when users reach the server over HTTPS through
+    /// a proxy that does not send `X-Forwarded-Proto: https` (with it, the cookie is Secure
+    /// anyway).
+    #[arg(long)]
+    pub secure_cookies: bool,
 }
 
 /// `--layer` of import.

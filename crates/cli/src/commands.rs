@@ -1021,6 +1021,7 @@ async fn serve(store: Arc<dyn Store>, addr: std::net::SocketAddr, web: Web) -> R
         tile_cache_entries: web.tile_cache,
         problem_limits: wangge_core::ProblemLimits::default(),
         escalation_every: Some(std::time::Duration::from_secs(60)),
+        secure_cookies: web.secure_cookies,
     };
     let state = AppState::load(store, options).await?;
     let snapshot = state.snapshot();

@@ -143,10 +143,15 @@ pub(crate) async fn list(
 /// compounds (with tiers) and streets they answer for, its box, and today's round.
 pub(crate) async fn get(
     State(state): State<AppState>,
+    caller: crate::access::Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
     let atlas = state.snapshot().atlas;
-    Ok(Json(area(&atlas, parse_id(&id)?)?))
+    if let Some(scope) = caller.scope(&atlas) {
+        scope.chief(id)?;
+    }
+    Ok(Json(area(&atlas, id)?))
 }
 
 fn parse_id(text: &str) -> Result<Id, ApiError> {

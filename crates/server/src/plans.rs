@@ -20,6 +20,7 @@ use wangge_partition::{Edit, EditError, apply_edit, check, compare, family_repor
 
 use crate::api::{Args, Params};
 use crate::views::now_ms;
+use crate::access::Caller;
 use crate::{ApiError, AppState};
 
 /// `{"name", "by"}`.
@@ -55,8 +56,9 @@ fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
         .map_err(|e| ApiError::BadRequest(e.body_text()))
 }
 
-fn author(by: Option<String>) -> Result<String, ApiError> {
-    let by = by.unwrap_or_default().trim().to_string();
+/// Who makes a change: the signed-in user (what the body says is then ignored), else `by`.
+fn author(caller: &Caller, by: Option<String>) -> Result<String, ApiError> {
+    let by = caller.author().or(by).unwrap_or_default().trim().to_string();
     if by.is_empty() {
         return Err(ApiError::BadRequest(
             "say who makes the change: \"by\" is required".into(),
@@ -171,10 +173,11 @@ pub(crate) async fn list(State(state): State<AppState>) -> Result<Json<Value>, A
 /// plan that was ever in force stays viewable.
 pub(crate) async fn create(
     State(state): State<AppState>,
+    caller: Caller,
     request: Result<Json<NewPlan>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request = body(request)?;
-    let by = author(request.by)?;
+    let by = author(&caller, request.by)?;
     let name = request.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::BadRequest(
@@ -381,11 +384,12 @@ fn edit_error(e: EditError) -> ApiError {
 /// `POST /api/plans/{id}/edits` with `{"version", "by", "edit": {"op": …}}`.
 pub(crate) async fn edit(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     request: Result<Json<EditRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let request = body(request)?;
-    let by = author(request.by)?;
+    let by = author(&caller, request.by)?;
     let edit: Edit = serde_json::from_value(request.edit.clone()).map_err(|e| {
         ApiError::BadRequest(format!(
             "\"edit\" is not an edit ({e}); use one of op = move, split, merge, rebalance, lock, redraw"
@@ -426,29 +430,32 @@ pub(crate) async fn edit(
 /// `POST /api/plans/{id}/undo` and `/redo` with `{"version", "by"}`.
 pub(crate) async fn undo(
     state: State<AppState>,
+    caller: Caller,
     id: Path<String>,
     request: Result<Json<VersionRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    step(state, id, request, false).await
+    step(state, caller, id, request, false).await
 }
 
 /// `POST /api/plans/{id}/redo`.
 pub(crate) async fn redo(
     state: State<AppState>,
+    caller: Caller,
     id: Path<String>,
     request: Result<Json<VersionRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    step(state, id, request, true).await
+    step(state, caller, id, request, true).await
 }
 
 async fn step(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     request: Result<Json<VersionRequest>, JsonRejection>,
     forward: bool,
 ) -> Result<Json<Value>, ApiError> {
     let request = body(request)?;
-    let by = author(request.by)?;
+    let by = author(&caller, request.by)?;
     let id = plan_id(&id)?;
     let _plans = state.plan_lock().await;
     let mut plan = load_plan(&state, id).await?;
@@ -479,11 +486,12 @@ async fn step(
 /// plan's zones the live ones, in one transaction.
 pub(crate) async fn publish(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     request: Result<Json<VersionRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let request = body(request)?;
-    let by = author(request.by)?;
+    let by = author(&caller, request.by)?;
     let id = plan_id(&id)?;
     let _plans = state.plan_lock().await;
     let mut plan = load_plan(&state, id).await?;
@@ -538,11 +546,12 @@ pub(crate) async fn publish(
 /// `POST /api/plans/{id}/discard` with `{"version", "by"}`.
 pub(crate) async fn discard(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     request: Result<Json<VersionRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let request = body(request)?;
-    author(request.by)?;
+    author(&caller, request.by)?;
     let id = plan_id(&id)?;
     let _plans = state.plan_lock().await;
     let mut plan = load_plan(&state, id).await?;

@@ -4,8 +4,8 @@
 //! caller is; `DELETE /api/session` signs out.
 
 use axum::Json;
-use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wangge_core::{LockoutRule, SignInError, User, token_hash};
 
+use crate::access::Caller;
 use crate::views::now_ms;
 use crate::{ApiError, AppState};
 
@@ -31,7 +32,7 @@ pub(crate) struct SignIn {
 }
 
 /// The token the request carries: the session cookie, or a bearer token.
-fn token(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn token(headers: &HeaderMap) -> Option<String> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -49,20 +50,6 @@ fn token(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-/// The signed-in user of a request, if any.
-pub(crate) async fn current_user(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<User>, ApiError> {
-    let Some(token) = token(headers) else {
-        return Ok(None);
-    };
-    Ok(state
-        .store()
-        .session_user(&token_hash(&token), now_ms())
-        .await?)
-}
-
 /// What the client may know of a user: never the hash.
 fn user_json(state: &AppState, user: &User) -> Value {
     let atlas = state.snapshot().atlas;
@@ -77,9 +64,20 @@ fn user_json(state: &AppState, user: &User) -> Value {
     })
 }
 
-fn cookie(value: &str, max_age_s: i64) -> Result<HeaderValue, ApiError> {
+/// Whether the request reached us over HTTPS: directly configured (`secure_cookies`) or through
+/// a proxy that says so (`X-Forwarded-Proto: https`). The session cookie is then `Secure`.
+fn over_https(state: &AppState, headers: &HeaderMap) -> bool {
+    state.options().secure_cookies
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
+
+fn cookie(value: &str, max_age_s: i64, secure: bool) -> Result<HeaderValue, ApiError> {
+    let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}"
+        "{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
     ))
     .map_err(|e| ApiError::Internal(e.to_string()))
 }
@@ -87,6 +85,7 @@ fn cookie(value: &str, max_age_s: i64) -> Result<HeaderValue, ApiError> {
 /// `POST /api/session`: signs in. A wrong username and a wrong password get the same answer.
 pub(crate) async fn sign_in(
     State(state): State<AppState>,
+    headers: HeaderMap,
     body: Result<Json<SignIn>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
@@ -138,21 +137,20 @@ pub(crate) async fn sign_in(
         "expires_at": crate::views::iso(expires),
     }))
     .into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, cookie(&token, SESSION_MS / 1000)?);
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie(&token, SESSION_MS / 1000, over_https(&state, &headers))?,
+    );
     Ok(response)
 }
 
 /// `GET /api/session`: who the caller is (401 when nobody).
 pub(crate) async fn whoami(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
-    match current_user(&state, &headers).await? {
-        Some(user) => Ok(Json(json!({ "user": user_json(&state, &user) }))),
-        None => Err(ApiError::Unauthorized("not signed in".into())),
-    }
+    let user = caller.signed_in()?;
+    Ok(Json(json!({ "user": user_json(&state, user) })))
 }
 
 /// `DELETE /api/session`: signs out (the session ends in the store, the cookie is cleared).
@@ -161,12 +159,15 @@ pub(crate) async fn sign_out(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(token) = token(&headers) {
-        state.store().delete_session(&token_hash(&token)).await?;
+        let hash = token_hash(&token);
+        state.store().delete_session(&hash).await?;
+        state.sessions().forget(Some(&hash), None);
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, cookie("", 0)?);
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie("", 0, over_https(&state, &headers))?,
+    );
     Ok(response)
 }
 
@@ -174,11 +175,9 @@ pub(crate) async fn sign_out(
 /// 401 when nobody is signed in, 403 for a user who is not a street chief.
 pub(crate) async fn my_area(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
-    let user = current_user(&state, &headers)
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("not signed in".into()))?;
+    let user = caller.signed_in()?;
     let chief = user
         .chief
         .filter(|_| user.role == wangge_core::Role::Patrol)
@@ -191,6 +190,167 @@ pub(crate) async fn my_area(
         })?;
     let atlas = state.snapshot().atlas;
     let mut area = crate::chiefs::area(&atlas, chief)?;
-    area["user"] = user_json(&state, &user);
+    area["user"] = user_json(&state, user);
     Ok(Json(area))
+}
+
+/// The body of `POST /api/session/password`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// Hashes a password off the async threads (argon2id is slow on purpose).
+async fn hash(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || wangge_core::hash_password(&password))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Refused(e.to_string()))
+}
+
+/// `POST /api/session/password` with `{"current_password", "new_password"}`: the signed-in user
+/// changes their own password. The current one must be right; the new one follows the password
+/// rule (8 to 1024 characters).
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<PasswordChange>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let signed_in = caller.signed_in()?;
+    wangge_core::check_password(&request.new_password)
+        .map_err(|e| ApiError::Refused(e.to_string()))?;
+    let Some(mut user) = state.store().user_by_name(&signed_in.username).await? else {
+        return Err(ApiError::Unauthorized("this user no longer exists".into()));
+    };
+    let (stored, current) = (user.password_hash.clone(), request.current_password.clone());
+    let right =
+        tokio::task::spawn_blocking(move || wangge_core::verify_password(&stored, &current))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if !right {
+        return Err(ApiError::Forbidden(
+            "the current password is wrong; the password is unchanged".into(),
+        ));
+    }
+    user.password_hash = hash(request.new_password).await?;
+    state.store().update_user(&user).await?;
+    state.sessions().forget(None, Some(user.id));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What an administrator sees of a user: never the hash.
+fn admin_user_json(state: &AppState, user: &User) -> Value {
+    let mut value = user_json(state, user);
+    value["id"] = json!(user.id);
+    value["disabled"] = json!(user.disabled);
+    value["failed_attempts"] = json!(user.failed_attempts);
+    value["locked"] = json!(LockoutRule::default().is_locked(user, now_ms()));
+    value
+}
+
+/// `GET /api/users`: every user (administrators only).
+pub(crate) async fn users(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let users = state.store().users().await?;
+    let list: Vec<Value> = users.iter().map(|u| admin_user_json(&state, u)).collect();
+    Ok(Json(json!({ "users": list })))
+}
+
+/// The body of `POST /api/users`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewUser {
+    username: String,
+    #[serde(default)]
+    display_name: Option<String>,
+    role: String,
+    #[serde(default)]
+    chief: Option<wangge_core::Id>,
+    password: String,
+}
+
+fn role_of(text: &str) -> Result<wangge_core::Role, ApiError> {
+    wangge_core::Role::parse(text).map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+/// `POST /api/users` with `{"username", "role", "password", "chief"?, "display_name"?}`: adds a
+/// user (administrators only).
+pub(crate) async fn add_user(
+    State(state): State<AppState>,
+    body: Result<Json<NewUser>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let role = role_of(&request.role)?;
+    let refused = |e: wangge_core::Error| ApiError::Refused(e.to_string());
+    wangge_core::check_username(&request.username).map_err(refused)?;
+    wangge_core::check_role_chief(role, request.chief).map_err(refused)?;
+    wangge_core::check_password(&request.password).map_err(refused)?;
+    let mut user = User::new(
+        request.username.clone(),
+        role,
+        request.chief,
+        hash(request.password).await?,
+    );
+    if let Some(name) = request.display_name.filter(|n| !n.trim().is_empty()) {
+        user.display_name = name;
+    }
+    user.id = state.store().create_user(&user).await?;
+    Ok((StatusCode::CREATED, Json(admin_user_json(&state, &user))))
+}
+
+/// The body of `POST /api/users/{name}`: what changes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UserChange {
+    #[serde(default)]
+    role: Option<String>,
+    /// The chief a patrol user is (`null` with another role).
+    #[serde(default)]
+    chief: Option<wangge_core::Id>,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    disabled: Option<bool>,
+    /// A new password (which also lifts a lockout).
+    #[serde(default)]
+    password: Option<String>,
+}
+
+/// `POST /api/users/{name}`: changes a user's role and chief, name, state or password
+/// (administrators only). The user's sessions see the change at once.
+pub(crate) async fn change_user(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Result<Json<UserChange>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let mut user = state
+        .store()
+        .user_by_name(&name)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no user is named {name}")))?;
+    if let Some(role) = request.role.as_deref() {
+        user.role = role_of(role)?;
+        user.chief = request.chief;
+    } else if request.chief.is_some() {
+        user.chief = request.chief;
+    }
+    wangge_core::check_role_chief(user.role, user.chief)
+        .map_err(|e| ApiError::Refused(e.to_string()))?;
+    if let Some(display_name) = request.display_name {
+        user.display_name = display_name;
+    }
+    if let Some(disabled) = request.disabled {
+        user.disabled = disabled;
+    }
+    if let Some(password) = request.password {
+        wangge_core::check_password(&password).map_err(|e| ApiError::Refused(e.to_string()))?;
+        user.password_hash = hash(password).await?;
+        LockoutRule::default().record_success(&mut user);
+    }
+    state.store().update_user(&user).await?;
+    state.sessions().forget(None, Some(user.id));
+    Ok(Json(admin_user_json(&state, &user)))
 }

@@ -197,14 +197,16 @@ pub(crate) async fn set_tier(
 /// `GET /api/compounds/{code}/history`: tier changes, oldest first.
 pub(crate) async fn tier_history(
     State(state): State<AppState>,
+    caller: crate::access::Caller,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = {
         let atlas = state.snapshot().atlas;
-        atlas
+        let c = atlas
             .compound_by_code(&code)
-            .map(|c| c.id)
-            .ok_or_else(|| ApiError::NotFound(format!("no compound has code {code}")))?
+            .ok_or_else(|| ApiError::NotFound(format!("no compound has code {code}")))?;
+        crate::access::check_compound(&caller, &atlas, c)?;
+        c.id
     };
     let history = state.store().tier_history(id).await?;
     Ok(Json(
