@@ -634,10 +634,66 @@ async fn demo(path: &Location) -> Result<Arc<dyn Store>> {
             vulnerable.len(),
             started.elapsed().as_secs_f64()
         );
+        demo_users(store.as_ref(), &data).await?;
     } else {
-        eprintln!("using the existing database {path}");
+        eprintln!(
+            "using the existing database {path}; sign in with its users (`wangge user list`, \
+             `wangge user passwd` to set a password)"
+        );
     }
     Ok(store)
+}
+
+/// One user of each role for a new demo, each with a random password printed once: nothing can
+/// be seen on the map without signing in. The patrol user is the resident chief with the most
+/// buildings.
+async fn demo_users(store: &dyn Store, data: &wangge_core::Dataset) -> Result<()> {
+    use rand::Rng;
+    use wangge_core::{DutyKind, Role, User};
+    let mut buildings: std::collections::HashMap<wangge_core::Id, usize> = Default::default();
+    for d in data
+        .duties
+        .iter()
+        .filter(|d| d.kind == DutyKind::Building && d.level == wangge_core::ChiefLevel::Resident)
+    {
+        *buildings.entry(d.chief).or_default() += 1;
+    }
+    let busiest = buildings
+        .iter()
+        .max_by_key(|&(id, n)| (*n, std::cmp::Reverse(*id)))
+        .map(|(id, _)| *id);
+    const LETTERS: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    let mut lines = Vec::new();
+    for &role in Role::ALL {
+        let chief = if role == Role::Patrol {
+            match busiest {
+                Some(id) => Some(id),
+                None => continue,
+            }
+        } else {
+            None
+        };
+        let password: String = (0..12)
+            .map(|_| char::from(LETTERS[rng.random_range(0..LETTERS.len())]))
+            .collect();
+        let hash = wangge_core::hash_password(&password)?;
+        let mut user = User::new(role.as_str(), role, chief, hash);
+        user.display_name = format!("演示{}", role.name_zh());
+        store.create_user(&user).await?;
+        lines.push(format!(
+            "  {:<8} {:<12} {password}{}",
+            role.as_str(),
+            role.name_zh(),
+            chief.map_or(String::new(), |c| format!("   (street chief {c})"))
+        ));
+    }
+    eprintln!(
+        "demo users — sign in as one of them; the passwords are shown only now (change one with \
+         `wangge user passwd --name NAME --password-stdin`):\n{}",
+        lines.join("\n")
+    );
+    Ok(())
 }
 
 async fn import(location: &Location, options: &ImportOptions, inputs: &[PathBuf]) -> Result<()> {

@@ -18,9 +18,9 @@ use serde_json::{Value, json};
 use wangge_core::{Dataset, Id, Plan, PlanEdit, PlanInfo, PlanStatus, Zone, with_descendants};
 use wangge_partition::{Edit, EditError, apply_edit, check, compare, family_report};
 
+use crate::access::Caller;
 use crate::api::{Args, Params};
 use crate::views::now_ms;
-use crate::access::Caller;
 use crate::{ApiError, AppState};
 
 /// `{"name", "by"}`.
@@ -58,7 +58,12 @@ fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
 
 /// Who makes a change: the signed-in user (what the body says is then ignored), else `by`.
 fn author(caller: &Caller, by: Option<String>) -> Result<String, ApiError> {
-    let by = caller.author().or(by).unwrap_or_default().trim().to_string();
+    let by = caller
+        .author()
+        .or(by)
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     if by.is_empty() {
         return Err(ApiError::BadRequest(
             "say who makes the change: \"by\" is required".into(),

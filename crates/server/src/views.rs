@@ -163,16 +163,19 @@ fn change_json(c: &TierChange) -> Value {
     })
 }
 
-/// `POST /api/compounds/{code}/tier` with `{"tier", "reason", "by"}`: changes the tier, keeps the
-/// history, and the next tile shows the new colour.
+/// `POST /api/compounds/{code}/tier` with `{"tier", "reason"}`: changes the tier, keeps the
+/// history (by the signed-in user; `by` in the body is ignored then), and the next tile shows
+/// the new colour.
 pub(crate) async fn set_tier(
     State(state): State<AppState>,
+    caller: crate::access::Caller,
     Path(code): Path<String>,
     body: Result<Json<TierRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let to = Tier::parse(&request.tier).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let by = request.by.as_deref().unwrap_or_default();
+    let author = caller.author().or(request.by).unwrap_or_default();
+    let by = author.as_str();
     let changes = {
         let atlas = state.snapshot().atlas;
         tier_change(atlas.data(), &code, to, &request.reason, by, now_ms()).map_err(
