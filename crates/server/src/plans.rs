@@ -139,7 +139,7 @@ fn ready(plan: &Plan, version: u64) -> Result<(), ApiError> {
 
 /// Saves, turning a lost race into the same 409 as a stale request.
 async fn save(state: &AppState, plan: &Plan, expected: u64) -> Result<(), ApiError> {
-    match state.store().save_plan(plan, expected).await {
+    match state.store().save_plan(plan, expected, &[]).await {
         Ok(()) => Ok(()),
         Err(wangge_store::Error::Conflict { .. }) => {
             let current = load_plan(state, plan.info.id).await?;
@@ -191,12 +191,12 @@ pub(crate) async fn create(
             baseline.info.status = PlanStatus::Published;
             baseline.info.published_by = Some("wangge".into());
             baseline.info.published_at_ms = Some(now);
-            baseline.info.id = state.store().create_plan(&baseline).await?;
+            baseline.info.id = state.store().create_plan(&baseline, &[]).await?;
             baseline
         }
     };
     let mut draft = Plan::draft_of(live.data(), name, &by, now_ms(), Some(&base));
-    draft.info.id = state.store().create_plan(&draft).await?;
+    draft.info.id = state.store().create_plan(&draft, &[]).await?;
     tracing::info!(plan = draft.info.id, %by, "draft created");
     Ok((StatusCode::CREATED, Json(info_json(&draft.info))))
 }

@@ -104,7 +104,7 @@ pub(crate) async fn report_problem(
     .map_err(refused)?;
     let ids = state
         .store()
-        .add_problems(std::slice::from_ref(&problem))
+        .add_problems(std::slice::from_ref(&problem), &[])
         .await?;
     problem.id = ids
         .first()
@@ -292,7 +292,7 @@ pub(crate) async fn step(
     )
     .map_err(refused)?;
     check_step_time(&step, steps.last().map_or(i64::MIN, |s| s.at_ms), now).map_err(refused)?;
-    match store.record_steps(std::slice::from_ref(&step)).await {
+    match store.record_steps(std::slice::from_ref(&step), &[]).await {
         Ok(()) => {}
         Err(e @ wangge_store::Error::StaleProblem { .. }) => {
             let current = store.problem(id).await?.map_or(problem.clone(), |(p, _)| p);
@@ -377,7 +377,7 @@ impl AppState {
             ..ClockRun::default()
         };
         for chunk in steps.chunk_by(|a, b| a.problem == b.problem) {
-            match store.record_steps(chunk).await {
+            match store.record_steps(chunk, &[]).await {
                 Ok(()) => {
                     run.escalated += 1;
                     run.steps += chunk.len();

@@ -110,7 +110,7 @@ pub(crate) async fn sign_in(
     let (checked, outcome) = outcome;
     if checked != user {
         user = checked;
-        state.store().update_user(&user).await?;
+        state.store().update_user(&user, &[]).await?;
     }
     match outcome {
         Ok(()) => {}
@@ -130,7 +130,7 @@ pub(crate) async fn sign_in(
     let expires = now + SESSION_MS;
     state
         .store()
-        .create_session(user.id, &token_hash(&token), expires)
+        .create_session(user.id, &token_hash(&token), expires, &[])
         .await?;
     let mut response = Json(json!({
         "user": user_json(&state, &user),
@@ -161,7 +161,10 @@ pub(crate) async fn sign_out(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(token) = token(&headers) {
-        state.store().delete_session(&token_hash(&token)).await?;
+        state
+            .store()
+            .delete_session(&token_hash(&token), &[])
+            .await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response

@@ -210,7 +210,7 @@ pub(crate) async fn record(
     )
     .map_err(visit_error)?;
     let mut stored = visit.clone();
-    stored.id = state.store().record_visit(&visit).await?;
+    stored.id = state.store().record_visit(&visit, &[]).await?;
     let task = tasks_of(&state, &atlas, chief, date)
         .await?
         .into_iter()
