@@ -2544,6 +2544,75 @@ pub async fn audit_entries_of_every_method(store: Arc<dyn Store>) {
     assert_eq!(store.data_version().await.expect("version"), version);
 }
 
+/// Writers of data, users and entries alone, all at once and all with entries: every entry lands
+/// exactly once, with its own id, and nobody waits on anybody for ever.
+pub async fn audit_entries_of_concurrent_writers(store: Arc<dyn Store>) {
+    let data = sample();
+    store
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    let rounds = 4;
+    let mut tasks = Vec::new();
+    for w in 0..6_i64 {
+        let store = Arc::clone(&store);
+        let data = data.clone();
+        tasks.push(tokio::spawn(async move {
+            for k in 0..rounds {
+                let target = format!("writer:{w}:{k}");
+                let e = entry(k, &format!("writer{w}"), AuditAction::Change, &target);
+                match w % 3 {
+                    // A change of data (a chief renamed) with its entry.
+                    0 => {
+                        let mut chief = data.chiefs[0].clone();
+                        chief.name = format!("街长{w}-{k}");
+                        store
+                            .apply(
+                                &ChangeSet {
+                                    chiefs: vec![chief],
+                                    ..ChangeSet::default()
+                                }
+                                .audited(e),
+                            )
+                            .await
+                            .map(|_| ())
+                    }
+                    // A patrol user naming that chief (a reference checked in the transaction).
+                    1 => store
+                        .create_user(
+                            &user(&format!("u{w}-{k}"), Role::Patrol, Some(data.chiefs[0].id)),
+                            &[e],
+                        )
+                        .await
+                        .map(|_| ()),
+                    _ => store.append_audit(&[e]).await,
+                }
+                .expect("a concurrent write");
+            }
+        }));
+    }
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        for task in tasks {
+            task.await.expect("writer task");
+        }
+    })
+    .await;
+    assert!(
+        waited.is_ok(),
+        "concurrent writers with audit entries never finished"
+    );
+    let log = store.audit_log(&AuditFilter::default()).await.expect("log");
+    assert_eq!(log.len(), 6 * rounds as usize);
+    let ids: BTreeSet<Id> = log.iter().map(|e| e.id).collect();
+    assert_eq!(ids.len(), log.len(), "one id per entry");
+    let targets: BTreeSet<&str> = log.iter().map(|e| e.target.as_str()).collect();
+    assert_eq!(targets.len(), log.len(), "every entry once");
+    assert_eq!(
+        store.data_version().await.expect("version"),
+        1 + 2 * rounds as u64
+    );
+}
+
 /// The log is read through filters (time, actor, action, target prefix) and paged by id either
 /// way; before and after come back as they were given, Chinese text and nesting included.
 pub async fn audit_log_filters_and_pages(store: Arc<dyn Store>) {
@@ -2866,6 +2935,11 @@ macro_rules! contract_tests {
         async fn contract_audit_entries_of_every_method() {
             let (store, _guard) = $make.await;
             $crate::contract::audit_entries_of_every_method(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_audit_entries_of_concurrent_writers() {
+            let (store, _guard) = $make.await;
+            $crate::contract::audit_entries_of_concurrent_writers(store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn contract_audit_log_filters_and_pages() {
