@@ -215,6 +215,19 @@ pub(crate) async fn record(
         (changes, compound)
     };
     let mut stored = changes.inspections[0].clone();
+    let changes = changes.audited(
+        caller
+            .audit(
+                wangge_core::AuditAction::Inspection,
+                format!("compound:{code}"),
+            )
+            .summary(format!(
+                "inspected by {} ({})",
+                stored.inspector,
+                stored.role.name_zh()
+            ))
+            .after(wire::inspection(&stored)),
+    );
     let applied = state.apply(changes).await?;
     stored.id = applied.inspections.first().copied().unwrap_or_default();
     let inspections = state.store().inspections(Some(compound.id)).await?;

@@ -6,6 +6,7 @@
 
 pub mod access;
 mod api;
+pub mod audit;
 pub mod board;
 mod chiefs;
 pub mod dashboard;
@@ -82,7 +83,7 @@ fn delete<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Acces
 /// Every route, once, with who may call it. The router and the access rules are both built from
 /// this list (see [`access`]).
 fn route_table() -> Vec<Route> {
-    use access::{ADMINS, EVERYONE, FIELD, PATROL, PLANNERS, READERS};
+    use access::{ADMINS, AUDITORS, EVERYONE, FIELD, PATROL, PLANNERS, READERS};
     let public = Access::Public;
     vec![
         get("/health", public, api::health),
@@ -94,6 +95,7 @@ fn route_table() -> Vec<Route> {
         get("/api/users", ADMINS, session::users),
         post("/api/users", ADMINS, session::add_user),
         post("/api/users/{name}", ADMINS, session::change_user),
+        get("/api/audit", AUDITORS, audit::log),
         get("/api/meta", READERS, views::meta),
         get("/api/summary", READERS, views::summary),
         get("/api/zones/{code}/summary", READERS, views::zone_summary),

@@ -22,6 +22,8 @@ use crate::access::Caller;
 use crate::api::{Args, Params};
 use crate::views::now_ms;
 use crate::{ApiError, AppState};
+use wangge_core::{AuditAction, AuditEntry};
+use wangge_store::NEW_ID;
 
 /// `{"name", "by"}`.
 #[derive(Debug, Deserialize)]
@@ -145,8 +147,13 @@ fn ready(plan: &Plan, version: u64) -> Result<(), ApiError> {
 }
 
 /// Saves, turning a lost race into the same 409 as a stale request.
-async fn save(state: &AppState, plan: &Plan, expected: u64) -> Result<(), ApiError> {
-    match state.store().save_plan(plan, expected).await {
+async fn save(
+    state: &AppState,
+    plan: &Plan,
+    expected: u64,
+    audit: AuditEntry,
+) -> Result<(), ApiError> {
+    match state.store().save_plan(plan, expected, &[audit]).await {
         Ok(()) => Ok(()),
         Err(wangge_store::Error::Conflict { .. }) => {
             let current = load_plan(state, plan.info.id).await?;
@@ -199,12 +206,23 @@ pub(crate) async fn create(
             baseline.info.status = PlanStatus::Published;
             baseline.info.published_by = Some("wangge".into());
             baseline.info.published_at_ms = Some(now);
-            baseline.info.id = state.store().create_plan(&baseline).await?;
+            let entry = caller
+                .audit(AuditAction::PlanCreate, format!("plan:{NEW_ID}"))
+                .summary("kept the live grids as the first published plan")
+                .after(json!({ "name": baseline.info.name, "status": "published", "zones": baseline.zones.len() }));
+            baseline.info.id = state.store().create_plan(&baseline, &[entry]).await?;
             baseline
         }
     };
     let mut draft = Plan::draft_of(live.data(), name, &by, now_ms(), Some(&base));
-    draft.info.id = state.store().create_plan(&draft).await?;
+    let entry = caller
+        .audit(AuditAction::PlanCreate, format!("plan:{NEW_ID}"))
+        .summary(format!(
+            "new draft \"{}\" from plan {}",
+            draft.info.name, base.info.id
+        ))
+        .after(json!({ "name": draft.info.name, "status": "draft", "base": base.info.id }));
+    draft.info.id = state.store().create_plan(&draft, &[entry]).await?;
     tracing::info!(plan = draft.info.id, %by, "draft created");
     Ok((StatusCode::CREATED, Json(info_json(&draft.info))))
 }
@@ -423,7 +441,12 @@ pub(crate) async fn edit(
         edited.zones,
         edited.locked,
     );
-    save(&state, &plan, request.version).await?;
+    let entry = caller
+        .audit(AuditAction::PlanEdit, format!("plan:{id}"))
+        .summary(edited.summary.clone())
+        .before(json!({ "version": request.version }))
+        .after(json!({ "version": plan.info.version, "edit": edit, "changed": edited.changed }));
+    save(&state, &plan, request.version, entry).await?;
     tracing::info!(plan = id, version = plan.info.version, %by, summary = %edited.summary, "plan edited");
     Ok(Json(json!({
         "info": info_json(&plan.info),
@@ -479,7 +502,12 @@ async fn step(
         ),
         Err(e) => return Err(ApiError::Refused(e.to_string())),
     };
-    save(&state, &plan, request.version).await?;
+    let entry = caller
+        .audit(AuditAction::PlanEdit, format!("plan:{id}"))
+        .summary(summary.clone())
+        .before(json!({ "version": request.version }))
+        .after(json!({ "version": plan.info.version }));
+    save(&state, &plan, request.version, entry).await?;
     Ok(Json(json!({
         "info": info_json(&plan.info),
         "summary": summary,
@@ -530,6 +558,18 @@ pub(crate) async fn publish(
         })));
     }
     let changes = plan.publish_changes(live.data());
+    let changes = {
+        let entry = caller
+            .audit(AuditAction::Publish, format!("plan:{id}"))
+            .summary(format!("published \"{}\"", plan.info.name))
+            .before(json!({ "status": "draft", "version": request.version }))
+            .after(json!({
+                "status": "published",
+                "zones_written": changes.zones.len(),
+                "zones_deleted": changes.delete_zones.len(),
+            }));
+        changes.audited(entry)
+    };
     plan.info.status = PlanStatus::Published;
     plan.info.published_by = Some(by.clone());
     plan.info.published_at_ms = Some(now_ms());
@@ -562,7 +602,12 @@ pub(crate) async fn discard(
     let mut plan = load_plan(&state, id).await?;
     ready(&plan, request.version)?;
     plan.info.status = PlanStatus::Discarded;
-    save(&state, &plan, request.version).await?;
+    let entry = caller
+        .audit(AuditAction::Discard, format!("plan:{}", plan.info.id))
+        .summary(format!("discarded \"{}\"", plan.info.name))
+        .before(json!({ "status": "draft", "version": request.version }))
+        .after(json!({ "status": "discarded" }));
+    save(&state, &plan, request.version, entry).await?;
     Ok(Json(info_json(&plan.info)))
 }
 

@@ -39,6 +39,8 @@ pub(crate) struct ReportRequest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct StepRequest {
     action: String,
+    /// Who acts, for callers without a session (a signed-in user acts as themselves).
+    #[serde(default)]
     by: String,
     #[serde(default)]
     note: String,
@@ -122,7 +124,15 @@ pub(crate) async fn report_problem(
     }
     let ids = state
         .store()
-        .add_problems(std::slice::from_ref(&problem))
+        .add_problems(
+            std::slice::from_ref(&problem),
+            &[crate::audit::problem_reported(
+                caller.audit(wangge_core::AuditAction::Problem, ""),
+                &atlas,
+                &problem,
+                now,
+            )],
+        )
         .await?;
     problem.id = ids
         .first()
@@ -346,17 +356,28 @@ pub(crate) async fn step(
             ),
         ));
     }
+    // Who acts is the signed-in user; `by` names them only for callers without a session.
+    let by = caller.author().unwrap_or_else(|| request.by.clone());
     let step = transition(
         &problem,
         action,
-        &request.by,
+        &by,
         now,
         &request.note,
         &state.options().problem_limits,
     )
     .map_err(refused)?;
     check_step_time(&step, steps.last().map_or(i64::MIN, |s| s.at_ms), now).map_err(refused)?;
-    match store.record_steps(std::slice::from_ref(&step)).await {
+    let entry = crate::audit::problem_stepped(
+        caller.audit(wangge_core::AuditAction::ProblemStep, ""),
+        &problem,
+        action,
+        &step,
+    );
+    match store
+        .record_steps(std::slice::from_ref(&step), &[entry])
+        .await
+    {
         Ok(()) => {}
         Err(e @ wangge_store::Error::StaleProblem { .. }) => {
             let current = store.problem(id).await?.map_or(problem.clone(), |(p, _)| p);
@@ -441,7 +462,16 @@ impl AppState {
             ..ClockRun::default()
         };
         for chunk in steps.chunk_by(|a, b| a.problem == b.problem) {
-            match store.record_steps(chunk).await {
+            let entry = crate::audit::problem_escalated(
+                wangge_core::AuditEntry::new(
+                    now_ms,
+                    "system",
+                    wangge_core::AuditAction::ProblemStep,
+                    "",
+                ),
+                chunk,
+            );
+            match store.record_steps(chunk, &[entry]).await {
                 Ok(()) => {
                     run.escalated += 1;
                     run.steps += chunk.len();

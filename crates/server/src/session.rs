@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wangge_core::{LockoutRule, SignInError, User, token_hash};
+use wangge_core::{AuditAction, AuditEntry, LockoutRule, SignInError, User, token_hash};
 
 use crate::access::Caller;
 use crate::views::now_ms;
@@ -90,10 +90,29 @@ pub(crate) async fn sign_in(
 ) -> Result<Response, ApiError> {
     let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let wrong = || ApiError::Unauthorized("wrong username or password".into());
-    let Some(mut user) = state.store().user_by_name(request.username.trim()).await? else {
+    let now = now_ms();
+    let name = request.username.trim();
+    // What the audit log says of an attempt: who tried, as typed (bounded), and why it failed.
+    let attempt = |why: &str| {
+        let who: String = name
+            .chars()
+            .take(wangge_core::users::MAX_USERNAME_CHARS)
+            .collect();
+        AuditEntry::new(
+            now,
+            who.clone(),
+            AuditAction::SignInFailed,
+            format!("user:{who}"),
+        )
+        .summary(why)
+    };
+    let Some(mut user) = state.store().user_by_name(name).await? else {
+        state
+            .store()
+            .append_audit(&[attempt("no such user")])
+            .await?;
         return Err(wrong());
     };
-    let now = now_ms();
     let rule = LockoutRule::default();
     let outcome = {
         let password = request.password.clone();
@@ -107,29 +126,44 @@ pub(crate) async fn sign_in(
         .map_err(|e| ApiError::Internal(e.to_string()))?
     };
     let (checked, outcome) = outcome;
-    if checked != user {
-        user = checked;
-        state.store().update_user(&user).await?;
-    }
-    match outcome {
-        Ok(()) => {}
-        Err(SignInError::WrongPassword) => return Err(wrong()),
-        Err(SignInError::Locked { .. }) => {
-            return Err(ApiError::Unauthorized(
+    if let Err(e) = &outcome {
+        let entry = attempt(&e.to_string())
+            .before(json!({ "failed_attempts": user.failed_attempts, "locked_until_ms": user.locked_until_ms }))
+            .after(json!({ "failed_attempts": checked.failed_attempts, "locked_until_ms": checked.locked_until_ms }));
+        if checked == user {
+            state.store().append_audit(&[entry]).await?;
+        } else {
+            state.store().update_user(&checked, &[entry]).await?;
+        }
+        state.sessions().forget(None, Some(user.id));
+        return Err(match e {
+            SignInError::WrongPassword => wrong(),
+            SignInError::Locked { .. } => ApiError::Unauthorized(
                 "too many failed sign-ins: this user is locked for a while; try again later or \
                  ask an administrator to reset the password"
                     .into(),
-            ));
-        }
-        Err(other) => return Err(ApiError::Unauthorized(other.to_string())),
+            ),
+            other => ApiError::Unauthorized(other.to_string()),
+        });
+    }
+    if checked != user {
+        user = checked;
+        state.store().update_user(&user, &[]).await?;
     }
     let mut bytes = [0u8; 32];
     rand::rng().fill(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     let expires = now + SESSION_MS;
+    let entry = AuditEntry::new(
+        now,
+        user.username.clone(),
+        AuditAction::SignIn,
+        format!("user:{}", user.username),
+    )
+    .summary(format!("signed in as {}", user.role.as_str()));
     state
         .store()
-        .create_session(user.id, &token_hash(&token), expires)
+        .create_session(user.id, &token_hash(&token), expires, &[entry])
         .await?;
     let mut response = Json(json!({
         "user": user_json(&state, &user),
@@ -156,11 +190,22 @@ pub(crate) async fn whoami(
 /// `DELETE /api/session`: signs out (the session ends in the store, the cookie is cleared).
 pub(crate) async fn sign_out(
     State(state): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(token) = token(&headers) {
         let hash = token_hash(&token);
-        state.store().delete_session(&hash).await?;
+        // Only a session that was one is recorded as ended.
+        let entries: Vec<AuditEntry> = caller
+            .user()
+            .map(|u| {
+                caller
+                    .audit(AuditAction::SignOut, format!("user:{}", u.username))
+                    .summary("signed out")
+            })
+            .into_iter()
+            .collect();
+        state.store().delete_session(&hash, &entries).await?;
         state.sessions().forget(Some(&hash), None);
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -236,7 +281,10 @@ pub(crate) async fn change_password(
         ));
     }
     user.password_hash = hash(request.new_password).await?;
-    state.store().update_user(&user).await?;
+    let entry = caller
+        .audit(AuditAction::Password, format!("user:{}", user.username))
+        .summary("changed their own password");
+    state.store().update_user(&user, &[entry]).await?;
     state.sessions().forget(None, Some(user.id));
     Ok(StatusCode::NO_CONTENT)
 }
@@ -249,6 +297,17 @@ fn admin_user_json(state: &AppState, user: &User) -> Value {
     value["failed_attempts"] = json!(user.failed_attempts);
     value["locked"] = json!(LockoutRule::default().is_locked(user, now_ms()));
     value
+}
+
+/// A user as the audit log keeps them: role, chief, name and state, never the password hash.
+fn account(user: &User) -> Value {
+    json!({
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role.as_str(),
+        "chief": user.chief,
+        "disabled": user.disabled,
+    })
 }
 
 /// `GET /api/users`: every user (administrators only).
@@ -279,6 +338,7 @@ fn role_of(text: &str) -> Result<wangge_core::Role, ApiError> {
 /// user (administrators only).
 pub(crate) async fn add_user(
     State(state): State<AppState>,
+    caller: Caller,
     body: Result<Json<NewUser>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
@@ -296,7 +356,11 @@ pub(crate) async fn add_user(
     if let Some(name) = request.display_name.filter(|n| !n.trim().is_empty()) {
         user.display_name = name;
     }
-    user.id = state.store().create_user(&user).await?;
+    let entry = caller
+        .audit(AuditAction::User, format!("user:{}", user.username))
+        .summary(format!("added {} as {}", user.username, user.role.as_str()))
+        .after(account(&user));
+    user.id = state.store().create_user(&user, &[entry]).await?;
     Ok((StatusCode::CREATED, Json(admin_user_json(&state, &user))))
 }
 
@@ -322,6 +386,7 @@ pub(crate) struct UserChange {
 /// (administrators only). The user's sessions see the change at once.
 pub(crate) async fn change_user(
     State(state): State<AppState>,
+    caller: Caller,
     Path(name): Path<String>,
     body: Result<Json<UserChange>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -331,6 +396,7 @@ pub(crate) async fn change_user(
         .user_by_name(&name)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no user is named {name}")))?;
+    let before = user.clone();
     if let Some(role) = request.role.as_deref() {
         user.role = role_of(role)?;
         user.chief = request.chief;
@@ -345,12 +411,28 @@ pub(crate) async fn change_user(
     if let Some(disabled) = request.disabled {
         user.disabled = disabled;
     }
+    let password = request.password.is_some();
     if let Some(password) = request.password {
         wangge_core::check_password(&password).map_err(|e| ApiError::Refused(e.to_string()))?;
         user.password_hash = hash(password).await?;
         LockoutRule::default().record_success(&mut user);
     }
-    state.store().update_user(&user).await?;
+    let target = format!("user:{}", user.username);
+    let mut entries = vec![
+        caller
+            .audit(AuditAction::User, target.clone())
+            .summary(format!("changed {}", user.username))
+            .before(account(&before))
+            .after(account(&user)),
+    ];
+    if password {
+        entries.push(
+            caller
+                .audit(AuditAction::Password, target)
+                .summary(format!("set the password of {}", user.username)),
+        );
+    }
+    state.store().update_user(&user, &entries).await?;
     state.sessions().forget(None, Some(user.id));
     Ok(Json(admin_user_json(&state, &user)))
 }

@@ -186,6 +186,18 @@ pub(crate) async fn set_tier(
         )?
     };
     let change = changes.tier_changes[0].clone();
+    let changes = changes.audited(
+        caller
+            .audit(wangge_core::AuditAction::Tier, format!("compound:{code}"))
+            .summary(format!(
+                "{} → {}: {}",
+                change.from.name_zh(),
+                change.to.name_zh(),
+                change.reason
+            ))
+            .before(json!({ "tier": change.from.as_str() }))
+            .after(json!({ "tier": change.to.as_str(), "reason": change.reason })),
+    );
     let applied = state.apply(changes).await?;
     let atlas = state.snapshot().atlas;
     let feature = atlas

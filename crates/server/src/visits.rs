@@ -206,7 +206,12 @@ pub(crate) async fn record(
     )
     .map_err(visit_error)?;
     let mut stored = visit.clone();
-    stored.id = state.store().record_visit(&visit).await?;
+    // The visit, never a household's contact.
+    let entry = caller
+        .audit(wangge_core::AuditAction::Visit, format!("visit:{}", request.target))
+        .summary(format!("visited {}", request.target))
+        .after(json!({ "target": request.target, "at_ms": visit.at_ms, "households_seen": visit.households_seen }));
+    stored.id = state.store().record_visit(&visit, &[entry]).await?;
     let task = tasks_of(&state, &atlas, chief, date)
         .await?
         .into_iter()

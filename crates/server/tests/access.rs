@@ -28,11 +28,11 @@ async fn state() -> (AppState, tempfile::TempDir) {
     for &role in Role::ALL {
         let chief = (role == Role::Patrol).then_some(1);
         let id = store
-            .create_user(&User::new(role.as_str(), role, chief, hash.clone()))
+            .create_user(&User::new(role.as_str(), role, chief, hash.clone()), &[])
             .await
             .expect("user");
         store
-            .create_session(id, &token_hash(&token(role)), i64::MAX)
+            .create_session(id, &token_hash(&token(role)), i64::MAX, &[])
             .await
             .expect("session");
     }
@@ -155,6 +155,7 @@ fn cases(
             Some(r#"{"password": "short"}"#),
             Any,
         ),
+        case(M::GET, "/api/audit", "/api/audit", None, Any),
         case(M::GET, "/api/meta", "/api/meta", None, Any),
         case(M::GET, "/api/summary", "/api/summary", None, Any),
         case(
@@ -491,6 +492,7 @@ fn policy(method: &Method, pattern: &str) -> &'static str {
         | ("POST" | "DELETE", "/api/session") => "*",
         ("POST", "/api/session/password") => "APLRV",
         (_, "/api/users" | "/api/users/{name}") => "A",
+        ("GET", "/api/audit") => "AL",
         ("POST", "/api/compounds/{code}/tier" | "/api/duties") => "AP",
         ("POST", p) if p.starts_with("/api/plans") => "AP",
         (
@@ -917,4 +919,209 @@ async fn the_session_cookie_is_secure_behind_https() {
     assert!(!plain.contains("Secure"), "{plain}");
     let secure = sign_in(Some("https")).await;
     assert!(secure.contains("; Secure"), "{secure}");
+}
+
+#[tokio::test]
+async fn every_change_is_in_the_audit_log_which_admins_and_leaders_read_and_export() {
+    let (state, _dir) = state().await;
+    let (admin, planner, patrol) = (Some(Role::Admin), Some(Role::Planner), Some(Role::Patrol));
+    let post = |role: Option<Role>, uri: &'static str, body: &'static str| {
+        let state = state.clone();
+        async move { call(&state, &Method::POST, uri, role, Some(body)).await }
+    };
+    // A tier change (planner), an inspection and a problem with a step (patrol, own area), a
+    // reassignment (planner), a failed and a good sign-in, a user added (admin).
+    let (status, body) = post(
+        planner,
+        "/api/compounds/C0/tier",
+        r#"{"tier": "red", "reason": "群租"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = post(
+        patrol,
+        "/api/compounds/C0/inspections",
+        r#"{"inspector": "街长0", "role": "chief", "findings": {"sanitation": {"ok": true}}}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = post(
+        patrol,
+        "/api/problems",
+        r#"{"lon": 102.7014, "lat": 25.0347, "category": "消防安全", "description": "楼道堆放杂物", "reporter": "王芳"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let problem = body["problem"]["id"].as_i64().expect("id");
+    let uri: &'static str = Box::leak(format!("/api/problems/{problem}/steps").into_boxed_str());
+    let (status, body) = post(patrol, uri, r#"{"action": "accept"}"#).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = post(
+        planner,
+        "/api/duties",
+        r#"{"kind": "building", "targets": [1003], "chief": 1}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = post(
+        None,
+        "/api/session",
+        r#"{"username": "viewer", "password": "wrong horse"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = post(
+        None,
+        "/api/session",
+        r#"{"username": "nobody-at-all", "password": "wrong horse"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = post(
+        None,
+        "/api/session",
+        r#"{"username": "viewer", "password": "correct horse"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = post(
+        admin,
+        "/api/users",
+        r#"{"username": "zhang", "role": "viewer", "password": "correct horse"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // A refused change leaves no entry.
+    let (status, _) = post(
+        planner,
+        "/api/compounds/C1/tier",
+        r#"{"tier": "red", "reason": ""}"#,
+    )
+    .await;
+    assert!(status.is_client_error());
+
+    let (status, log) = call(
+        &state,
+        &Method::GET,
+        "/api/audit?order=oldest&limit=1000",
+        Some(Role::Leader),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    let entries = log["entries"].as_array().expect("entries");
+    let seen: Vec<(String, String, String)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or_default().to_string(),
+                e["actor"].as_str().unwrap_or_default().to_string(),
+                e["target"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let has = |action: &str, actor: &str, target: &str| {
+        seen.iter()
+            .any(|(a, b, c)| a == action && b == actor && c == target)
+    };
+    assert!(has("tier", "planner", "compound:C0"), "{seen:?}");
+    assert!(has("inspection", "patrol", "compound:C0"), "{seen:?}");
+    assert!(
+        has("problem", "patrol", &format!("problem:{problem}")),
+        "{seen:?}"
+    );
+    assert!(
+        has("problem_step", "patrol", &format!("problem:{problem}")),
+        "{seen:?}"
+    );
+    assert!(has("assign", "planner", "chief:1"), "{seen:?}");
+    assert!(has("sign_in_failed", "viewer", "user:viewer"), "{seen:?}");
+    assert!(
+        has("sign_in_failed", "nobody-at-all", "user:nobody-at-all"),
+        "{seen:?}"
+    );
+    assert!(has("sign_in", "viewer", "user:viewer"), "{seen:?}");
+    assert!(has("user", "admin", "user:zhang"), "{seen:?}");
+    assert!(
+        !seen
+            .iter()
+            .any(|(a, _, c)| a == "tier" && c == "compound:C1"),
+        "a refused change was logged"
+    );
+    // Before and after say what changed; no password, hash or token anywhere.
+    let tier = entries
+        .iter()
+        .find(|e| e["action"] == "tier")
+        .expect("tier entry");
+    assert_eq!(tier["before"]["tier"], "green");
+    assert_eq!(tier["after"]["tier"], "red");
+    assert_eq!(tier["after"]["reason"], "群租");
+    let assign = entries
+        .iter()
+        .find(|e| e["action"] == "assign")
+        .expect("assign entry");
+    assert_eq!(assign["before"]["duties"][0]["chief"], 2);
+    let text = log.to_string();
+    assert!(
+        !text.contains("argon2") && !text.contains("correct horse") && !text.contains("token-"),
+        "{text}"
+    );
+
+    // Filters, the newest first by default, and a CSV export.
+    let (_, mine) = call(&state, &Method::GET, "/api/audit?actor=patrol", admin, None).await;
+    let mine = mine["entries"].as_array().expect("entries");
+    assert_eq!(mine.len(), 3, "{mine:?}");
+    assert!(
+        mine[0]["id"].as_i64() > mine[2]["id"].as_i64(),
+        "newest first"
+    );
+    let (status, body) = call(
+        &state,
+        &Method::GET,
+        "/api/audit?action=teleport",
+        admin,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let request = Request::get("/api/audit?format=csv&order=oldest")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", token(Role::Admin)),
+        )
+        .body(Body::empty())
+        .expect("request");
+    let response = app(state.clone()).oneshot(request).await.expect("response");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/csv")
+    );
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let mut reader = csv::Reader::from_reader(&bytes[..]);
+    assert_eq!(
+        reader.headers().expect("header").iter().collect::<Vec<_>>(),
+        wangge_server::audit::CSV_COLUMNS
+    );
+    let rows: Vec<csv::StringRecord> = reader
+        .records()
+        .collect::<Result<_, _>>()
+        .expect("CSV rows");
+    assert_eq!(rows.len(), entries.len());
+    assert!(
+        rows.iter()
+            .any(|r| &r[4] == "tier" && r[7] == *tier["summary"].as_str().expect("summary"))
+    );
+    // Planners, viewers and street chiefs do not read it.
+    for role in [Role::Planner, Role::Viewer, Role::Patrol] {
+        let (status, _) = call(&state, &Method::GET, "/api/audit", Some(role), None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{role}");
+    }
 }

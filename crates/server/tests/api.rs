@@ -24,16 +24,14 @@ async fn state() -> (AppState, tempfile::TempDir) {
         .expect("insert");
     let hash = wangge_core::hash_password("admin password").expect("hash");
     let admin = store
-        .create_user(&wangge_core::User::new(
-            "admin",
-            wangge_core::Role::Admin,
-            None,
-            hash,
-        ))
+        .create_user(
+            &wangge_core::User::new("admin", wangge_core::Role::Admin, None, hash),
+            &[],
+        )
         .await
         .expect("admin");
     store
-        .create_session(admin, &wangge_core::token_hash(ADMIN_TOKEN), i64::MAX)
+        .create_session(admin, &wangge_core::token_hash(ADMIN_TOKEN), i64::MAX, &[])
         .await
         .expect("session");
     let store: Arc<dyn Store> = Arc::new(store);
@@ -863,12 +861,15 @@ async fn a_chief_signs_in_with_a_cookie_or_a_token_is_locked_out_and_signs_out()
     let hash = hash_password("correct horse").expect("hash");
     state
         .store()
-        .create_user(&User::new("wangfang", Role::Patrol, Some(1), hash.clone()))
+        .create_user(
+            &User::new("wangfang", Role::Patrol, Some(1), hash.clone()),
+            &[],
+        )
         .await
         .expect("patrol user");
     state
         .store()
-        .create_user(&User::new("li", Role::Leader, None, hash))
+        .create_user(&User::new("li", Role::Leader, None, hash), &[])
         .await
         .expect("leader");
     let nobody = anonymous(
@@ -1119,7 +1120,7 @@ async fn chiefs_and_patrol_tiles_follow_the_duties() {
     let hash = hash_password("correct horse").expect("hash");
     state
         .store()
-        .create_user(&User::new("wangfang", Role::Patrol, Some(1), hash))
+        .create_user(&User::new("wangfang", Role::Patrol, Some(1), hash), &[])
         .await
         .expect("patrol user");
     let (_, signed) = post_json(
@@ -1428,27 +1429,33 @@ async fn a_chief_sees_their_tasks_and_a_visit_moves_one() {
     ] {
         state
             .store()
-            .create_user(&User::new(name, role, chief, hash.clone()))
+            .create_user(&User::new(name, role, chief, hash.clone()), &[])
             .await
             .expect("user");
     }
     state
         .store()
-        .replace_key_sites(&[KeySite {
-            place: KeyPlace::Compound(100),
-            reason: "出租屋集中".into(),
-        }])
+        .replace_key_sites(
+            &[KeySite {
+                place: KeyPlace::Compound(100),
+                reason: "出租屋集中".into(),
+            }],
+            &[],
+        )
         .await
         .expect("key sites");
     let households = state
         .store()
-        .replace_vulnerable(&[VulnerableHousehold {
-            id: 0,
-            building: 1001,
-            door: "1-101".into(),
-            category: VulnerableCategory::ElderlyAlone,
-            contact: Some("王奶奶 13900000000".into()),
-        }])
+        .replace_vulnerable(
+            &[VulnerableHousehold {
+                id: 0,
+                building: 1001,
+                door: "1-101".into(),
+                category: VulnerableCategory::ElderlyAlone,
+                contact: Some("王奶奶 13900000000".into()),
+            }],
+            &[],
+        )
         .await
         .expect("households");
     let sign_in = |username: &'static str| {
