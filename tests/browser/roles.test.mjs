@@ -211,6 +211,45 @@ test('a password is changed from the badge, and the old one stops working', { ti
   }
 });
 
+test('a leader reads the audit log, filters it and exports it; a planner is refused', { timeout: 90_000 }, async () => {
+  const { context, page } = await fresh();
+  try {
+    await page.goto(`${base}/dashboard.html`, { waitUntil: 'domcontentloaded' });
+    await dialogSignIn(page, 'leader1');
+    await page.locator('#zone-name').waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator('#to-audit').isVisible(), true, 'the dashboard links the audit log for a leader');
+    await page.click('#to-audit');
+    await page.locator('#audit tbody tr').first().waitFor({ timeout: 20_000 });
+    // The sign-ins of this test run are there, newest first, named by who signed in.
+    const actions = await page.$$eval('#audit tbody tr', (rows) => rows.map((r) => r.dataset.action));
+    assert.ok(actions.includes('sign_in'), `no sign-in in ${actions}`);
+    assert.ok(actions.includes('sign_in_failed'), 'the wrong password of the first test is not there');
+    await page.selectOption('#f-action', 'password');
+    await page.click('#f-apply');
+    await page.waitForFunction(() => [...document.querySelectorAll('#audit tbody tr')].every((r) => r.dataset.action === 'password'));
+    const rows = await page.locator('#audit tbody tr').count();
+    assert.ok(rows >= 1, 'the password change is not in the log');
+    assert.match(await page.locator('#audit tbody tr').first().innerText(), /viewer1/);
+    const href = await page.locator('#export').getAttribute('href');
+    assert.match(href, /format=csv/);
+    assert.match(href, /action=password/);
+    const csv = await page.evaluate((h) => fetch(h).then((r) => r.text()), href);
+    assert.equal(csv.split('\n')[0].trim(), 'id,at,at_ms,actor,action,action_zh,target,summary,before,after');
+    assert.equal(csv.trim().split('\n').length, rows + 1, 'the export holds what the page shows');
+    writeFileSync(join(artifacts, 'audit.png'), await page.screenshot());
+  } finally {
+    await context.close();
+  }
+  const planner = await fresh();
+  try {
+    await planner.page.goto(`${base}/audit.html`, { waitUntil: 'domcontentloaded' });
+    await dialogSignIn(planner.page, 'planner1');
+    await planner.page.locator('#signin-refused').waitFor({ timeout: 20_000 });
+  } finally {
+    await planner.context.close();
+  }
+});
+
 test('no page error in any view', () => {
   assert.deepEqual(pageErrors, []);
 });

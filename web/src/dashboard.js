@@ -251,6 +251,10 @@ function render() {
   $('app-title').textContent = t('dash.title');
   const leader = $('to-leader');
   leader.textContent = t('dash.toLeader');
+  // The audit log is for administrators and leaders.
+  const audit = $('to-audit');
+  audit.textContent = t('audit.link');
+  audit.hidden = !userIs('admin', 'leader');
   const button = $('lang');
   button.textContent = t('lang.switch');
   button.onclick = () => setLang(lang() === 'zh' ? 'en' : 'zh');
