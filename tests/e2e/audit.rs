@@ -142,6 +142,12 @@ fn the_command_line_records_its_changes_and_exports_them() {
             ("import", "dataset:demo"),
             ("import", "layer:key_sites"),
             ("import", "layer:vulnerable"),
+            // The demo's users, one per role.
+            ("user", "user:admin"),
+            ("user", "user:planner"),
+            ("user", "user:leader"),
+            ("user", "user:patrol"),
+            ("user", "user:viewer"),
             ("user", "user:auditor"),
             ("import", "layer:compounds"),
             ("change", "setting:cadences"),
@@ -159,10 +165,10 @@ fn the_command_line_records_its_changes_and_exports_them() {
         .map(|e| e["id"].as_i64().unwrap_or(0))
         .collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
-    let user = &entries[3];
+    let user = &entries[8];
     assert_eq!(user["after"]["role"], "admin");
     assert_eq!(user["action_zh"], "用户");
-    let import = &entries[4];
+    let import = &entries[9];
     assert_eq!(import["after"]["changes"]["compounds"]["added"], 18);
     assert_eq!(import["after"]["changes"]["compounds"]["deleted"], 0);
     assert!(
@@ -171,7 +177,7 @@ fn the_command_line_records_its_changes_and_exports_them() {
             .is_some_and(|f| f.ends_with("landuse.geojson")),
         "{import}"
     );
-    let cadences = &entries[5];
+    let cadences = &entries[10];
     assert_eq!(
         cadences["before"]["inspections"]["red"],
         serde_json::json!({ "weeks": 1 })
@@ -180,8 +186,8 @@ fn the_command_line_records_its_changes_and_exports_them() {
         cadences["after"]["inspections"]["red"],
         serde_json::json!({ "days": 3 })
     );
-    assert_eq!(entries[6]["before"], Value::Null);
-    assert_eq!(entries[6]["after"], Value::Null);
+    assert_eq!(entries[11]["before"], Value::Null);
+    assert_eq!(entries[11]["after"], Value::Null);
 
     // CSV: a header row, one record per entry, the JSON columns parse; no password anywhere.
     let csv_text = ok(&wangge(&["audit", "--db", db, "--format", "csv"]));
@@ -293,7 +299,11 @@ fn migrating_to_postgis_copies_the_log_and_records_the_migration() {
     let (_dir, db) = demo_db("audit-pg.gpkg");
     ok(&wangge(&["cadences", "--db", &db, "--set", "yellow=2w"]));
     let source = json_lines(&["--db", &db]);
-    assert_eq!(source.len(), 4);
+    assert_eq!(
+        source.len(),
+        9,
+        "the demo's 3 imports and 5 users, and the cadences"
+    );
     ok(&wangge(&[
         "migrate",
         "--from",

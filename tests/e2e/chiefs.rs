@@ -48,14 +48,29 @@ fn a_roster_is_imported_assigned_reassigned_and_exported() {
         ),
     )
     .expect("roster");
+    let import = || {
+        wangge(&[
+            "import",
+            "--db",
+            db,
+            "--layer",
+            "chiefs",
+            roster.to_str().expect("path"),
+        ])
+    };
+    // The demo's patrol user is one of the chiefs the roster removes: refused, saying who.
+    let out = import();
+    assert!(!out.status.success());
+    assert!(
+        text(&out).1.contains("user `patrol` is street chief"),
+        "{:?}",
+        text(&out)
+    );
     let out = wangge(&[
-        "import",
-        "--db",
-        db,
-        "--layer",
-        "chiefs",
-        roster.to_str().expect("path"),
+        "user", "role", "--db", db, "--name", "patrol", "--role", "viewer",
     ]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let out = import();
     assert!(out.status.success(), "{:?}", text(&out));
     assert!(text(&out).0.contains("roster of 3 chiefs") || text(&out).1.contains("roster of 3"));
 

@@ -59,7 +59,7 @@ fn users_are_added_listed_changed_and_checked() {
             "--db",
             db,
             "--name",
-            "admin",
+            "zhang",
             "--role",
             "管理员",
             "--display-name",
@@ -93,16 +93,24 @@ fn users_are_added_listed_changed_and_checked() {
     assert!(!stdout.contains("argon2"), "a hash was printed: {stdout}");
     let users: Value = serde_json::from_str(&stdout).expect("JSON");
     let users = users.as_array().expect("a list");
-    assert_eq!(users.len(), 2);
-    assert_eq!(users[0]["username"], "admin");
-    assert_eq!(users[0]["role"], "admin");
-    assert_eq!(users[0]["display_name"], "张管理");
-    assert_eq!(users[1]["username"], "patrol1");
-    assert_eq!(users[1]["role"], "patrol");
-    assert_eq!(users[1]["chief"].to_string(), chief);
+    // The demo's five users (one per role) and the two added here.
+    assert_eq!(users.len(), 7);
+    let named = |users: &[Value], name: &str| -> Value {
+        users
+            .iter()
+            .find(|u| u["username"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no user {name} in {users:?}"))
+    };
+    let zhang = named(users, "zhang");
+    assert_eq!(zhang["role"], "admin");
+    assert_eq!(zhang["display_name"], "张管理");
+    let patrol1 = named(users, "patrol1");
+    assert_eq!(patrol1["role"], "patrol");
+    assert_eq!(patrol1["chief"].to_string(), chief);
     let table = text(&wangge(&["user", "list", "--db", db])).0;
     assert!(
-        table.contains("patrol1") && table.contains("2 users"),
+        table.contains("patrol1") && table.contains("7 users"),
         "{table}"
     );
     assert!(!table.contains("argon2"), "{table}");
@@ -128,8 +136,9 @@ fn users_are_added_listed_changed_and_checked() {
     let users: Value =
         serde_json::from_slice(&wangge(&["user", "list", "--db", db, "--json"]).stdout)
             .expect("JSON");
-    assert_eq!(users[1]["role"], "viewer");
-    assert!(users[1]["chief"].is_null());
+    let patrol1 = named(users.as_array().expect("a list"), "patrol1");
+    assert_eq!(patrol1["role"], "viewer");
+    assert!(patrol1["chief"].is_null());
 
     // Refusals, each saying what is wrong.
     refused(
@@ -157,7 +166,7 @@ fn users_are_added_listed_changed_and_checked() {
                 "--db",
                 db,
                 "--name",
-                "admin",
+                "zhang",
                 "--role",
                 "viewer",
                 "--password-stdin",
@@ -229,5 +238,5 @@ fn users_are_added_listed_changed_and_checked() {
     let users: Value =
         serde_json::from_slice(&wangge(&["user", "list", "--db", db, "--json"]).stdout)
             .expect("JSON");
-    assert_eq!(users.as_array().map(Vec::len), Some(2));
+    assert_eq!(users.as_array().map(Vec::len), Some(7));
 }

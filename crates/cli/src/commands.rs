@@ -797,6 +797,35 @@ async fn import_into(path: &Location, options: &ImportOptions, inputs: &[PathBuf
         data = imported.data;
     }
     let changes = ChangeSet::diff(&before, &data);
+    // A street chief who signs in as a patrol user cannot be removed under them: say who, and
+    // what to do, rather than let the store refuse a reference.
+    if !changes.delete_chiefs.is_empty() {
+        let stranded: Vec<String> = store
+            .users()
+            .await?
+            .into_iter()
+            .filter_map(|u| {
+                let chief = u.chief.filter(|c| changes.delete_chiefs.contains(c))?;
+                let name = before
+                    .chiefs
+                    .iter()
+                    .find(|c| c.id == chief)
+                    .map_or(String::new(), |c| format!(" ({})", c.name));
+                Some(format!(
+                    "user `{}` is street chief {chief}{name}",
+                    u.username
+                ))
+            })
+            .collect();
+        if !stranded.is_empty() {
+            bail!(
+                "the import removes street chiefs that users sign in as: {}; give each such user \
+                 another chief (`wangge user role --name NAME --role patrol --chief ID`) or keep \
+                 the chief in the roster, then import again; nothing was imported",
+                stranded.join("; ")
+            );
+        }
+    }
     let counts = change_counts(&before, &changes);
     let layer = match options.layer {
         Some(layer) => layer.to_string(),
