@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the system packages the test suite needs, where they are missing. Idempotent.
+# Installs the system packages and tools the test suite needs, where they are missing. Idempotent.
 # PostgreSQL 15 + PostGIS 3 are for the throwaway clusters the PostGIS tests start themselves.
 set -euo pipefail
 
@@ -18,5 +18,11 @@ if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+# cargo-fuzz for `make fuzz`, from crates.io, at the version checked here.
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "installing: cargo-fuzz"
+  # Built in a temporary folder of its own, not in the project's target directory.
+  env -u CARGO_TARGET_DIR cargo install cargo-fuzz --locked --version 0.13.2
 fi
 echo "setup: ok"

@@ -7,6 +7,7 @@ mod partners;
 mod plans;
 mod postgis;
 mod problems;
+mod raw_http;
 mod serve;
 mod users;
 mod visits;

@@ -1,31 +1,24 @@
 //! Opening the CSV files people hand in (household registers, rosters): trimmed cells, ragged
 //! lines allowed, a byte-order mark tolerated, and errors that say which line and what to do.
 
-use std::fs::File;
-use std::path::Path;
+use std::io::Read;
 
 use crate::error::{ImportError, Result};
 
-/// Opens a CSV file and reads its header. `what` names the file in messages ("register",
-/// "roster"); `whole` makes the error for the file as a whole, `line` the one for a line.
-pub(crate) fn open(
-    path: &Path,
-    file: &str,
+/// The CSV reader over a file's bytes, whichever [`Input`](crate::Input) they come from.
+pub(crate) type Reader<'a> = csv::Reader<Box<dyn Read + 'a>>;
+
+/// Starts reading CSV from `source` and reads its header. `what` names the file in messages
+/// ("register", "roster"); `line` makes the error for a line.
+pub(crate) fn open<'a>(
+    source: Box<dyn Read + 'a>,
     what: &str,
-    whole: impl Fn(String) -> ImportError,
     line: impl Fn(u64, String) -> ImportError,
-) -> Result<(csv::Reader<File>, Vec<String>)> {
+) -> Result<(Reader<'a>, Vec<String>)> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
-        .from_path(path)
-        .map_err(|e| match e.into_kind() {
-            csv::ErrorKind::Io(source) => ImportError::Io {
-                file: file.to_string(),
-                source,
-            },
-            other => whole(format!("cannot read the {what}: {other:?}")),
-        })?;
+        .from_reader(source);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| line_error(what, &e, &line))?

@@ -27,6 +27,16 @@ pub enum ImportError {
         /// The extension that was found (may be empty).
         extension: String,
     },
+    /// An OpenStreetMap PBF file or a GeoPackage was handed over as bytes; they are read from
+    /// their path.
+    #[error(
+        "{file}: OpenStreetMap PBF files and GeoPackages are read from a file, not from a stream; \
+         save it to a file and import that"
+    )]
+    NeedsPath {
+        /// The file.
+        file: String,
+    },
     /// The chosen layer cannot be read from this kind of file.
     #[error("{file}: {message}")]
     WrongLayer {

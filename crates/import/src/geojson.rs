@@ -4,8 +4,6 @@
 //! checks in [`crate::validate`] see unclosed rings and repeated points before anything closes or
 //! cleans them silently.
 
-use std::path::Path;
-
 use geojson::{Feature, GeoJson, GeometryValue, Position, feature::Id};
 
 use crate::Progress;
@@ -14,14 +12,10 @@ use crate::features::{Builder, Shape, SourceFeature, label};
 use crate::fields::text_of;
 use crate::validate;
 
-/// Reads a GeoJSON file into the builder.
-pub(crate) fn read(path: &Path, builder: &mut Builder, progress: &dyn Progress) -> Result<()> {
+/// Reads a GeoJSON file's bytes into the builder.
+pub(crate) fn read(bytes: &[u8], builder: &mut Builder, progress: &dyn Progress) -> Result<()> {
     let file = builder.file().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
-        file: file.clone(),
-        source,
-    })?;
-    let features = parse(&bytes, &file)?;
+    let features = parse(bytes, &file)?;
     progress.begin(&format!("reading {file}"), Some(features.len() as u64));
     for (index, feature) in features.into_iter().enumerate() {
         builder.add(source_feature(index, feature))?;

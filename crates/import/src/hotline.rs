@@ -22,6 +22,7 @@
 //! twice, no content) refuses the whole file, naming the line.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
 
 use geo::line_measures::InterpolatableLine;
@@ -31,6 +32,7 @@ use wangge_core::problems::{
     Problem, ProblemCategory, ProblemLimits, ProblemSource, Report, report,
 };
 
+use crate::Input;
 use crate::crs::Crs;
 use crate::csvfile;
 use crate::error::{ImportError, Result};
@@ -268,6 +270,26 @@ impl Gazetteer {
 
 /// Reads the work orders in `path` and routes each on `atlas`. Nothing is written.
 pub fn read_hotline(path: &Path, atlas: &Atlas, options: &HotlineOptions) -> Result<HotlineImport> {
+    read(path, Input::Path(path), atlas, options)
+}
+
+/// Like [`read_hotline`], but reads the file's bytes from `reader`; `path` only names the file in
+/// messages.
+pub fn read_hotline_from(
+    path: &Path,
+    reader: impl Read,
+    atlas: &Atlas,
+    options: &HotlineOptions,
+) -> Result<HotlineImport> {
+    read(path, Input::Reader(Box::new(reader)), atlas, options)
+}
+
+fn read(
+    path: &Path,
+    input: Input<'_>,
+    atlas: &Atlas,
+    options: &HotlineOptions,
+) -> Result<HotlineImport> {
     let file = path.display().to_string();
     let whole = |message: String| ImportError::Hotline {
         file: file.clone(),
@@ -278,7 +300,7 @@ pub fn read_hotline(path: &Path, atlas: &Atlas, options: &HotlineOptions) -> Res
         line,
         message,
     };
-    let (mut reader, headers) = csvfile::open(path, &file, "work orders", whole, line_error)?;
+    let (mut reader, headers) = csvfile::open(input.open(&file)?, "work orders", line_error)?;
     let columns = find_columns(&headers).map_err(whole)?;
     let gazetteer = Gazetteer::new(atlas);
     let mut result = HotlineImport::default();

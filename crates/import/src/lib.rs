@@ -52,6 +52,7 @@ pub mod estimate;
 pub mod hotline;
 
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -60,8 +61,8 @@ use wangge_core::Dataset;
 pub use crs::Crs;
 pub use error::{At, FeatureProblem, ImportError, Result};
 pub use estimate::estimate_households;
-pub use hotline::{HotlineImport, HotlineOptions, Unlocated, read_hotline};
-pub use visits::{read_key_sites, read_vulnerable};
+pub use hotline::{HotlineImport, HotlineOptions, Unlocated, read_hotline, read_hotline_from};
+pub use visits::{read_key_sites, read_key_sites_from, read_vulnerable, read_vulnerable_from};
 
 /// What a file holds, as chosen with the command line's `--layer`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -403,14 +404,9 @@ pub const OSM_ATTRIBUTION: &str = "© OpenStreetMap contributors";
 /// Whether a GeoJSON file comes from OpenStreetMap: its first 64 KiB carry the property names of
 /// the common OSM exports (Geofabrik's `osm_id`/`fclass`, Overpass's `@id`, Tilezen's
 /// `kind_detail`, osmium's `osm_type`) or name OpenStreetMap.
-fn looks_like_osm(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = Vec::with_capacity(64 * 1024);
-    let read = std::fs::File::open(path).and_then(|f| f.take(64 * 1024).read_to_end(&mut head));
-    if read.is_err() {
-        return false;
-    }
-    let text = String::from_utf8_lossy(&head);
+fn looks_like_osm(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let text = String::from_utf8_lossy(head);
     [
         "\"osm_id\"",
         "\"fclass\"",
@@ -421,6 +417,42 @@ fn looks_like_osm(path: &Path) -> bool {
     ]
     .iter()
     .any(|marker| text.contains(marker))
+}
+
+/// Where a file's bytes come from: the file itself, or a reader the caller opened.
+pub(crate) enum Input<'a> {
+    /// The file at this path, opened when it is read.
+    Path(&'a Path),
+    /// Bytes from the caller.
+    Reader(Box<dyn Read + 'a>),
+}
+
+impl<'a> Input<'a> {
+    /// The bytes; `file` names the file in the error when it cannot be opened.
+    pub(crate) fn open(self, file: &str) -> Result<Box<dyn Read + 'a>> {
+        match self {
+            Input::Path(path) => match std::fs::File::open(path) {
+                Ok(f) => Ok(Box::new(f)),
+                Err(source) => Err(ImportError::Io {
+                    file: file.to_string(),
+                    source,
+                }),
+            },
+            Input::Reader(reader) => Ok(reader),
+        }
+    }
+
+    /// All the bytes at once.
+    fn read_all(self, file: &str) -> Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.open(file)?
+            .read_to_end(&mut bytes)
+            .map_err(|source| ImportError::Io {
+                file: file.to_string(),
+                source,
+            })?;
+        Ok(bytes)
+    }
 }
 
 /// The file formats, chosen by extension.
@@ -477,12 +509,41 @@ pub fn import_path(
     options: &ImportOptions,
     progress: &dyn Progress,
 ) -> Result<Imported> {
+    import(path, Input::Path(path), existing, options, progress)
+}
+
+/// Like [`import_path`], but reads the file's bytes from `reader`: `path` only names the file in
+/// messages and, by its extension, chooses the format. GeoJSON and CSV only: an OpenStreetMap PBF
+/// file or a GeoPackage is read from its path ([`import_path`]), and is refused here.
+pub fn import_reader(
+    path: &Path,
+    reader: impl Read,
+    existing: &Dataset,
+    options: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<Imported> {
+    import(
+        path,
+        Input::Reader(Box::new(reader)),
+        existing,
+        options,
+        progress,
+    )
+}
+
+fn import(
+    path: &Path,
+    input: Input<'_>,
+    existing: &Dataset,
+    options: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<Imported> {
     let file = path.display().to_string();
     let format = Format::of(path, &file)?;
     match (format, options.layer) {
         (Format::Csv, Some(InputLayer::Chiefs)) => {
             let mut data = existing.clone();
-            let counts = roster::import(path, &file, &mut data, options, progress)?;
+            let counts = roster::import(input, &file, &mut data, options, progress)?;
             let report = ImportReport {
                 file: path.to_path_buf(),
                 roster: Some(counts),
@@ -492,7 +553,7 @@ pub fn import_path(
         }
         (Format::Csv, Some(InputLayer::Partners)) => {
             let mut data = existing.clone();
-            let counts = partners::import(path, &file, &mut data, options, progress)?;
+            let counts = partners::import(input, &file, &mut data, options, progress)?;
             let report = ImportReport {
                 file: path.to_path_buf(),
                 partners: Some(counts),
@@ -502,7 +563,7 @@ pub fn import_path(
         }
         (Format::Csv, None | Some(InputLayer::Households)) => {
             let mut data = existing.clone();
-            let joined = register::join(path, &file, &mut data, options, progress)?;
+            let joined = register::join(input, &file, &mut data, options, progress)?;
             derive::refresh(&mut data, &file)?;
             let report = ImportReport {
                 file: path.to_path_buf(),
@@ -550,17 +611,27 @@ pub fn import_path(
         _ => {}
     }
     let mut builder = features::Builder::new(&file, existing, options)?;
-    match format {
-        Format::GeoJson => geojson::read(path, &mut builder, progress)?,
-        Format::OsmPbf => osm::read(path, &mut builder, options, progress)?,
-        Format::GeoPackage => gpkg::read(path, &mut builder, options, progress)?,
-        Format::Csv => {}
+    let mut from_osm = format == Format::OsmPbf;
+    match (format, input) {
+        (Format::GeoJson, input) => {
+            let bytes = input.read_all(&file)?;
+            geojson::read(&bytes, &mut builder, progress)?;
+            from_osm = looks_like_osm(&bytes);
+        }
+        (Format::OsmPbf, Input::Path(path)) => osm::read(path, &mut builder, options, progress)?,
+        (Format::GeoPackage, Input::Path(path)) => {
+            gpkg::read(path, &mut builder, options, progress)?;
+        }
+        (Format::OsmPbf | Format::GeoPackage, Input::Reader(_)) => {
+            return Err(ImportError::NeedsPath { file });
+        }
+        (Format::Csv, _) => {}
     }
     let (added, mut report) = builder.finish();
     report.file = path.to_path_buf();
     let mut data = existing.clone();
     let mut credits = options.attribution.clone();
-    if format == Format::OsmPbf || (format == Format::GeoJson && looks_like_osm(path)) {
+    if from_osm {
         credits.push(OSM_ATTRIBUTION.to_string());
     }
     for credit in credits {

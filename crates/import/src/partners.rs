@@ -17,14 +17,13 @@
 //! Every problem names the line; nothing is changed until every line has been read.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
 
 use wangge_core::{Dataset, Department, PartnerKey, StreetPartner};
 
 use crate::csvfile;
 use crate::error::{ImportError, Result};
 use crate::fields::Fields;
-use crate::{ImportOptions, PartnerCounts, Progress};
+use crate::{ImportOptions, Input, PartnerCounts, Progress};
 
 pub(crate) const STREET_COLUMNS: &[&str] = &[
     "street",
@@ -75,9 +74,9 @@ struct Columns {
     note: Option<usize>,
 }
 
-/// Replaces `data`'s partner departments with the list at `path`; returns what changed.
+/// Replaces `data`'s partner departments with the list in `input`; returns what changed.
 pub(crate) fn import(
-    path: &Path,
+    input: Input<'_>,
     file: &str,
     data: &mut Dataset,
     options: &ImportOptions,
@@ -93,7 +92,7 @@ pub(crate) fn import(
         line,
         message,
     };
-    let (mut reader, headers) = csvfile::open(path, file, "partner list", whole_error, line_error)?;
+    let (mut reader, headers) = csvfile::open(input.open(file)?, "partner list", line_error)?;
     let columns = find_columns(&headers, &fields).map_err(whole_error)?;
     let streets = Streets::new(data);
 
@@ -348,7 +347,7 @@ mod tests {
         let path = dir.path().join("partners.csv");
         std::fs::write(&path, text).expect("write");
         import(
-            &path,
+            Input::Path(&path),
             "partners.csv",
             data,
             &ImportOptions::default(),

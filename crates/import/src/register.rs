@@ -7,7 +7,6 @@
 //! building id matches a building's source id, else its wangge id. Every problem names the line.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use wangge_core::Dataset;
 
@@ -15,7 +14,7 @@ use crate::csvfile;
 use crate::error::{ImportError, Result};
 use crate::estimate::{households_of, residents_of};
 use crate::fields::Fields;
-use crate::{ImportOptions, Progress};
+use crate::{ImportOptions, Input, Progress};
 
 const ID_COLUMNS: &[&str] = &[
     "building_id",
@@ -38,9 +37,9 @@ struct Columns {
     population: Option<usize>,
 }
 
-/// Joins the register at `path` to `data`'s buildings; returns how many lines were joined.
+/// Joins the register in `input` to `data`'s buildings; returns how many lines were joined.
 pub(crate) fn join(
-    path: &Path,
+    input: Input<'_>,
     file: &str,
     data: &mut Dataset,
     options: &ImportOptions,
@@ -56,7 +55,7 @@ pub(crate) fn join(
         line,
         message,
     };
-    let (mut reader, headers) = csvfile::open(path, file, "register", register_error, line_error)?;
+    let (mut reader, headers) = csvfile::open(input.open(file)?, "register", line_error)?;
     let columns = find_columns(&headers, &fields).map_err(register_error)?;
 
     let mut by_source: HashMap<&str, Vec<usize>> = HashMap::new();

@@ -16,14 +16,13 @@
 //! Every problem names the line; nothing is changed until every line has been read.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
 use wangge_core::{Chief, ChiefLevel, ChiefRole, Dataset, Id, Zone, chief_level};
 
 use crate::csvfile;
 use crate::error::{ImportError, Result};
 use crate::fields::Fields;
-use crate::{ImportOptions, Progress, RosterCounts};
+use crate::{ImportOptions, Input, Progress, RosterCounts};
 
 pub(crate) const ID_COLUMNS: &[&str] = &["id", "chief_id", "编号"];
 pub(crate) const NAME_COLUMNS: &[&str] = &["name", "姓名"];
@@ -60,9 +59,9 @@ struct Row {
     matched: Option<usize>,
 }
 
-/// Replaces `data`'s chiefs with the roster at `path`; returns what changed.
+/// Replaces `data`'s chiefs with the roster in `input`; returns what changed.
 pub(crate) fn import(
-    path: &Path,
+    input: Input<'_>,
     file: &str,
     data: &mut Dataset,
     options: &ImportOptions,
@@ -78,7 +77,7 @@ pub(crate) fn import(
         line,
         message,
     };
-    let (mut reader, headers) = csvfile::open(path, file, "roster", roster_error, line_error)?;
+    let (mut reader, headers) = csvfile::open(input.open(file)?, "roster", line_error)?;
     let columns = find_columns(&headers, &fields).map_err(roster_error)?;
     let communities = Communities::new(data);
 
@@ -613,7 +612,7 @@ mod tests {
         std::fs::write(&path, text).expect("write the roster");
         let mut data = data.clone();
         let counts = import(
-            &path,
+            Input::Path(&path),
             "roster.csv",
             &mut data,
             &ImportOptions::default(),

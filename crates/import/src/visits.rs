@@ -13,10 +13,12 @@
 //! `电话`), optional. The contact is personal data: no message ever quotes it.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
 
 use wangge_core::{Dataset, Id, KeyPlace, KeySite, VulnerableCategory, VulnerableHousehold};
 
+use crate::Input;
 use crate::csvfile;
 use crate::error::{ImportError, Result};
 
@@ -38,24 +40,20 @@ fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-struct Csv {
+struct Csv<'a> {
     file: String,
-    reader: csv::Reader<std::fs::File>,
+    reader: csvfile::Reader<'a>,
     headers: Vec<String>,
 }
 
-fn open(path: &Path, what: &str) -> Result<Csv> {
+fn open<'a>(path: &Path, input: Input<'a>, what: &str) -> Result<Csv<'a>> {
     let file = path.display().to_string();
-    let whole = |message: String| ImportError::Targets {
-        file: file.clone(),
-        message,
-    };
     let line = |line: u64, message: String| ImportError::TargetsLine {
         file: file.clone(),
         line,
         message,
     };
-    let (reader, headers) = csvfile::open(path, &file, what, whole, line)?;
+    let (reader, headers) = csvfile::open(input.open(&file)?, what, line)?;
     Ok(Csv {
         file,
         reader,
@@ -63,7 +61,7 @@ fn open(path: &Path, what: &str) -> Result<Csv> {
     })
 }
 
-impl Csv {
+impl Csv<'_> {
     fn whole(&self, message: String) -> ImportError {
         ImportError::Targets {
             file: self.file.clone(),
@@ -99,7 +97,17 @@ fn cell(record: &csv::StringRecord, column: Option<usize>) -> Option<&str> {
 
 /// Reads a list of key sites against the dataset's compounds and buildings.
 pub fn read_key_sites(path: &Path, data: &Dataset) -> Result<Vec<KeySite>> {
-    let mut csv = open(path, "key-site list")?;
+    key_sites(open(path, Input::Path(path), "key-site list")?, data)
+}
+
+/// Like [`read_key_sites`], but reads the file's bytes from `reader`; `path` only names the file
+/// in messages.
+pub fn read_key_sites_from(path: &Path, reader: impl Read, data: &Dataset) -> Result<Vec<KeySite>> {
+    let input = Input::Reader(Box::new(reader));
+    key_sites(open(path, input, "key-site list")?, data)
+}
+
+fn key_sites(mut csv: Csv<'_>, data: &Dataset) -> Result<Vec<KeySite>> {
     let compound = column(&csv.headers, COMPOUND);
     let building = column(&csv.headers, BUILDING);
     let reason = column(&csv.headers, REASON);
@@ -201,7 +209,21 @@ pub fn read_key_sites(path: &Path, data: &Dataset) -> Result<Vec<KeySite>> {
 /// Reads a list of vulnerable households against the dataset's buildings. Ids are left at 0: the
 /// store keeps those of households already listed (same building and door).
 pub fn read_vulnerable(path: &Path, data: &Dataset) -> Result<Vec<VulnerableHousehold>> {
-    let mut csv = open(path, "household list")?;
+    vulnerable(open(path, Input::Path(path), "household list")?, data)
+}
+
+/// Like [`read_vulnerable`], but reads the file's bytes from `reader`; `path` only names the file
+/// in messages.
+pub fn read_vulnerable_from(
+    path: &Path,
+    reader: impl Read,
+    data: &Dataset,
+) -> Result<Vec<VulnerableHousehold>> {
+    let input = Input::Reader(Box::new(reader));
+    vulnerable(open(path, input, "household list")?, data)
+}
+
+fn vulnerable(mut csv: Csv<'_>, data: &Dataset) -> Result<Vec<VulnerableHousehold>> {
     let building = column(&csv.headers, BUILDING);
     let address = column(&csv.headers, ADDRESS);
     let door = column(&csv.headers, DOOR);

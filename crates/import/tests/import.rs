@@ -8,6 +8,7 @@ use geo::{BoundingRect, CoordsIter};
 use wangge_core::{ChangeSet, CompoundKind, Dataset, LevelConfig, Management, StreetClass, Tier};
 use wangge_import::{
     Crs, ImportError, ImportOptions, Imported, InputLayer, NoProgress, Skip, import_path,
+    import_reader,
 };
 
 /// A file of the shared real data.
@@ -421,6 +422,71 @@ fn a_household_register_joins_by_id_and_address() {
         message.contains("line 2: column 2 (`households`): `many`"),
         "{message}"
     );
+}
+
+#[test]
+fn bytes_import_like_their_file_and_formats_that_need_a_file_are_refused() {
+    let path = data("shanghai-lujiazui/buildings.geojson");
+    let from_file = import(&path, &empty(), &options(None));
+    let bytes = std::fs::read(&path).expect("read the buildings");
+    let from_bytes = import_reader(&path, &bytes[..], &empty(), &options(None), &NoProgress)
+        .expect("import the bytes");
+    assert_eq!(from_bytes.data, from_file.data);
+    assert_eq!(from_bytes.report, from_file.report);
+    // OpenStreetMap's credit is found in the bytes as in the file.
+    assert!(
+        from_bytes
+            .data
+            .attribution
+            .iter()
+            .any(|a| a.contains("OpenStreetMap"))
+    );
+
+    let register = "楼栋编号,户数\n40778072,120\n";
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = write(&dir, "register.csv", register);
+    let households = options(Some(InputLayer::Households));
+    let from_file = import(&file, &from_bytes.data, &households);
+    let from_bytes = import_reader(
+        &file,
+        register.as_bytes(),
+        &from_bytes.data,
+        &households,
+        &NoProgress,
+    )
+    .expect("import the register's bytes");
+    assert_eq!(from_bytes.data, from_file.data);
+    assert_eq!(from_bytes.report.households_joined, 1);
+
+    // The path only names the bytes: nothing is read from it.
+    let message = import_reader(
+        Path::new("/nowhere/named.csv"),
+        "楼栋编号,户数\n999,1\n".as_bytes(),
+        &empty(),
+        &households,
+        &NoProgress,
+    )
+    .expect_err("no such building")
+    .to_string();
+    assert!(
+        message.starts_with("/nowhere/named.csv: line 2"),
+        "{message}"
+    );
+    for name in ["x.gpkg", "x.osm.pbf"] {
+        let message = import_reader(
+            Path::new(name),
+            &b""[..],
+            &empty(),
+            &options(None),
+            &NoProgress,
+        )
+        .expect_err("needs a file")
+        .to_string();
+        assert!(
+            message.starts_with(name) && message.contains("read from a file"),
+            "{message}"
+        );
+    }
 }
 
 #[test]

@@ -92,6 +92,11 @@ impl Rules {
         };
         self.0.get(&(method.clone(), path)).copied()
     }
+
+    /// Whether some method of this route pattern has a rule (the route exists).
+    fn has_path(&self, path: &str) -> bool {
+        self.0.keys().any(|(_, p)| *p == path)
+    }
 }
 
 /// How long a looked-up session is trusted before the store is asked again. A sign-out in this
@@ -340,6 +345,13 @@ pub(crate) async fn authorize(
         .as_ref()
         .and_then(|m| state.rules().get(request.method(), m.as_str()));
     let Some(access) = access else {
+        // A method the route does not have reaches no handler: axum answers 405.
+        if matched
+            .as_ref()
+            .is_some_and(|m| state.rules().has_path(m.as_str()))
+        {
+            return next.run(request).await;
+        }
         // Every route is declared with a rule; reaching here is a bug. Refuse rather than serve.
         return ApiError::Internal(format!(
             "no access rule for {} {}",

@@ -27,7 +27,9 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::Method;
+use axum::middleware;
 use axum::routing::{self, MethodRouter};
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -194,25 +196,32 @@ pub fn app(state: AppState) -> Router {
     for route in route_table() {
         router = router.route(route.path, route.handler);
     }
-    let router = router.route_layer(axum::middleware::from_fn_with_state(
+    let router = router.route_layer(middleware::from_fn_with_state(
         state.clone(),
         access::authorize,
     ));
     // The built front end when there is one; otherwise a plain page that lists the API.
     let router = match web {
-        Some(dir) => router
-            .fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")))),
+        Some(dir) => router.fallback_service(
+            // A path climbing out of the directory is refused, not answered with index.html.
+            ServiceBuilder::new()
+                .layer(middleware::from_fn(error::refuse_bad_static_paths))
+                .service(ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")))),
+        ),
         None => router
             .route("/", routing::get(api::landing))
             .fallback(api::not_found),
     };
     router
-        .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         // axum's extractors have their own default limit of 2 MB, below the server's: an
         // inspection's photo (up to 5 MiB, as base64 in JSON) needs the server's.
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(error::panic_response))
+        // Outside the body limit, so that its 413 is answered in JSON too; inside compression,
+        // so that it reads the plain text it rewrites.
+        .layer(middleware::from_fn(error::plain_errors_as_json))
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -275,16 +275,16 @@ fn check_layer(caller: &Caller, layer: TileLayer) -> Result<(), ApiError> {
     }
 }
 
-/// `GET /tiles/{layer}/{z}/{x}/{y}.mvt` (`?chief=ID` for `patrol`).
-pub(crate) async fn tile(
-    State(state): State<AppState>,
-    Path((layer, z, x, file)): Path<(String, String, String, String)>,
-    Query(query): Query<TileQuery>,
-    caller: Caller,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let layer = parse_layer(&layer)?;
-    check_layer(&caller, layer)?;
+/// The layer and tile of `/tiles/{layer}/{z}/{x}/{file}`, the segments as the router decoded
+/// them: an unknown layer or a file not ending in `.mvt` (or `.pbf`) is a 404, a number that is
+/// not one or a tile outside its zoom's range a 400.
+pub fn parse_tile_path(
+    layer: &str,
+    z: &str,
+    x: &str,
+    file: &str,
+) -> Result<(TileLayer, TileId), ApiError> {
+    let layer = parse_layer(layer)?;
     let Some(y) = file
         .strip_suffix(".mvt")
         .or_else(|| file.strip_suffix(".pbf"))
@@ -299,8 +299,22 @@ pub(crate) async fn tile(
             ApiError::BadRequest(format!("tile {name} `{text}` is not a whole number"))
         })
     };
-    let id = TileId::new(number("z", &z)?, number("x", &x)?, number("y", y)?)
+    let id = TileId::new(number("z", z)?, number("x", x)?, number("y", y)?)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok((layer, id))
+}
+
+/// `GET /tiles/{layer}/{z}/{x}/{y}.mvt` (`?chief=ID` for `patrol`).
+pub(crate) async fn tile(
+    State(state): State<AppState>,
+    Path((layer, z, x, file)): Path<(String, String, String, String)>,
+    Query(query): Query<TileQuery>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (layer, id) = parse_tile_path(&layer, &z, &x, &file)?;
+    check_layer(&caller, layer)?;
+    let y = id.y;
     let chief = match layer {
         TileLayer::Patrol => Some(patrol_chief(&caller, query.chief.as_deref())?),
         _ => None,
