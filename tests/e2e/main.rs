@@ -2,6 +2,7 @@
 
 mod chiefs;
 mod cli;
+mod faults;
 mod partners;
 mod plans;
 mod postgis;
