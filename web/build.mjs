@@ -1,6 +1,6 @@
 // Builds the views into dist/: the leader view (index.html, app.js + app.css), the planner
 // view (planner.html, planner.js + planner.css), the patrol view (patrol.html, patrol.js +
-// patrol.css) and the leaders' dashboard (dashboard.html, dashboard.js + dashboard.css), bundled by esbuild, and MapLibre's worker beside
+// patrol.css) and the leaders' dashboard (dashboard.html, dashboard.js + dashboard.css), the audit log (audit.html, audit.js, the dashboard's CSS), bundled by esbuild, and MapLibre's worker beside
 // them (MapLibre loads it from `new URL('./maplibre-gl-worker.mjs', import.meta.url)`).
 // `node build.mjs --watch` rebuilds on change.
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -19,12 +19,12 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
 const copyStatic = () => {
-  for (const page of ['index.html', 'planner.html', 'patrol.html', 'dashboard.html']) copyFileSync(join(here, page), join(dist, page));
+  for (const page of ['index.html', 'planner.html', 'patrol.html', 'dashboard.html', 'audit.html']) copyFileSync(join(here, page), join(dist, page));
   copyFileSync(join(maplibreDist, 'maplibre-gl-worker.mjs'), join(dist, 'maplibre-gl-worker.mjs'));
 };
 
 const options = {
-  entryPoints: { app: join(here, 'src/main.js'), planner: join(here, 'src/planner.js'), patrol: join(here, 'src/patrol.js'), dashboard: join(here, 'src/dashboard.js') },
+  entryPoints: { app: join(here, 'src/main.js'), planner: join(here, 'src/planner.js'), patrol: join(here, 'src/patrol.js'), dashboard: join(here, 'src/dashboard.js'), audit: join(here, 'src/audit.js') },
   outdir: dist,
   bundle: true,
   // MapLibre and the shared modules go into one chunk both views load (beside them, so MapLibre's

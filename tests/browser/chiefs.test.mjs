@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { CHROMIUM, artifacts, dist, launchBrowser, run, startWangge, stopWangge } from './harness.mjs';
+import { CHROMIUM, addUser, artifacts, dist, launchBrowser, run, signIn, startWangge, stopWangge } from './harness.mjs';
 
 const VIEWPORT = { width: 1280, height: 860 };
 
@@ -25,6 +25,8 @@ let base;
 let workDir;
 let browser;
 let page;
+/** The planner's bearer token, for the test's own requests. */
+let token;
 const foreignRequests = [];
 const pageErrors = [];
 /** Every POST /api/duties the page made, and every chiefs tile answered, in order. */
@@ -37,7 +39,7 @@ const s = {};
 async function api(method, path, body) {
   const res = await fetch(base + path, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
@@ -171,10 +173,12 @@ before(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'wangge-chiefs-'));
   const db = join(workDir, 'demo.gpkg');
   await run(['demo', '--db', db, '--no-serve']);
+  await addUser(db, 'planner1', 'planner', { displayName: '街长调配员' });
   server = await startWangge(['serve', '--db', db, '--web', dist]);
   base = server.base;
   browser = await launchBrowser();
   const context = await browser.newContext({ viewport: VIEWPORT, locale: 'zh-CN' });
+  token = await signIn(base, 'planner1', context);
   page = await context.newPage();
   await page.route('**/*', (route) => {
     const url = new URL(route.request().url());

@@ -119,3 +119,35 @@ export function launchBrowser() {
     ],
   });
 }
+
+/** The password every user the browser tests add has. */
+export const PASSWORD = 'browser test password';
+
+/** Adds a user to the database at `db` (`chief` for a patrol user, `displayName` optional). */
+export async function addUser(db, name, role, { chief, displayName } = {}) {
+  const args = ['user', 'add', '--db', db, '--name', name, '--role', role, '--password-stdin'];
+  if (chief != null) args.push('--chief', String(chief));
+  if (displayName) args.push('--display-name', displayName);
+  await run(args, `${PASSWORD}\n`);
+}
+
+/**
+ * Signs `username` in at `base`: the session cookie goes into the browser `context` (when given),
+ * and the answer's token is returned for the test's own requests (`authorization: Bearer …`).
+ */
+export async function signIn(base, username, context) {
+  const body = JSON.stringify({ username, password: PASSWORD });
+  if (context) {
+    const res = await context.request.post(`${base}/api/session`, { data: body, headers: { 'content-type': 'application/json' } });
+    if (!res.ok()) throw new Error(`signing ${username} in: ${res.status()} ${await res.text()}`);
+    return (await res.json()).token;
+  }
+  const res = await fetch(`${base}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  if (!res.ok) throw new Error(`signing ${username} in: ${res.status} ${await res.text()}`);
+  return (await res.json()).token;
+}
+
+/** `fetch` with a bearer token. */
+export function fetchAs(token, url, options = {}) {
+  return fetch(url, { ...options, headers: { ...(options.headers ?? {}), authorization: `Bearer ${token}` } });
+}

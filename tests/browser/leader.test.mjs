@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 
 import { PNG } from 'pngjs';
 
-import { CHROMIUM, artifacts, dist, launchBrowser, repo, run, startWangge, stopWangge } from './harness.mjs';
+import { CHROMIUM, addUser, artifacts, dist, fetchAs, launchBrowser, repo, run, signIn, startWangge, stopWangge } from './harness.mjs';
 const VIEWPORT = { width: 1280, height: 800 };
 
 const TIER_RGB = { green: [0x2e, 0x9d, 0x48], yellow: [0xf2, 0xc2, 0x00], red: [0xd7, 0x26, 0x3d] };
@@ -30,6 +30,10 @@ let base;
 let workDir;
 let browser;
 let page;
+/** The bearer token of the user the page is signed in as, for the test's own requests. */
+let token;
+/** An administrator's token, for reporting problems. */
+let adminToken;
 const foreignRequests = [];
 let requestCount = 0;
 const pageErrors = [];
@@ -39,7 +43,7 @@ const consoleLog = [];
 
 
 async function getJson(path) {
-  const res = await fetch(base + path);
+  const res = await fetchAs(token, base + path);
   assert.equal(res.status, 200, `GET ${path} answered ${res.status}`);
   return res.json();
 }
@@ -102,6 +106,11 @@ before(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'wangge-browser-'));
     server = await startWangge(['demo', '--db', join(workDir, 'demo.gpkg')]);
     base = server.base;
+    // The card's tier form is for planners: the leader view is signed in as one here (the
+    // roles test signs a leader in).
+    await addUser(join(workDir, 'demo.gpkg'), 'wangzhuren', 'planner', { displayName: '王主任' });
+    await addUser(join(workDir, 'demo.gpkg'), 'admin1', 'admin');
+    adminToken = await signIn(base, 'admin1');
   }
   browser = await launchBrowser();
   const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, locale: 'zh-CN' });
@@ -112,6 +121,7 @@ before(async () => {
     requestCount++;
     if (url.hostname !== '127.0.0.1') foreignRequests.push(req.url());
   });
+  token = await signIn(base, process.env.WANGGE_USER ?? 'wangzhuren', context);
   page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => consoleLog.push(`${m.type()}: ${m.text()}`));
@@ -311,7 +321,6 @@ test('a tier changed from the card needs a reason, shows in its history and in t
   await page.click('#tier-submit');
   await page.locator('#tier-message', { hasText: '原因' }).waitFor({ timeout: 5_000 });
   await page.fill('#tier-reason', '巡查发现群租');
-  await page.fill('#tier-by', '王主任');
   await page.click('#tier-submit');
   await page.locator('#card-history li', { hasText: '巡查发现群租' }).waitFor({ timeout: 10_000 });
   const history = await getJson(`/api/compounds/${encodeURIComponent(compound)}/history`);
@@ -379,10 +388,13 @@ test('the heat layer of open problems shows what the server counts', { timeout: 
   for (const f of compounds.features) {
     const ring = f.geometry.coordinates[0][0];
     const [lon, lat] = ring[0].map((v, i) => (v + ring[2][i]) / 2);
-    const res = await page.request.post(`${base}/api/problems`, {
-      data: { lon, lat, category: '环境卫生', description: '楼道堆物', reporter: '居民' },
+    // Problems are reported in the field (patrol) or by administrators.
+    const res = await fetchAs(adminToken, `${base}/api/problems`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ lon, lat, category: '环境卫生', description: '楼道堆物', reporter: '居民' }),
     });
-    assert.ok(res.ok(), `reporting a problem answered ${res.status()}`);
+    assert.ok(res.ok, `reporting a problem answered ${res.status}`);
   }
   const heat = await getJson('/api/problems/heat');
   assert.ok(heat.features.length >= 2);
@@ -422,11 +434,17 @@ test('with OpenStreetMap data the map credits OpenStreetMap', { timeout: 120_000
     await run(['import', '--db', db, '--layer', 'buildings', join(lujiazui, 'buildings.geojson')]);
     await run(['import', '--db', db, '--layer', 'compounds', join(lujiazui, 'landuse.geojson')]);
     await run(['import', '--db', db, '--layer', 'streets', join(lujiazui, 'roads.geojson')]);
+    await addUser(db, 'osm-viewer', 'viewer');
     osm = await startWangge(['serve', '--db', db], { timeoutMs: 30_000 });
     const url = osm.base;
-    const meta = await (await fetch(`${url}/api/meta`)).json();
+    const viewer = await signIn(url, 'osm-viewer');
+    const meta = await (await fetchAs(viewer, `${url}/api/meta`)).json();
     assert.ok(meta.attribution?.some((a) => a.includes('OpenStreetMap')), `meta.attribution is ${JSON.stringify(meta.attribution)}`);
-    const other = await page.context().newPage();
+    // A context of its own: cookies do not tell ports apart, and the page's session is another
+    // server's.
+    const otherContext = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, locale: 'zh-CN' });
+    await signIn(url, 'osm-viewer', otherContext);
+    const other = await otherContext.newPage();
     try {
       await other.goto(`${url}/`);
       await other.waitForFunction(() => window.__wangge && window.__wangge.ready, null, { timeout: 30_000 });
@@ -447,7 +465,7 @@ test('with OpenStreetMap data the map credits OpenStreetMap', { timeout: 120_000
       t.diagnostic(`tier pixels: ${JSON.stringify(counts)}`);
       assert.ok(counts.green > MIN_TIER_PIXELS, `the imported compounds were not drawn: ${JSON.stringify(counts)}`);
     } finally {
-      await other.close();
+      await otherContext.close();
     }
   } finally {
     await stopWangge(osm);

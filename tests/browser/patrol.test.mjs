@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { CHROMIUM, artifacts, dist, launchBrowser, run, startWangge, stopWangge } from './harness.mjs';
+import { CHROMIUM, addUser, artifacts, dist, fetchAs, launchBrowser, run, signIn, startWangge, stopWangge } from './harness.mjs';
 const VIEWPORT = { width: 360, height: 740 };
 const PASSWORD = 'secret-pass';
 
@@ -79,6 +79,7 @@ before(async () => {
       `${PASSWORD}\n`,
     );
   }
+  await addUser(db, 'planner1', 'planner', { displayName: '测试规划员' });
   server = await startWangge(['serve', '--db', db]);
   base = server.base;
 
@@ -395,12 +396,19 @@ test('巡查登记 with a photo: a large picture is scaled to 1600 px JPEG, stor
 });
 
 test('a red compound: the rental rule is shown, and an empty form is refused in Chinese', { timeout: 90_000 }, async () => {
-  // make the chief's last compound red (as a leader would), then reload the view
+  // make the chief's last compound red (as a planner would), then reload the view; the chief
+  // may not change a tier themselves
   const code = await page.locator('#compounds li[data-code]').last().getAttribute('data-code');
-  const res = await page.request.post(`${base}/api/compounds/${code}/tier`, {
-    data: { tier: 'red', reason: '浏览器测试：发现群租', by: '测试' },
+  const tier = { tier: 'red', reason: '浏览器测试：发现群租' };
+  const own = await page.request.post(`${base}/api/compounds/${code}/tier`, { data: tier });
+  assert.equal(own.status(), 403, 'a street chief changed a tier');
+  const planner = await signIn(base, 'planner1');
+  const res = await fetchAs(planner, `${base}/api/compounds/${code}/tier`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(tier),
   });
-  assert.ok(res.ok(), `setting ${code} red answered ${res.status()}`);
+  assert.ok(res.ok, `setting ${code} red answered ${res.status}`);
   await page.reload({ waitUntil: 'domcontentloaded' });
   const item = page.locator(`#compounds li[data-code="${code}"][data-tier="red"][data-next-due]`);
   await item.waitFor({ timeout: 15_000 });

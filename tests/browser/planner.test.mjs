@@ -14,9 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { CHROMIUM, artifacts, dist, launchBrowser, run, startWangge, stopWangge } from './harness.mjs';
+import { CHROMIUM, addUser, artifacts, dist, launchBrowser, run, signIn, startWangge, stopWangge } from './harness.mjs';
 const VIEWPORT = { width: 1280, height: 860 };
 const PLANNER = '测试规划员';
+/** Another planner, who edits the same draft through the API. */
+const OTHER = '另一位规划员';
 const PLAN_NAME = '浏览器测试方案';
 /** How far inside a grid, in degrees (about 2 m), the painted place lies from its boundary. */
 const STEP = 2e-5;
@@ -30,6 +32,9 @@ let base;
 let workDir;
 let browser;
 let page;
+/** Bearer tokens of the planner the page is signed in as, and of the other planner. */
+let token;
+let otherToken;
 const foreignRequests = [];
 let requestCount = 0;
 const pageErrors = [];
@@ -42,10 +47,10 @@ const s = {};
 
 
 
-async function api(method, path, body) {
+async function api(method, path, body, as = token) {
   const res = await fetch(base + path, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: { authorization: `Bearer ${as}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
@@ -316,8 +321,12 @@ before(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'wangge-planner-'));
   const db = join(workDir, 'demo.gpkg');
   await run(['demo', '--db', db, '--no-serve']);
+  await addUser(db, 'planner1', 'planner', { displayName: PLANNER });
+  await addUser(db, 'planner2', 'planner', { displayName: OTHER });
   server = await startWangge(['serve', '--db', db, '--web', dist]);
   base = server.base;
+  token = await signIn(base, 'planner1');
+  otherToken = await signIn(base, 'planner2');
   // the demo is meant to come with secondary grids; older demos need the splitter first
   const secondary = await getJson('/api/zones?level=secondary&limit=1');
   if (!secondary.total) {
@@ -334,6 +343,7 @@ before(async () => {
     requestCount++;
     if (url.hostname !== '127.0.0.1') foreignRequests.push(req.url());
   });
+  await signIn(base, 'planner1', context);
   page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => consoleLog.push({ type: m.type(), text: m.text() }));
@@ -371,8 +381,9 @@ test('the planner view opens in Chinese, linked with the leader view', async () 
 });
 
 test('a planner creates a draft', { timeout: 60_000 }, async () => {
-  await page.locator('#user').fill(PLANNER);
-  await page.locator('#user').dispatchEvent('change');
+  // Who plans is the signed-in planner: the name is shown, not typed.
+  assert.equal(await page.locator('#user').inputValue(), PLANNER);
+  assert.equal(await page.locator('#user').evaluate((e) => e.readOnly), true);
   await page.click('#new-plan');
   await page.locator('#new-name').fill(PLAN_NAME);
   await page.click('#create-plan');
@@ -550,11 +561,12 @@ test('an edit on a stale version shows who changed what and reloads', { timeout:
   await idle();
   const plan = await page.evaluate(() => window.__wangge.plan.info);
   // someone else locks a grid meanwhile
-  const other = await api('POST', `/api/plans/${plan.id}/edits`, {
-    version: plan.version,
-    by: '另一位规划员',
-    edit: { op: 'lock', grid: s.move.from, locked: true },
-  });
+  const other = await api(
+    'POST',
+    `/api/plans/${plan.id}/edits`,
+    { version: plan.version, edit: { op: 'lock', grid: s.move.from, locked: true } },
+    otherToken,
+  );
   assert.equal(other.status, 200, `the other planner's edit answered ${other.status}: ${other.text}`);
   // this planner, still on the old version, paints
   await page.click('#tool-paint');
@@ -563,7 +575,7 @@ test('an edit on a stale version shows who changed what and reloads', { timeout:
   const err = await page.evaluate(() => window.__wangge.lastError);
   assert.equal(err?.status, 409, `expected a conflict, got ${JSON.stringify(err)}`);
   const message = await page.locator('#message').innerText();
-  assert.match(message, /另一位规划员/);
+  assert.match(message, new RegExp(OTHER));
   assert.match(message, /已被他人修改/);
   await shot('planner-conflict.png');
   await page.click('#reload');

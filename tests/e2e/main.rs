@@ -1,5 +1,6 @@
 //! End-to-end tests: the built `wangge` binary, driven as a user drives it.
 
+mod audit;
 mod chiefs;
 mod cli;
 mod faults;

@@ -34,8 +34,10 @@ fn a_draft_is_edited_undone_compared_and_published_over_http() {
     let id = draft["id"].as_i64().expect("id");
     assert_eq!(draft["status"], "draft");
     assert_eq!(draft["version"], 0);
-    let (status, body) = server.post("/api/plans", r#"{"name":"x"}"#);
-    assert_eq!(status, 400, "who is required: {body}");
+    // Who made it is the signed-in user, whatever the body says.
+    assert_eq!(draft["created_by"], wangge_e2e::ADMIN.0, "{body}");
+    let (status, body) = server.post("/api/plans", r#"{"name":" "}"#);
+    assert_eq!(status, 400, "a name is required: {body}");
     let (_, body) = server.get("/api/plans");
     let plans = parse(&body);
     assert_eq!(plans.as_array().map(Vec::len), Some(2));
@@ -110,7 +112,7 @@ fn a_draft_is_edited_undone_compared_and_published_over_http() {
     assert_eq!(status, 409, "{body}");
     let conflict = parse(&body);
     assert_eq!(conflict["current_version"], 1);
-    assert_eq!(conflict["missed"][0]["by"], "规划员李");
+    assert_eq!(conflict["missed"][0]["by"], wangge_e2e::ADMIN.0);
 
     // Undo restores the table; redo brings the merge back.
     let (status, body) = server.post(

@@ -86,6 +86,50 @@ pub struct Server {
     child: Child,
     /// `127.0.0.1:PORT`.
     pub addr: String,
+    /// The bearer token of the administrator `e2e-admin`, whom `start` adds and signs in: what
+    /// `get` and `post` send.
+    pub token: Option<String>,
+}
+
+/// The administrator every started server has, and their password.
+pub const ADMIN: (&str, &str) = ("e2e-admin", "e2e admin password");
+
+/// Adds the administrator to the database that `args` (of `serve`) name, unless they are there.
+fn add_admin(args: &[&str]) {
+    let mut location = Vec::new();
+    let mut rest = args.iter();
+    while let Some(&arg) = rest.next() {
+        if matches!(arg, "--db" | "--database-url" | "--schema")
+            && let Some(&value) = rest.next()
+        {
+            location.extend([arg, value]);
+        }
+    }
+    let mut child = Command::new(binary())
+        .args([
+            "user",
+            "add",
+            "--name",
+            ADMIN.0,
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
+        .args(&location)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run wangge user add");
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = writeln!(stdin, "{}", ADMIN.1);
+    }
+    let out = child.wait_with_output().expect("wangge user add");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() || err.contains("already exists"),
+        "wangge user add: {err}"
+    );
 }
 
 impl Server {
@@ -99,7 +143,11 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start wangge");
-        let mut server = Server { child, addr };
+        let mut server = Server {
+            child,
+            addr,
+            token: None,
+        };
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = server.child.try_wait() {
@@ -110,6 +158,19 @@ impl Server {
                 panic!("wangge exited early with {status}: {err}");
             }
             if server.get("/health").0 == 200 {
+                add_admin(args);
+                let body = format!(
+                    r#"{{"username": "{}", "password": "{}"}}"#,
+                    ADMIN.0, ADMIN.1
+                );
+                let (status, answer) = server.post("/api/session", &body);
+                assert_eq!(status, 200, "signing the administrator in: {answer}");
+                let token = answer
+                    .split("\"token\":\"")
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .expect("a token in the sign-in answer");
+                server.token = Some(token.to_string());
                 return server;
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -119,19 +180,26 @@ impl Server {
 
     /// `GET path` → (status, body).
     pub fn get(&self, path: &str) -> (u16, String) {
-        http_get(&self.addr, path).unwrap_or((0, String::new()))
+        self.send("GET", path, None)
+    }
+
+    /// `METHOD path` (with a JSON body) as the administrator → (status, body text).
+    pub fn send(&self, method: &str, path: &str, json: Option<&str>) -> (u16, String) {
+        request_as(&self.addr, method, path, json, self.token.as_deref())
+            .map(|(status, body)| (status, String::from_utf8_lossy(&body).into_owned()))
+            .unwrap_or((0, String::new()))
     }
 
     /// The raw bytes of `GET path` after the headers (for tiles).
     pub fn get_bytes(&self, path: &str) -> Vec<u8> {
-        request(&self.addr, "GET", path, None)
+        request_as(&self.addr, "GET", path, None, self.token.as_deref())
             .map(|(_, body)| body)
             .unwrap_or_default()
     }
 
     /// `POST path` with a JSON body → (status, body).
     pub fn post(&self, path: &str, json: &str) -> (u16, String) {
-        http_post(&self.addr, path, json).unwrap_or((0, String::new()))
+        self.send("POST", path, Some(json))
     }
 }
 
@@ -150,12 +218,26 @@ pub fn request(
     path: &str,
     json: Option<&str>,
 ) -> std::io::Result<(u16, Vec<u8>)> {
+    request_as(addr, method, path, json, None)
+}
+
+/// [`request`] with `Authorization: Bearer TOKEN` when a token is given.
+pub fn request_as(
+    addr: &str,
+    method: &str,
+    path: &str,
+    json: Option<&str>,
+    token: Option<&str>,
+) -> std::io::Result<(u16, Vec<u8>)> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n"
     )?;
+    if let Some(token) = token {
+        write!(stream, "Authorization: Bearer {token}\r\n")?;
+    }
     match json {
         Some(body) => write!(
             stream,

@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { t, num, lang } from './i18n.js';
 import { el } from './util.js';
+import { currentUser, userIs } from './auth.js';
 
 export class Card {
   /** @param {HTMLElement} root @param {{ onClose: () => void }} options */
@@ -36,12 +37,12 @@ export class Card {
   }
 
   /** Changes the compound's tier (a reason and a name are required) and reloads the card. */
-  async changeTier(tier, reason, by) {
+  async changeTier(tier, reason) {
     const code = this.code;
     const res = await fetch(`api/compounds/${encodeURIComponent(code)}/tier`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ tier, reason, by }),
+      body: JSON.stringify({ tier, reason }),
     });
     const body = await res.json().catch(() => ({}));
     if (!res.ok) throw new Error(body.error ?? `${res.status}`);
@@ -170,13 +171,16 @@ export class Card {
     }
     if (!history.length) list.append(el('li', { class: 'card-sub' }, t('card.noTierChanges')));
     box.append(list);
+    // Tiers are changed by planners and administrators, as themselves; others read the history.
+    if (!userIs('admin', 'planner')) return box;
     const select = el(
       'select',
       { id: 'tier-to', 'aria-label': t('card.tier') },
       ['green', 'yellow', 'red'].filter((k) => k !== tier).map((k) => el('option', { value: k }, t(`tier.${k}`))),
     );
     const reason = el('input', { id: 'tier-reason', placeholder: t('card.tierReason'), 'aria-label': t('card.tierReason') });
-    const by = el('input', { id: 'tier-by', placeholder: t('card.tierBy'), 'aria-label': t('card.tierBy') });
+    const user = currentUser();
+    const by = el('span', { id: 'tier-by', class: 'card-sub' }, user.display_name || user.username);
     const message = el('p', { class: 'card-note', id: 'tier-message', role: 'status' });
     const form = el(
       'form',
@@ -184,12 +188,12 @@ export class Card {
         class: 'tier-form',
         onsubmit: async (e) => {
           e.preventDefault();
-          if (!reason.value.trim() || !by.value.trim()) {
+          if (!reason.value.trim()) {
             message.textContent = t('card.tierNeeds');
             return;
           }
           try {
-            await this.changeTier(select.value, reason.value.trim(), by.value.trim());
+            await this.changeTier(select.value, reason.value.trim());
           } catch (err) {
             message.textContent = err.message;
           }

@@ -4,6 +4,7 @@
 // compounds, the compounds with the most 12345 work orders, and the tier changes inspectors
 // suggested, to confirm. Charts are plain SVG: nothing is fetched from outside.
 
+import { currentUser, requireUser, userIs } from './auth.js';
 import './style.css';
 import './dashboard.css';
 
@@ -205,7 +206,9 @@ function tierDot(tier) {
 
 function suggestions(list) {
   if (!list.length) return el('p', { class: 'dash-note' }, t('dash.noSuggestions'));
-  const by = el('input', { id: 'confirm-by', class: 'confirm-by', placeholder: t('dash.confirmBy'), 'aria-label': t('dash.confirmBy') });
+  // Confirming changes the tier: planners and administrators do it, as themselves.
+  const may = userIs('admin', 'planner');
+  const user = currentUser();
   const message = el('p', { id: 'confirm-message', class: 'dash-note', role: 'status' });
   const rows = list.map((s) =>
     el('tr', { 'data-code': s.code }, [
@@ -215,19 +218,14 @@ function suggestions(list) {
       el('td', {}, el('button', {
         type: 'button',
         class: 'confirm',
+        disabled: !may,
         onclick: async (e) => {
-          const name = by.value.trim();
-          if (!name) {
-            message.textContent = t('dash.confirmNeedsName');
-            by.focus();
-            return;
-          }
           e.target.disabled = true;
           try {
             const res = await fetch(`api/compounds/${encodeURIComponent(s.code)}/tier`, {
               method: 'POST',
               headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ tier: s.suggested, by: name, reason: t('dash.confirmReason', { inspector: s.inspector, date: s.date ?? '' }) }),
+              body: JSON.stringify({ tier: s.suggested, reason: t('dash.confirmReason', { inspector: s.inspector, date: s.date ?? '' }) }),
             });
             const body = await res.json().catch(() => ({}));
             if (!res.ok) throw new Error(body.error ?? res.statusText);
@@ -241,7 +239,7 @@ function suggestions(list) {
     ]),
   );
   return el('div', {}, [
-    el('label', { class: 'confirm-row' }, [t('dash.confirmBy'), ' ', by]),
+    el('p', { class: 'confirm-row', id: 'confirm-by' }, may ? [t('dash.confirmBy'), ' ', user.display_name || user.username] : t('dash.confirmNotYours')),
     table([t('dash.compound'), t('dash.suggested'), t('dash.inspector'), ''], rows, { id: 'suggestions' }),
     message,
   ]);
@@ -253,6 +251,10 @@ function render() {
   $('app-title').textContent = t('dash.title');
   const leader = $('to-leader');
   leader.textContent = t('dash.toLeader');
+  // The audit log is for administrators and leaders.
+  const audit = $('to-audit');
+  audit.textContent = t('audit.link');
+  audit.hidden = !userIs('admin', 'leader');
   const button = $('lang');
   button.textContent = t('lang.switch');
   button.onclick = () => setLang(lang() === 'zh' ? 'en' : 'zh');
@@ -330,4 +332,4 @@ function render() {
 onLangChange(render);
 window.addEventListener('error', (e) => dash.errors.push(e.message));
 const first = new URLSearchParams(location.search).get('zone');
-load(first);
+requireUser({ roles: ['admin', 'planner', 'leader', 'viewer'] }).then(() => load(first));

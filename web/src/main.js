@@ -1,5 +1,6 @@
 // The leader view: the whole jurisdiction as a coloured map (分色管理), counts by tier, drill-down.
 
+import { requireUser } from './auth.js';
 import * as maplibregl from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './style.css';
@@ -44,6 +45,8 @@ async function main() {
     renderChrome();
   });
 
+  // Everything but the page itself needs a signed-in user: leaders, planners, viewers, admins.
+  await requireUser({ roles: ['admin', 'planner', 'leader', 'viewer'] });
   const [meta, levels] = await Promise.all([api.meta(), api.levels()]);
   wangge.meta = meta;
   const levelMap = new Map(levels.levels.map((l) => [l.key, l]));

@@ -1,6 +1,7 @@
 // The planner view (规划视图): drafts of the grid plan, edited on the map with a live balance table;
 // undo/redo, publish, and a comparison of two plans.
 
+import { requireUser } from './auth.js';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './style.css';
 import './planner.css';
@@ -132,6 +133,12 @@ async function main() {
   });
   wireKeys();
 
+  // Drawing and publishing grids is for planners (and administrators); who made each change is
+  // the signed-in user.
+  const user = await requireUser({ roles: ['admin', 'planner'] });
+  const who = $('user');
+  who.value = user.display_name || user.username;
+  who.readOnly = true;
   const [meta, levels, communities] = await Promise.all([live.meta(), live.levels(), live.communities().catch(() => null)]);
   state.liveCommunities = [...(communities?.features ?? [])].sort((a, b) => String(a.properties.code).localeCompare(String(b.properties.code)));
   state.meta = meta;

@@ -426,6 +426,42 @@ pub enum Command {
         #[command(subcommand)]
         action: ProblemCommand,
     },
+    /// The audit log (审计日志): who changed what, when, with the record before and after; as a
+    /// table, or exported as CSV or JSON lines. Oldest first.
+    Audit {
+        #[command(flatten)]
+        database: Database,
+        /// Only entries on or after this day (Asia/Shanghai), e.g. 2026-04-01.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: Option<String>,
+        /// Only entries on or before this day (Asia/Shanghai, the whole day included).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        until: Option<String>,
+        /// Only entries by this actor: a username, `cli:ACCOUNT` or `system`.
+        #[arg(long, value_name = "NAME")]
+        actor: Option<String>,
+        /// Only entries of this action: import, change, plan_create, plan_edit, publish, discard,
+        /// assign, tier, inspection, problem, problem_step, visit, sign_in, sign_in_failed,
+        /// sign_out, user or password.
+        #[arg(long, value_name = "ACTION")]
+        action: Option<String>,
+        /// Only entries whose target starts with this text, e.g. `compound:` or `user:wang`.
+        #[arg(long, value_name = "PREFIX")]
+        target: Option<String>,
+        /// At most this many entries (all when not given).
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
+        /// The newest entries first (with --limit: the latest N).
+        #[arg(long)]
+        newest_first: bool,
+        /// table (for people), csv (a header row, RFC 4180, before/after as JSON text) or json
+        /// (one JSON object per line).
+        #[arg(long, value_enum, default_value = "table")]
+        format: AuditFormat,
+        /// Write to this file instead of standard output (`-`).
+        #[arg(long, value_name = "FILE", default_value = "-")]
+        out: PathBuf,
+    },
     /// Run the escalation clock once: every open problem past its level's time limit goes up a
     /// level (chief → grid → community → sub-district), each step recorded.
     Escalate {
@@ -546,6 +582,11 @@ pub struct Web {
     /// so that every request encodes its tile (for measuring the encoder, not for production).
     #[arg(long, value_name = "N", default_value_t = wangge_server::DEFAULT_TILE_CACHE)]
     pub tile_cache: usize,
+    /// Mark the session cookie `Secure`: say this when users reach the server over HTTPS through
+    /// a proxy that does not send `X-Forwarded-Proto: https` (with it, the cookie is Secure
+    /// anyway).
+    #[arg(long)]
+    pub secure_cookies: bool,
 }
 
 /// `--layer` of import.
@@ -573,6 +614,17 @@ pub enum LayerArg {
     /// Vulnerable households (CSV, 重点户: building id or address, door, category, contact): the
     /// whole list.
     Vulnerable,
+}
+
+/// `--format` of `wangge audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// Aligned columns, times in Asia/Shanghai, actions by their Chinese names.
+    Table,
+    /// Comma-separated values with a header row (RFC 4180 quoting).
+    Csv,
+    /// One JSON object per line (JSON Lines).
+    Json,
 }
 
 /// `--layer` of export.

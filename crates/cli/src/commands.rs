@@ -6,13 +6,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
-use wangge_core::{Atlas, ChangeSet, Dataset, Layer, Stats};
+use serde_json::json;
+use wangge_core::{Atlas, AuditAction, ChangeSet, Dataset, Layer, Stats};
 use wangge_import::{Crs, ImportOptions, InputLayer, Progress};
 use wangge_server::{AppState, ServerOptions};
 use wangge_store::{GpkgStore, Store};
 use wangge_store_postgis::{ConnectOptions, PostgisStore};
 
 use crate::args::{Command, Database, ExportLayer, LayerArg, UserCommand, Web};
+use crate::audit::{change_counts, counts_text, entry};
 use crate::problems::import_hotline;
 use crate::progress::Bar;
 
@@ -302,6 +304,31 @@ pub async fn run(command: Command) -> Result<()> {
             schema,
         } => migrate(&from, &database_url, &schema).await,
         Command::User { action } => user(action).await,
+        Command::Audit {
+            database,
+            since,
+            until,
+            actor,
+            action,
+            target,
+            limit,
+            newest_first,
+            format,
+            out,
+        } => {
+            let query = crate::audit::AuditQuery {
+                since,
+                until,
+                actor,
+                action,
+                target,
+                limit,
+                newest_first,
+                format,
+                out,
+            };
+            crate::audit::audit(&Location::of(database)?, query).await
+        }
         Command::Problem { action } => crate::problems::problem(action).await,
         Command::Escalate {
             database,
@@ -567,7 +594,18 @@ async fn migrate(from: &Path, url: &str, schema: &str) -> Result<()> {
     };
     let target = PostgisStore::connect(url, options).await?;
     let started = Instant::now();
-    let report = wangge_store_postgis::migrate_from(&source, &target).await?;
+    let source_version = source.data_version().await?;
+    let migrated = entry(AuditAction::Change, format!("store:{schema}"))
+        .summary(format!(
+            "copied {} (data version {source_version}) into this store",
+            from.display()
+        ))
+        .after(json!({
+            "source": source.describe(),
+            "source_version": source_version,
+            "schema": schema,
+        }));
+    let report = wangge_store_postgis::migrate_from(&source, &target, &[migrated]).await?;
     println!("{report}");
     if !report.is_exact() {
         bail!(
@@ -614,11 +652,32 @@ async fn demo(path: &Location) -> Result<Arc<dyn Store>> {
         })?;
         data.duties = assigned.assignments;
         let stats = Stats::of(&data);
-        store.apply(&ChangeSet::insert_all(&data)).await?;
+        let changes = ChangeSet::insert_all(&data);
+        let counts = change_counts(&Dataset::default(), &changes);
+        let created = entry(AuditAction::Import, "dataset:demo")
+            .summary(format!(
+                "the demo sub-district created: {}",
+                counts_text(&counts)
+            ))
+            .after(json!({ "changes": counts }));
+        store.apply(&changes.audited(created)).await?;
         // And with key sites and vulnerable households for the chiefs' visit tasks.
         let targets = wangge_demo::visit_targets(&data, &wangge_demo::DemoSettings::builtin());
-        store.replace_key_sites(&targets.key_sites).await?;
-        let vulnerable = store.replace_vulnerable(&targets.vulnerable).await?;
+        let sites = entry(AuditAction::Import, "layer:key_sites")
+            .summary(format!("{} demo key sites", targets.key_sites.len()))
+            .after(json!({ "key_sites": targets.key_sites.len() }));
+        store
+            .replace_key_sites(&targets.key_sites, &[sites])
+            .await?;
+        let households = entry(AuditAction::Import, "layer:vulnerable")
+            .summary(format!(
+                "{} demo vulnerable households",
+                targets.vulnerable.len()
+            ))
+            .after(json!({ "vulnerable_households": targets.vulnerable.len() }));
+        let vulnerable = store
+            .replace_vulnerable(&targets.vulnerable, &[households])
+            .await?;
         eprintln!(
             "created the demo sub-district in {} ({} communities, {} secondary grids, {} micro-grids, {} compounds, {} buildings, {} street segments, {} chiefs, {} households, {} key sites, {} vulnerable households) in {:.1} s",
             path,
@@ -634,10 +693,74 @@ async fn demo(path: &Location) -> Result<Arc<dyn Store>> {
             vulnerable.len(),
             started.elapsed().as_secs_f64()
         );
+        demo_users(store.as_ref(), &data).await?;
     } else {
-        eprintln!("using the existing database {path}");
+        eprintln!(
+            "using the existing database {path}; sign in with its users (`wangge user list`, \
+             `wangge user passwd` to set a password)"
+        );
     }
     Ok(store)
+}
+
+/// One user of each role for a new demo, each with a random password printed once: nothing can
+/// be seen on the map without signing in. The patrol user is the resident chief with the most
+/// buildings.
+async fn demo_users(store: &dyn Store, data: &wangge_core::Dataset) -> Result<()> {
+    use rand::Rng;
+    use wangge_core::{DutyKind, Role, User};
+    let mut buildings: std::collections::HashMap<wangge_core::Id, usize> = Default::default();
+    for d in data
+        .duties
+        .iter()
+        .filter(|d| d.kind == DutyKind::Building && d.level == wangge_core::ChiefLevel::Resident)
+    {
+        *buildings.entry(d.chief).or_default() += 1;
+    }
+    let busiest = buildings
+        .iter()
+        .max_by_key(|&(id, n)| (*n, std::cmp::Reverse(*id)))
+        .map(|(id, _)| *id);
+    const LETTERS: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    let mut lines = Vec::new();
+    for &role in Role::ALL {
+        let chief = if role == Role::Patrol {
+            match busiest {
+                Some(id) => Some(id),
+                None => continue,
+            }
+        } else {
+            None
+        };
+        let password: String = (0..12)
+            .map(|_| char::from(LETTERS[rng.random_range(0..LETTERS.len())]))
+            .collect();
+        let hash = wangge_core::hash_password(&password)?;
+        let mut user = User::new(role.as_str(), role, chief, hash);
+        user.display_name = format!("演示{}", role.name_zh());
+        let added = crate::audit::entry(
+            wangge_core::AuditAction::User,
+            format!("user:{}", user.username),
+        )
+        .summary(format!("demo user {} ({})", user.username, role.as_str()))
+        .after(
+            serde_json::json!({ "username": user.username, "role": role.as_str(), "chief": chief }),
+        );
+        store.create_user(&user, &[added]).await?;
+        lines.push(format!(
+            "  {:<8} {:<12} {password}{}",
+            role.as_str(),
+            role.name_zh(),
+            chief.map_or(String::new(), |c| format!("   (street chief {c})"))
+        ));
+    }
+    eprintln!(
+        "demo users — sign in as one of them; the passwords are shown only now (change one with \
+         `wangge user passwd --name NAME --password-stdin`):\n{}",
+        lines.join("\n")
+    );
+    Ok(())
 }
 
 async fn import(location: &Location, options: &ImportOptions, inputs: &[PathBuf]) -> Result<()> {
@@ -674,8 +797,21 @@ async fn import_into(path: &Location, options: &ImportOptions, inputs: &[PathBuf
         data = imported.data;
     }
     let changes = ChangeSet::diff(&before, &data);
+    let counts = change_counts(&before, &changes);
+    let layer = match options.layer {
+        Some(layer) => layer.to_string(),
+        None => counts
+            .as_object()
+            .map(|m| m.keys().cloned().collect::<Vec<_>>().join(","))
+            .filter(|names| !names.is_empty())
+            .unwrap_or_else(|| "none".into()),
+    };
+    let files: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    let imported = entry(AuditAction::Import, format!("layer:{layer}"))
+        .summary(format!("{}: {}", files.join(", "), counts_text(&counts)))
+        .after(json!({ "files": files, "changes": counts, "warnings": warnings }));
     let applied = store
-        .apply(&changes)
+        .apply(&changes.audited(imported))
         .await
         .context("writing the import; nothing was imported")?;
     eprintln!(
@@ -833,7 +969,20 @@ async fn partition(
             check.violations.len()
         );
     }
-    let applied = store.apply(&ChangeSet::diff(&before, &data)).await?;
+    let changes = ChangeSet::diff(&before, &data);
+    let counts = change_counts(&before, &changes);
+    let levels: Vec<&str> = reports.iter().map(|r| r.level.as_str()).collect();
+    let partitioned = entry(
+        AuditAction::Change,
+        format!("zone:{}", zone.as_deref().unwrap_or("all")),
+    )
+    .summary(format!(
+        "grids of {} (seed {seed}): {}",
+        levels.join(", "),
+        counts_text(&counts)
+    ))
+    .after(json!({ "levels": levels, "seed": seed, "households": households, "changes": counts }));
+    let applied = store.apply(&changes.audited(partitioned)).await?;
     let mut out = std::io::stdout().lock();
     if json {
         // One level: its report (as before); several: a list.
@@ -896,7 +1045,10 @@ async fn export(path: &Location, layer: ExportLayer, out: &Path) -> Result<()> {
 
 /// Writes to stdout (`-`) or to a file, beside the target and renamed at the end, so that a
 /// failed export never leaves half a file.
-fn write_out(out: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+pub(crate) fn write_out(
+    out: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     if out == Path::new("-") {
         let mut stdout = std::io::stdout().lock();
         return write(&mut stdout);
@@ -1021,6 +1173,7 @@ async fn serve(store: Arc<dyn Store>, addr: std::net::SocketAddr, web: Web) -> R
         tile_cache_entries: Some(web.tile_cache),
         problem_limits: wangge_core::ProblemLimits::default(),
         escalation_every: Some(std::time::Duration::from_secs(60)),
+        secure_cookies: web.secure_cookies,
     };
     let state = AppState::load(store, options).await?;
     let snapshot = state.snapshot();
@@ -1050,7 +1203,11 @@ async fn tier(
     let at_ms = jiff::Timestamp::now().as_millisecond();
     let changes = wangge_core::tier_change(&data, code, to, reason, &by, at_ms)?;
     let from = changes.tier_changes[0].from;
-    let applied = store.apply(&changes).await?;
+    let changed = entry(AuditAction::Tier, format!("compound:{code}"))
+        .summary(format!("{} → {}: {reason}", from.name_zh(), to.name_zh()))
+        .before(json!({ "tier": from.as_str() }))
+        .after(json!({ "tier": to.as_str(), "reason": reason, "by": by }));
+    let applied = store.apply(&changes.audited(changed)).await?;
     eprintln!(
         "compound {code}: {} → {} ({} → {}), data version {}",
         from.as_str(),
@@ -1094,6 +1251,22 @@ async fn assign(
         ..data.clone()
     };
     let changes = ChangeSet::diff(&data, &new);
+    let counts = change_counts(&data, &changes);
+    let target = zone.map_or_else(|| "duties:all".to_string(), |code| format!("zone:{code}"));
+    let assigned_entry = entry(AuditAction::Assign, target)
+        .summary(format!(
+            "{} duties written, {} removed",
+            changes.duties.len(),
+            changes.delete_duties.len()
+        ))
+        .before(json!({ "duties": data.duties.len() }))
+        .after(json!({
+            "duties": new.duties.len(),
+            "changes": counts,
+            "seed": options.seed,
+            "spread": options.spread,
+        }));
+    let changes = changes.audited(assigned_entry);
     let applied = store.apply(&changes).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&assigned.report)?);
@@ -1149,7 +1322,23 @@ async fn reassign(
         duties,
         ..data.clone()
     };
-    let applied = store.apply(&ChangeSet::diff(&data, &new)).await?;
+    let reassigned = entry(AuditAction::Assign, format!("chief:{chief}"))
+        .summary(format!(
+            "{} {} to chief {chief} ({}), fixed",
+            targets.len(),
+            kind.key(),
+            to.name
+        ))
+        .before(json!({ "chiefs": crate::audit::previous_chiefs(&before) }))
+        .after(json!({
+            "chief": chief,
+            "kind": kind.key(),
+            "targets": targets,
+            "level": level.as_str(),
+        }));
+    let applied = store
+        .apply(&ChangeSet::diff(&data, &new).audited(reassigned))
+        .await?;
     let weights = wangge_assign::Weights::default();
     let loads: Vec<wangge_assign::ChiefLoad> =
         wangge_assign::workloads(&new, &new.duties, level, &weights, 0.25)
@@ -1262,7 +1451,20 @@ async fn cadences(
             visit_schedules: (schedules != data.visit_schedules).then_some(schedules),
             ..wangge_core::ChangeSet::default()
         };
-        let applied = store.apply(&changes).await?;
+        let settings = |c: &wangge_core::Cadences, v: &wangge_core::VisitSchedules| json!({ "inspections": c, "visits": v });
+        let changed = entry(AuditAction::Change, "setting:cadences")
+            .summary(format!(
+                "inspections: green {}, yellow {}, red {}; visits: key sites {}, vulnerable {}, every household {}",
+                cadences.green,
+                cadences.yellow,
+                cadences.red,
+                schedules.key_sites,
+                schedules.vulnerable,
+                schedules.households
+            ))
+            .before(settings(&data.cadences, &data.visit_schedules))
+            .after(settings(&cadences, &schedules));
+        let applied = store.apply(&changes.audited(changed)).await?;
         eprintln!("set, data version {}", applied.version);
     }
     if json {
@@ -1359,11 +1561,18 @@ async fn levels(
         }
     }
     if levels != data.levels {
+        let changed = entry(AuditAction::Change, "setting:levels")
+            .summary(format!("zone levels {}", levels.keys()))
+            .before(serde_json::to_value(&data.levels.levels)?)
+            .after(serde_json::to_value(&levels.levels)?);
         let applied = store
-            .apply(&ChangeSet {
-                levels: Some(levels.clone()),
-                ..ChangeSet::default()
-            })
+            .apply(
+                &ChangeSet {
+                    levels: Some(levels.clone()),
+                    ..ChangeSet::default()
+                }
+                .audited(changed),
+            )
             .await?;
         eprintln!("levels changed, data version {}", applied.version);
     }
@@ -1547,7 +1756,24 @@ async fn inspect(location: &Location, args: InspectArgs<'_>) -> Result<()> {
     let with_photo = photo.is_some();
     let changes = wangge_core::record_inspection(&data, code, draft, photo, now)?;
     let compound_id = changes.inspections[0].compound;
-    let applied = store.apply(&changes).await?;
+    let mut recorded = wangge_server::wire::inspection(&changes.inspections[0]);
+    if let Some(map) = recorded.as_object_mut() {
+        for key in ["id", "photo_url", "has_photo"] {
+            map.remove(key);
+        }
+    }
+    recorded["photo"] =
+        changes
+            .inspection_photos
+            .first()
+            .map_or(serde_json::Value::Null, |(_, p)| {
+                let info = p.info();
+                json!({ "type": info.mime.mime(), "size": info.size, "sha256": info.sha256 })
+            });
+    let inspected = entry(AuditAction::Inspection, format!("compound:{code}"))
+        .summary(format!("by {by} ({})", role.name_zh()))
+        .after(recorded);
+    let applied = store.apply(&changes.audited(inspected)).await?;
     let inspections = store.inspections(Some(compound_id)).await?;
     let one = Dataset {
         compounds: data
@@ -1691,7 +1917,15 @@ async fn user(action: UserCommand) -> Result<()> {
             if let Some(display_name) = display_name {
                 new.display_name = display_name;
             }
-            let id = store.create_user(&new).await?;
+            let added = entry(AuditAction::User, format!("user:{name}"))
+                .summary(format!("{name} added as {role} ({})", role.name_zh()))
+                .after(json!({
+                    "username": new.username,
+                    "display_name": new.display_name,
+                    "role": role.as_str(),
+                    "chief": chief,
+                }));
+            let id = store.create_user(&new, &[added]).await?;
             println!("added user {name} ({}, id {id})", role.name_zh());
             Ok(())
         }
@@ -1704,7 +1938,11 @@ async fn user(action: UserCommand) -> Result<()> {
             let mut found = find_user(store.as_ref(), &name).await?;
             found.password_hash = wangge_core::hash_password(&read_password()?)?;
             wangge_core::LockoutRule::default().record_success(&mut found);
-            store.update_user(&found).await?;
+            // Never the password or its hash: only that it was set.
+            let changed = entry(AuditAction::Password, format!("user:{name}")).summary(format!(
+                "password of {name} set (a lockout, if any, cleared)"
+            ));
+            store.update_user(&found, &[changed]).await?;
             println!("changed the password of {name}");
             Ok(())
         }
@@ -1718,9 +1956,15 @@ async fn user(action: UserCommand) -> Result<()> {
             wangge_core::check_role_chief(role, chief)?;
             let store = Location::of(database)?.open(false).await?;
             let mut found = find_user(store.as_ref(), &name).await?;
+            let before = json!({ "role": found.role.as_str(), "chief": found.chief });
+            let was = found.role;
             found.role = role;
             found.chief = chief;
-            store.update_user(&found).await?;
+            let changed = entry(AuditAction::User, format!("user:{name}"))
+                .summary(format!("{name}: {} → {}", was.name_zh(), role.name_zh()))
+                .before(before)
+                .after(json!({ "role": role.as_str(), "chief": chief }));
+            store.update_user(&found, &[changed]).await?;
             println!("{name} is now {role} ({})", role.name_zh());
             Ok(())
         }
@@ -1819,8 +2063,17 @@ async fn import_targets(location: &Location, layer: LayerArg, inputs: &[PathBuf]
         LayerArg::KeySites => {
             let sites = wangge_import::read_key_sites(input, &data)
                 .map_err(|e| anyhow!("{e}\nnothing was imported"))?;
+            let before = store.visit_targets().await?.key_sites.len();
+            let imported = entry(AuditAction::Import, "layer:key_sites")
+                .summary(format!(
+                    "{}: {} key site(s), {before} before",
+                    input.display(),
+                    sites.len()
+                ))
+                .before(json!({ "key_sites": before }))
+                .after(json!({ "key_sites": sites.len(), "file": input.display().to_string() }));
             store
-                .replace_key_sites(&sites)
+                .replace_key_sites(&sites, &[imported])
                 .await
                 .context("writing the key sites; nothing was imported")?;
             eprintln!(
@@ -1832,8 +2085,21 @@ async fn import_targets(location: &Location, layer: LayerArg, inputs: &[PathBuf]
         _ => {
             let households = wangge_import::read_vulnerable(input, &data)
                 .map_err(|e| anyhow!("{e}\nnothing was imported"))?;
+            // Counts only: the list holds personal data.
+            let before = store.visit_targets().await?.vulnerable.len();
+            let imported = entry(AuditAction::Import, "layer:vulnerable")
+                .summary(format!(
+                    "{}: {} vulnerable household(s), {before} before",
+                    input.display(),
+                    households.len()
+                ))
+                .before(json!({ "vulnerable_households": before }))
+                .after(json!({
+                    "vulnerable_households": households.len(),
+                    "file": input.display().to_string(),
+                }));
             let stored = store
-                .replace_vulnerable(&households)
+                .replace_vulnerable(&households, &[imported])
                 .await
                 .context("writing the vulnerable households; nothing was imported")?;
             // Counts only: the list holds personal data.
@@ -1899,7 +2165,22 @@ async fn visit(location: &Location, draft: VisitDraft) -> Result<()> {
         },
         now,
     )?;
-    let id = store.record_visit(&visit).await?;
+    let mut recorded = wangge_server::wire::visit(&atlas, &visit);
+    if let Some(map) = recorded.as_object_mut() {
+        map.remove("id");
+    }
+    let visited = entry(
+        AuditAction::Visit,
+        format!("{}:{}", visit.target.kind_key(), visit.target.id()),
+    )
+    .summary(format!(
+        "visit {}: {} by {}",
+        wangge_store::NEW_ID,
+        visit.target.text(&atlas),
+        visit.by
+    ))
+    .after(recorded);
+    let id = store.record_visit(&visit, &[visited]).await?;
     let today = task_date(None)?;
     let latest = store.latest_visits().await?;
     let due = wangge_core::task_list(

@@ -3,6 +3,7 @@
 //! Glue only: parse the arguments (`args`), open the chosen store, and call the library crates.
 
 mod args;
+mod audit;
 mod commands;
 mod problems;
 mod progress;

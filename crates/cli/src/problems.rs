@@ -7,15 +7,17 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
+use serde_json::json;
 use wangge_core::problems::{
     Problem, ProblemAction, ProblemCategory, ProblemLimits, ProblemSource, ProblemState, Report,
     check_step_time, escalations, report, transition,
 };
-use wangge_core::{Atlas, Id};
+use wangge_core::{Atlas, AuditAction, Id};
 use wangge_import::{Crs, HotlineOptions, read_hotline};
 use wangge_store::{ProblemFilter, Store};
 
 use crate::args::{Limits, ProblemCommand};
+use crate::audit::entry;
 use crate::commands::{Location, iso};
 
 /// The time limits from `--limits FILE.json`, or the defaults.
@@ -111,8 +113,22 @@ pub(crate) async fn import_hotline(
         }
     }
     let read_in = started.elapsed();
+    let files: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    let imported = entry(AuditAction::Import, "layer:hotline")
+        .summary(format!(
+            "12345 work orders from {}: {} added, {already} already imported, {skipped} skipped",
+            files.join(", "),
+            fresh.len()
+        ))
+        .after(json!({
+            "files": files,
+            "added": fresh.len(),
+            "already_imported": already,
+            "located_by_address": by_address,
+            "skipped": skipped,
+        }));
     let ids = store
-        .add_problems(&fresh)
+        .add_problems(&fresh, &[imported])
         .await
         .context("writing the work orders; nothing was imported")?;
     eprintln!(
@@ -163,7 +179,15 @@ pub(crate) async fn problem(action: ProblemCommand) -> Result<()> {
                 now,
                 &limits,
             )?;
-            problem.id = store.add_problems(std::slice::from_ref(&problem)).await?[0];
+            let reported = wangge_server::audit::problem_reported(
+                entry(AuditAction::Problem, ""),
+                &atlas,
+                &problem,
+                now,
+            );
+            problem.id = store
+                .add_problems(std::slice::from_ref(&problem), &[reported])
+                .await?[0];
             let mut out = std::io::stdout().lock();
             if json {
                 serde_json::to_writer_pretty(
@@ -195,7 +219,15 @@ pub(crate) async fn problem(action: ProblemCommand) -> Result<()> {
             let now = now_ms();
             let step = transition(&problem, action, &by, now, &note, &limits)?;
             check_step_time(&step, steps.last().map_or(i64::MIN, |s| s.at_ms), now)?;
-            store.record_steps(std::slice::from_ref(&step)).await?;
+            let stepped = wangge_server::audit::problem_stepped(
+                entry(AuditAction::ProblemStep, ""),
+                &problem,
+                action,
+                &step,
+            );
+            store
+                .record_steps(std::slice::from_ref(&step), &[stepped])
+                .await?;
             eprintln!(
                 "problem {id}: {} ({}) by {by}; now {} ({}) with the {} ({}), due {}",
                 action.as_str(),
@@ -405,7 +437,9 @@ pub(crate) async fn escalate(
     let mut recorded = Vec::new();
     let mut stale = 0;
     for chunk in steps.chunk_by(|a, b| a.problem == b.problem) {
-        match store.record_steps(chunk).await {
+        let escalated =
+            wangge_server::audit::problem_escalated(entry(AuditAction::ProblemStep, ""), chunk);
+        match store.record_steps(chunk, &[escalated]).await {
             Ok(()) => recorded.extend_from_slice(chunk),
             Err(wangge_store::Error::StaleProblem { .. }) => stale += 1,
             Err(e) => return Err(e.into()),

@@ -239,9 +239,9 @@ mod tests {
     #[test]
     fn every_action_round_trips_through_its_key_and_has_a_chinese_name() {
         for &action in AuditAction::ALL {
-            assert_eq!(AuditAction::parse(action.as_str()).unwrap(), action);
+            assert_eq!(AuditAction::parse(action.as_str()).expect("parses"), action);
             assert!(!action.name_zh().is_empty());
-            let json = serde_json::to_string(&action).unwrap();
+            let json = serde_json::to_string(&action).expect("serialises");
             assert_eq!(json, format!("\"{}\"", action.as_str()));
         }
         assert!(AuditAction::parse("delete_everything").is_err());

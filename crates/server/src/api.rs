@@ -12,6 +12,7 @@ use geo::{Point, Rect, coord};
 use serde_json::{Value, json};
 use wangge_core::{Atlas, Layer, Stats, Tier};
 
+use crate::access::{Caller, check_compound};
 use crate::{ApiError, AppState, wire};
 
 pub(crate) type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
@@ -167,26 +168,17 @@ pub(crate) async fn health(State(state): State<AppState>) -> Json<Value> {
     }))
 }
 
+/// `GET /api`: every route with the roles that may call it.
 pub(crate) async fn index() -> Json<Value> {
+    let endpoints: Vec<Value> = crate::routes()
+        .into_iter()
+        .map(|(method, path, access)| {
+            json!({ "method": method.as_str(), "path": path, "roles": access.describe() })
+        })
+        .collect();
     Json(json!({
-        "endpoints": [
-            "GET /health",
-            "GET /api/stats",
-            "GET /api/levels",
-            "GET /api/locate?lon=&lat=",
-            "GET /api/zones?level=&parent=&bbox=&offset=&limit=",
-            "GET /api/zones/{code}",
-            "GET /api/compounds?tier=&bbox=&offset=&limit=",
-            "GET /api/compounds/{code}",
-            "GET /api/compounds/{code}/inspections",
-            "POST /api/compounds/{code}/inspections",
-            "GET /api/inspections/{id}/photo",
-            "GET /api/due?zone=&overdue=",
-            "GET /api/buildings?compound=&bbox=&offset=&limit=",
-            "GET /api/buildings/{id}",
-            "GET /api/streets?bbox=&offset=&limit=",
-            "GET /api/streets/{id}",
-        ],
+        "endpoints": endpoints,
+        "sign_in": "POST /api/session with {\"username\", \"password\"}: a session cookie, and a token to send as Authorization: Bearer",
         "bbox": "min_lon,min_lat,max_lon,max_lat (WGS-84 degrees)",
         "paging": format!("offset from 0; limit 1..{MAX_LIMIT}, default {DEFAULT_LIMIT}; `next` is the offset of the next page or null"),
     }))
@@ -281,8 +273,10 @@ pub(crate) async fn zone(
     Ok(Json(wire::zone(&atlas, z)))
 }
 
+/// `GET /api/compounds`: the compounds the caller may see (a street chief: their own).
 pub(crate) async fn compounds(
     State(state): State<AppState>,
+    caller: Caller,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
     let args = Args::new(params, &["tier", "bbox", "offset", "limit"])?;
@@ -293,19 +287,25 @@ pub(crate) async fn compounds(
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let atlas = state.snapshot().atlas;
     let data = atlas.data();
+    let scope = caller.scope(&atlas);
     list(&atlas, Layer::Compounds, &args, |i| {
-        tier.is_none_or(|t| data.compounds[i].tier == t)
+        let c = &data.compounds[i];
+        tier.is_none_or(|t| c.tier == t)
+            && scope.as_ref().is_none_or(|s| s.compounds.contains(&c.id))
     })
 }
 
+/// `GET /api/compounds/{code}`: one compound (a street chief: one of their own).
 pub(crate) async fn compound(
     State(state): State<AppState>,
+    caller: Caller,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let atlas = state.snapshot().atlas;
     let c = atlas
         .compound_by_code(&code)
         .ok_or_else(|| ApiError::NotFound(format!("no compound has code {code}")))?;
+    check_compound(&caller, &atlas, c)?;
     let mut feature = wire::compound(&atlas, c);
     let inspections = state.store().inspections(Some(c.id)).await?;
     let latest = wangge_core::inspections::latest_inspections(&inspections);
@@ -315,6 +315,7 @@ pub(crate) async fn compound(
 
 pub(crate) async fn buildings(
     State(state): State<AppState>,
+    caller: Caller,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
     let args = Args::new(params, &["compound", "bbox", "offset", "limit"])?;
@@ -329,13 +330,17 @@ pub(crate) async fn buildings(
         None => None,
     };
     let data = atlas.data();
+    let scope = caller.scope(&atlas);
     list(&atlas, Layer::Buildings, &args, |i| {
-        compound.is_none_or(|c| data.buildings[i].compound == Some(c))
+        let b = &data.buildings[i];
+        compound.is_none_or(|c| b.compound == Some(c))
+            && scope.as_ref().is_none_or(|s| s.buildings.contains(&b.id))
     })
 }
 
 pub(crate) async fn building(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id: i64 = id
@@ -343,27 +348,35 @@ pub(crate) async fn building(
         .map_err(|_| ApiError::BadRequest(format!("building id `{id}` is not a number")))?;
     let atlas = state.snapshot().atlas;
     let b = atlas
-        .data()
-        .buildings
-        .iter()
-        .find(|b| b.id == id)
+        .building(id)
         .ok_or_else(|| ApiError::NotFound(format!("no building has id {id}")))?;
+    if let Some(scope) = caller.scope(&atlas) {
+        scope.building(id)?;
+    }
     Ok(Json(wire::building(&atlas, b)))
 }
 
 pub(crate) async fn streets(
     State(state): State<AppState>,
+    caller: Caller,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
     let args = Args::new(params, &["bbox", "offset", "limit"])?;
     let atlas = state.snapshot().atlas;
-    list(&atlas, Layer::Streets, &args, |_| true)
+    let scope = caller.scope(&atlas);
+    let data = atlas.data();
+    list(&atlas, Layer::Streets, &args, |i| {
+        scope
+            .as_ref()
+            .is_none_or(|s| s.streets.contains(&data.streets[i].id))
+    })
 }
 
 /// `GET /api/streets/{id}`: one street segment, with its chiefs by level and its street's partner
 /// departments.
 pub(crate) async fn street(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id: i64 = id
@@ -376,6 +389,9 @@ pub(crate) async fn street(
         .iter()
         .find(|s| s.id == id)
         .ok_or_else(|| ApiError::NotFound(format!("no street segment has id {id}")))?;
+    if let Some(scope) = caller.scope(&atlas) {
+        scope.street(id)?;
+    }
     Ok(Json(wire::street(&atlas, s)))
 }
 

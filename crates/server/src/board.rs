@@ -107,6 +107,7 @@ pub(crate) fn parse_lang(lang: Option<&str>) -> Result<Lang, ApiError> {
 /// `GET /boards/{code}.html` or `.png`.
 pub(crate) async fn board(
     State(state): State<AppState>,
+    caller: crate::access::Caller,
     Path(file): Path<String>,
     query: Result<Query<BoardQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -126,6 +127,7 @@ pub(crate) async fn board(
         .compound_by_code(code)
         .cloned()
         .ok_or_else(|| ApiError::NotFound(format!("no compound has code {code}")))?;
+    crate::access::check_compound(&caller, &atlas, &compound)?;
     let inspections = state.store().inspections(Some(compound.id)).await?;
     let board = board_of(
         &atlas,

@@ -143,10 +143,15 @@ pub(crate) async fn list(
 /// compounds (with tiers) and streets they answer for, its box, and today's round.
 pub(crate) async fn get(
     State(state): State<AppState>,
+    caller: crate::access::Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
     let atlas = state.snapshot().atlas;
-    Ok(Json(area(&atlas, parse_id(&id)?)?))
+    if let Some(scope) = caller.scope(&atlas) {
+        scope.chief(id)?;
+    }
+    Ok(Json(area(&atlas, id)?))
 }
 
 fn parse_id(text: &str) -> Result<Id, ApiError> {
@@ -338,6 +343,7 @@ pub(crate) struct ReassignRequest {
 /// keeps them there), and answers with the live workloads of every chief concerned.
 pub(crate) async fn post(
     State(state): State<AppState>,
+    caller: crate::access::Caller,
     body: Result<Json<ReassignRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
@@ -376,7 +382,31 @@ pub(crate) async fn post(
             duties,
             ..data.clone()
         };
-        (wangge_core::ChangeSet::diff(data, &new), level, concerned)
+        let before: Vec<Value> = data
+            .duties
+            .iter()
+            .filter(|d| d.kind == kind && d.level == level && request.targets.contains(&d.target))
+            .map(|d| json!({ "target": d.target, "chief": d.chief }))
+            .collect();
+        let entry = caller
+            .audit(
+                wangge_core::AuditAction::Assign,
+                format!("chief:{}", request.chief),
+            )
+            .summary(format!(
+                "{} {}(s) given to {} on the {} level",
+                request.targets.len(),
+                kind.key(),
+                chief.name,
+                level.as_str()
+            ))
+            .before(json!({ "duties": before }))
+            .after(json!({ "kind": kind.key(), "targets": request.targets, "chief": request.chief, "level": level.as_str(), "fixed": true }));
+        (
+            wangge_core::ChangeSet::diff(data, &new).audited(entry),
+            level,
+            concerned,
+        )
     };
     let applied = state.apply(changes).await?;
     let atlas = state.snapshot().atlas;

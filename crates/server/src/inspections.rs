@@ -15,6 +15,7 @@ use wangge_core::{
     record_inspection,
 };
 
+use crate::access::{Caller, check_compound};
 use crate::api::{Args, Params};
 use crate::views::{compounds_in, now_ms};
 use crate::{ApiError, AppState, wire};
@@ -155,9 +156,18 @@ fn due_of(
 /// schedule (201). A photo that is not a JPEG, PNG or WebP image of at most 5 MiB is a 422.
 pub(crate) async fn record(
     State(state): State<AppState>,
+    caller: Caller,
     Path(code): Path<String>,
     body: Result<Json<InspectionRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    // A street chief records in their own area only: checked before the body, so that the answer
+    // says so whatever the body holds.
+    {
+        let atlas = state.snapshot().atlas;
+        if let Some(c) = atlas.compound_by_code(&code) {
+            check_compound(&caller, &atlas, c)?;
+        }
+    }
     let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let role =
         InspectorRole::parse(&request.role).map_err(|e| ApiError::BadRequest(e.to_string()))?;
@@ -205,6 +215,19 @@ pub(crate) async fn record(
         (changes, compound)
     };
     let mut stored = changes.inspections[0].clone();
+    let changes = changes.audited(
+        caller
+            .audit(
+                wangge_core::AuditAction::Inspection,
+                format!("compound:{code}"),
+            )
+            .summary(format!(
+                "inspected by {} ({})",
+                stored.inspector,
+                stored.role.name_zh()
+            ))
+            .after(wire::inspection(&stored)),
+    );
     let applied = state.apply(changes).await?;
     stored.id = applied.inspections.first().copied().unwrap_or_default();
     let inspections = state.store().inspections(Some(compound.id)).await?;
@@ -236,8 +259,32 @@ pub(crate) async fn record(
 /// none.
 pub(crate) async fn photo(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<Id>,
 ) -> Result<Response, ApiError> {
+    // A street chief sees the photos of their own compounds' inspections only.
+    let scope = caller.scope(&state.snapshot().atlas);
+    if let Some(scope) = scope {
+        let mut theirs = false;
+        for &compound in &scope.compounds {
+            if state
+                .store()
+                .inspections(Some(compound))
+                .await?
+                .iter()
+                .any(|i| i.id == id)
+            {
+                theirs = true;
+                break;
+            }
+        }
+        if !theirs {
+            return Err(ApiError::Forbidden(format!(
+                "inspection {id} is not of a compound in your area (street chief {})",
+                scope.chief
+            )));
+        }
+    }
     let photo = state
         .store()
         .inspection_photo(id)
@@ -258,14 +305,17 @@ pub(crate) async fn photo(
 /// place in the schedule.
 pub(crate) async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let compound = state
-        .snapshot()
-        .atlas
-        .compound_by_code(&code)
-        .cloned()
-        .ok_or_else(|| ApiError::NotFound(format!("no compound has code {code}")))?;
+    let compound = {
+        let atlas = state.snapshot().atlas;
+        let c = atlas
+            .compound_by_code(&code)
+            .ok_or_else(|| ApiError::NotFound(format!("no compound has code {code}")))?;
+        check_compound(&caller, &atlas, c)?;
+        c.clone()
+    };
     let inspections = state.store().inspections(Some(compound.id)).await?;
     let due = due_of(&compound, &inspections, &state, now_ms())?;
     let atlas = state.snapshot().atlas;
@@ -282,6 +332,7 @@ pub(crate) async fn list(
 /// overdue; the soonest due first.
 pub(crate) async fn due(
     State(state): State<AppState>,
+    caller: Caller,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
     let args = Args::new(params, &["zone", "overdue"])?;
@@ -307,7 +358,11 @@ pub(crate) async fn due(
     // counted rather than missed; its compound is in the atlas already.
     let inspections = state.store().inspections(None).await?;
     let now = now_ms();
-    let list = due_in(&atlas, zone, &inspections, now)?;
+    let mut list = due_in(&atlas, zone, &inspections, now)?;
+    // A street chief's list holds their own compounds only.
+    if let Some(scope) = caller.scope(&atlas) {
+        list.retain(|d| scope.compounds.contains(&d.compound));
+    }
     let overdue = list.iter().filter(|d| d.overdue).count();
     let shown: Vec<Value> = list
         .iter()

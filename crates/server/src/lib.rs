@@ -4,7 +4,9 @@
 //! `app(state)` builds the router; tests call it with `oneshot` and no open port. Handlers return
 //! [`ApiError`] so that they can use `?`; server-side details are logged, never sent.
 
+pub mod access;
 mod api;
+pub mod audit;
 pub mod board;
 mod chiefs;
 pub mod dashboard;
@@ -23,19 +25,163 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{self, MethodRouter};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
+pub use access::Access;
 pub use error::ApiError;
 pub use problems::ClockRun;
 pub use state::{AppState, DEFAULT_TILE_CACHE, ServerOptions, Snapshot, StateError};
 
 /// The largest request body the server accepts.
 pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// One route: its method, path pattern, access rule and handler.
+struct Route {
+    method: Method,
+    path: &'static str,
+    access: Access,
+    handler: MethodRouter<AppState>,
+}
+
+fn get<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Access, h: H) -> Route {
+    let handler = routing::get(h);
+    Route {
+        method: Method::GET,
+        path,
+        access,
+        handler,
+    }
+}
+
+fn post<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Access, h: H) -> Route {
+    let handler = routing::post(h);
+    Route {
+        method: Method::POST,
+        path,
+        access,
+        handler,
+    }
+}
+
+fn delete<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Access, h: H) -> Route {
+    let handler = routing::delete(h);
+    Route {
+        method: Method::DELETE,
+        path,
+        access,
+        handler,
+    }
+}
+
+/// Every route, once, with who may call it. The router and the access rules are both built from
+/// this list (see [`access`]).
+fn route_table() -> Vec<Route> {
+    use access::{ADMINS, AUDITORS, EVERYONE, FIELD, PATROL, PLANNERS, READERS};
+    let public = Access::Public;
+    vec![
+        get("/health", public, api::health),
+        get("/api", public, api::index),
+        get("/api/session", public, session::whoami),
+        post("/api/session", public, session::sign_in),
+        delete("/api/session", public, session::sign_out),
+        post("/api/session/password", EVERYONE, session::change_password),
+        get("/api/users", ADMINS, session::users),
+        post("/api/users", ADMINS, session::add_user),
+        post("/api/users/{name}", ADMINS, session::change_user),
+        get("/api/audit", AUDITORS, audit::log),
+        get("/api/meta", READERS, views::meta),
+        get("/api/summary", READERS, views::summary),
+        get("/api/zones/{code}/summary", READERS, views::zone_summary),
+        post("/api/compounds/{code}/tier", PLANNERS, views::set_tier),
+        get(
+            "/api/compounds/{code}/history",
+            EVERYONE,
+            views::tier_history,
+        ),
+        get(
+            "/api/compounds/{code}/inspections",
+            EVERYONE,
+            inspections::list,
+        ),
+        post(
+            "/api/compounds/{code}/inspections",
+            FIELD,
+            inspections::record,
+        ),
+        get("/api/inspections/{id}/photo", EVERYONE, inspections::photo),
+        get("/api/due", EVERYONE, inspections::due),
+        get("/api/dashboard", READERS, dashboard::dashboard),
+        get("/api/problems", EVERYONE, problems::list),
+        post("/api/problems", FIELD, problems::report_problem),
+        get("/api/problems/summary", READERS, problems::summary),
+        get("/api/problems/heat", READERS, problems::heat),
+        get("/api/problems/{id}", EVERYONE, problems::get),
+        post("/api/problems/{id}/steps", FIELD, problems::step),
+        get("/api/me/area", PATROL, session::my_area),
+        get("/api/me/tasks", PATROL, visits::my_tasks),
+        get("/api/chiefs/{id}/tasks", EVERYONE, visits::chief_tasks),
+        post("/api/visits", PATROL, visits::record),
+        get("/api/chiefs", READERS, chiefs::list),
+        get("/api/chiefs/{id}", EVERYONE, chiefs::get),
+        post("/api/duties", PLANNERS, chiefs::post),
+        get("/api/plans", READERS, plans::list),
+        post("/api/plans", PLANNERS, plans::create),
+        get("/api/plans/compare", READERS, plans::compare_plans),
+        get("/api/plans/as-of", READERS, plans::as_of),
+        get("/api/plans/{id}", READERS, plans::get),
+        get("/api/plans/{id}/zones", READERS, plans::zones),
+        get("/api/plans/{id}/balance", READERS, plans::balance),
+        post("/api/plans/{id}/edits", PLANNERS, plans::edit),
+        post("/api/plans/{id}/undo", PLANNERS, plans::undo),
+        post("/api/plans/{id}/redo", PLANNERS, plans::redo),
+        post("/api/plans/{id}/publish", PLANNERS, plans::publish),
+        post("/api/plans/{id}/discard", PLANNERS, plans::discard),
+        get("/tiles/{file}", EVERYONE, tiles::tilejson),
+        get("/tiles/{layer}/{z}/{x}/{file}", EVERYONE, tiles::tile),
+        // Styles name tile sources and colours, no data.
+        get("/styles/{file}", public, views::style),
+        get("/render/{file}", READERS, views::render),
+        get("/boards/{file}", EVERYONE, board::board),
+        get("/api/stats", READERS, api::stats),
+        get("/api/levels", READERS, api::levels),
+        get("/api/locate", READERS, api::locate),
+        get("/api/zones", READERS, api::zones),
+        get("/api/zones/{code}", READERS, api::zone),
+        get("/api/compounds", EVERYONE, api::compounds),
+        get("/api/compounds/{code}", EVERYONE, api::compound),
+        get("/api/buildings", EVERYONE, api::buildings),
+        get("/api/buildings/{id}", EVERYONE, api::building),
+        get("/api/streets", EVERYONE, api::streets),
+        get("/api/streets/{id}", EVERYONE, api::street),
+        // Unknown API paths answer JSON, never the front end's page.
+        get("/api/{*rest}", public, api::not_found),
+    ]
+}
+
+/// Every route as (method, path pattern, access), in declaration order: what `GET /api` lists
+/// and what the access tests walk through.
+pub fn routes() -> Vec<(Method, &'static str, Access)> {
+    route_table()
+        .into_iter()
+        .map(|r| (r.method, r.path, r.access))
+        .collect()
+}
+
+/// The access rules of [`route_table`], by method and route pattern.
+pub(crate) fn rules() -> access::Rules {
+    let mut rules = access::Rules::default();
+    for (method, path, access) in routes() {
+        rules.insert(method, path, access);
+    }
+    rules
+}
 
 /// Builds the router.
 pub fn app(state: AppState) -> Router {
@@ -44,77 +190,20 @@ pub fn app(state: AppState) -> Router {
         .web_dir
         .clone()
         .filter(|d| d.join("index.html").is_file());
-    let router = Router::new()
-        .route("/health", get(api::health))
-        .route("/api/meta", get(views::meta))
-        .route("/api/summary", get(views::summary))
-        .route("/api/zones/{code}/summary", get(views::zone_summary))
-        .route("/api/compounds/{code}/tier", post(views::set_tier))
-        .route("/api/compounds/{code}/history", get(views::tier_history))
-        .route(
-            "/api/compounds/{code}/inspections",
-            get(inspections::list).post(inspections::record),
-        )
-        .route("/api/inspections/{id}/photo", get(inspections::photo))
-        .route("/api/due", get(inspections::due))
-        .route("/api/dashboard", get(dashboard::dashboard))
-        .route(
-            "/api/problems",
-            get(problems::list).post(problems::report_problem),
-        )
-        .route("/api/problems/summary", get(problems::summary))
-        .route("/api/problems/heat", get(problems::heat))
-        .route("/api/problems/{id}", get(problems::get))
-        .route("/api/problems/{id}/steps", post(problems::step))
-        .route(
-            "/api/session",
-            get(session::whoami)
-                .post(session::sign_in)
-                .delete(session::sign_out),
-        )
-        .route("/api/me/area", get(session::my_area))
-        .route("/api/me/tasks", get(visits::my_tasks))
-        .route("/api/chiefs/{id}/tasks", get(visits::chief_tasks))
-        .route("/api/visits", post(visits::record))
-        .route("/api/chiefs", get(chiefs::list))
-        .route("/api/chiefs/{id}", get(chiefs::get))
-        .route("/api/duties", post(chiefs::post))
-        .route("/api/plans", get(plans::list).post(plans::create))
-        .route("/api/plans/compare", get(plans::compare_plans))
-        .route("/api/plans/as-of", get(plans::as_of))
-        .route("/api/plans/{id}", get(plans::get))
-        .route("/api/plans/{id}/zones", get(plans::zones))
-        .route("/api/plans/{id}/balance", get(plans::balance))
-        .route("/api/plans/{id}/edits", post(plans::edit))
-        .route("/api/plans/{id}/undo", post(plans::undo))
-        .route("/api/plans/{id}/redo", post(plans::redo))
-        .route("/api/plans/{id}/publish", post(plans::publish))
-        .route("/api/plans/{id}/discard", post(plans::discard))
-        .route("/tiles/{file}", get(tiles::tilejson))
-        .route("/tiles/{layer}/{z}/{x}/{file}", get(tiles::tile))
-        .route("/styles/{file}", get(views::style))
-        .route("/render/{file}", get(views::render))
-        .route("/boards/{file}", get(board::board))
-        .route("/api", get(api::index))
-        .route("/api/stats", get(api::stats))
-        .route("/api/levels", get(api::levels))
-        .route("/api/locate", get(api::locate))
-        .route("/api/zones", get(api::zones))
-        .route("/api/zones/{code}", get(api::zone))
-        .route("/api/compounds", get(api::compounds))
-        .route("/api/compounds/{code}", get(api::compound))
-        .route("/api/buildings", get(api::buildings))
-        .route("/api/buildings/{id}", get(api::building))
-        .route("/api/streets", get(api::streets))
-        .route("/api/streets/{id}", get(api::street))
-        // Unknown API paths answer JSON, never the front end's page.
-        .route("/api/{*rest}", get(api::not_found));
+    let mut router = Router::new();
+    for route in route_table() {
+        router = router.route(route.path, route.handler);
+    }
+    let router = router.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        access::authorize,
+    ));
     // The built front end when there is one; otherwise a plain page that lists the API.
     let router = match web {
         Some(dir) => router
             .fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")))),
         None => router
-            .route("/", get(api::landing))
+            .route("/", routing::get(api::landing))
             .fallback(api::not_found),
     };
     router

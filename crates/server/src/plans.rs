@@ -18,9 +18,12 @@ use serde_json::{Value, json};
 use wangge_core::{Dataset, Id, Plan, PlanEdit, PlanInfo, PlanStatus, Zone, with_descendants};
 use wangge_partition::{Edit, EditError, apply_edit, check, compare, family_report};
 
+use crate::access::Caller;
 use crate::api::{Args, Params};
 use crate::views::now_ms;
 use crate::{ApiError, AppState};
+use wangge_core::{AuditAction, AuditEntry};
+use wangge_store::NEW_ID;
 
 /// `{"name", "by"}`.
 #[derive(Debug, Deserialize)]
@@ -55,8 +58,14 @@ fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
         .map_err(|e| ApiError::BadRequest(e.body_text()))
 }
 
-fn author(by: Option<String>) -> Result<String, ApiError> {
-    let by = by.unwrap_or_default().trim().to_string();
+/// Who makes a change: the signed-in user (what the body says is then ignored), else `by`.
+fn author(caller: &Caller, by: Option<String>) -> Result<String, ApiError> {
+    let by = caller
+        .author()
+        .or(by)
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     if by.is_empty() {
         return Err(ApiError::BadRequest(
             "say who makes the change: \"by\" is required".into(),
@@ -138,8 +147,13 @@ fn ready(plan: &Plan, version: u64) -> Result<(), ApiError> {
 }
 
 /// Saves, turning a lost race into the same 409 as a stale request.
-async fn save(state: &AppState, plan: &Plan, expected: u64) -> Result<(), ApiError> {
-    match state.store().save_plan(plan, expected).await {
+async fn save(
+    state: &AppState,
+    plan: &Plan,
+    expected: u64,
+    audit: AuditEntry,
+) -> Result<(), ApiError> {
+    match state.store().save_plan(plan, expected, &[audit]).await {
         Ok(()) => Ok(()),
         Err(wangge_store::Error::Conflict { .. }) => {
             let current = load_plan(state, plan.info.id).await?;
@@ -171,10 +185,11 @@ pub(crate) async fn list(State(state): State<AppState>) -> Result<Json<Value>, A
 /// plan that was ever in force stays viewable.
 pub(crate) async fn create(
     State(state): State<AppState>,
+    caller: Caller,
     request: Result<Json<NewPlan>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request = body(request)?;
-    let by = author(request.by)?;
+    let by = author(&caller, request.by)?;
     let name = request.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::BadRequest(
@@ -191,12 +206,23 @@ pub(crate) async fn create(
             baseline.info.status = PlanStatus::Published;
             baseline.info.published_by = Some("wangge".into());
             baseline.info.published_at_ms = Some(now);
-            baseline.info.id = state.store().create_plan(&baseline).await?;
+            let entry = caller
+                .audit(AuditAction::PlanCreate, format!("plan:{NEW_ID}"))
+                .summary("kept the live grids as the first published plan")
+                .after(json!({ "name": baseline.info.name, "status": "published", "zones": baseline.zones.len() }));
+            baseline.info.id = state.store().create_plan(&baseline, &[entry]).await?;
             baseline
         }
     };
     let mut draft = Plan::draft_of(live.data(), name, &by, now_ms(), Some(&base));
-    draft.info.id = state.store().create_plan(&draft).await?;
+    let entry = caller
+        .audit(AuditAction::PlanCreate, format!("plan:{NEW_ID}"))
+        .summary(format!(
+            "new draft \"{}\" from plan {}",
+            draft.info.name, base.info.id
+        ))
+        .after(json!({ "name": draft.info.name, "status": "draft", "base": base.info.id }));
+    draft.info.id = state.store().create_plan(&draft, &[entry]).await?;
     tracing::info!(plan = draft.info.id, %by, "draft created");
     Ok((StatusCode::CREATED, Json(info_json(&draft.info))))
 }
@@ -381,11 +407,12 @@ fn edit_error(e: EditError) -> ApiError {
 /// `POST /api/plans/{id}/edits` with `{"version", "by", "edit": {"op": …}}`.
 pub(crate) async fn edit(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     request: Result<Json<EditRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let request = body(request)?;
-    let by = author(request.by)?;
+    let by = author(&caller, request.by)?;
     let edit: Edit = serde_json::from_value(request.edit.clone()).map_err(|e| {
         ApiError::BadRequest(format!(
             "\"edit\" is not an edit ({e}); use one of op = move, split, merge, rebalance, lock, redraw"
@@ -414,7 +441,12 @@ pub(crate) async fn edit(
         edited.zones,
         edited.locked,
     );
-    save(&state, &plan, request.version).await?;
+    let entry = caller
+        .audit(AuditAction::PlanEdit, format!("plan:{id}"))
+        .summary(edited.summary.clone())
+        .before(json!({ "version": request.version }))
+        .after(json!({ "version": plan.info.version, "edit": edit, "changed": edited.changed }));
+    save(&state, &plan, request.version, entry).await?;
     tracing::info!(plan = id, version = plan.info.version, %by, summary = %edited.summary, "plan edited");
     Ok(Json(json!({
         "info": info_json(&plan.info),
@@ -426,29 +458,32 @@ pub(crate) async fn edit(
 /// `POST /api/plans/{id}/undo` and `/redo` with `{"version", "by"}`.
 pub(crate) async fn undo(
     state: State<AppState>,
+    caller: Caller,
     id: Path<String>,
     request: Result<Json<VersionRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    step(state, id, request, false).await
+    step(state, caller, id, request, false).await
 }
 
 /// `POST /api/plans/{id}/redo`.
 pub(crate) async fn redo(
     state: State<AppState>,
+    caller: Caller,
     id: Path<String>,
     request: Result<Json<VersionRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    step(state, id, request, true).await
+    step(state, caller, id, request, true).await
 }
 
 async fn step(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     request: Result<Json<VersionRequest>, JsonRejection>,
     forward: bool,
 ) -> Result<Json<Value>, ApiError> {
     let request = body(request)?;
-    let by = author(request.by)?;
+    let by = author(&caller, request.by)?;
     let id = plan_id(&id)?;
     let _plans = state.plan_lock().await;
     let mut plan = load_plan(&state, id).await?;
@@ -467,7 +502,12 @@ async fn step(
         ),
         Err(e) => return Err(ApiError::Refused(e.to_string())),
     };
-    save(&state, &plan, request.version).await?;
+    let entry = caller
+        .audit(AuditAction::PlanEdit, format!("plan:{id}"))
+        .summary(summary.clone())
+        .before(json!({ "version": request.version }))
+        .after(json!({ "version": plan.info.version }));
+    save(&state, &plan, request.version, entry).await?;
     Ok(Json(json!({
         "info": info_json(&plan.info),
         "summary": summary,
@@ -479,11 +519,12 @@ async fn step(
 /// plan's zones the live ones, in one transaction.
 pub(crate) async fn publish(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     request: Result<Json<VersionRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let request = body(request)?;
-    let by = author(request.by)?;
+    let by = author(&caller, request.by)?;
     let id = plan_id(&id)?;
     let _plans = state.plan_lock().await;
     let mut plan = load_plan(&state, id).await?;
@@ -517,6 +558,18 @@ pub(crate) async fn publish(
         })));
     }
     let changes = plan.publish_changes(live.data());
+    let changes = {
+        let entry = caller
+            .audit(AuditAction::Publish, format!("plan:{id}"))
+            .summary(format!("published \"{}\"", plan.info.name))
+            .before(json!({ "status": "draft", "version": request.version }))
+            .after(json!({
+                "status": "published",
+                "zones_written": changes.zones.len(),
+                "zones_deleted": changes.delete_zones.len(),
+            }));
+        changes.audited(entry)
+    };
     plan.info.status = PlanStatus::Published;
     plan.info.published_by = Some(by.clone());
     plan.info.published_at_ms = Some(now_ms());
@@ -538,17 +591,23 @@ pub(crate) async fn publish(
 /// `POST /api/plans/{id}/discard` with `{"version", "by"}`.
 pub(crate) async fn discard(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     request: Result<Json<VersionRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let request = body(request)?;
-    author(request.by)?;
+    author(&caller, request.by)?;
     let id = plan_id(&id)?;
     let _plans = state.plan_lock().await;
     let mut plan = load_plan(&state, id).await?;
     ready(&plan, request.version)?;
     plan.info.status = PlanStatus::Discarded;
-    save(&state, &plan, request.version).await?;
+    let entry = caller
+        .audit(AuditAction::Discard, format!("plan:{}", plan.info.id))
+        .summary(format!("discarded \"{}\"", plan.info.name))
+        .before(json!({ "status": "draft", "version": request.version }))
+        .after(json!({ "status": "discarded" }));
+    save(&state, &plan, request.version, entry).await?;
     Ok(Json(info_json(&plan.info)))
 }
 

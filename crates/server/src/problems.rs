@@ -15,6 +15,7 @@ use wangge_core::problems::{
 use wangge_core::{EscalationLevel, Id};
 use wangge_store::ProblemFilter;
 
+use crate::access::Caller;
 use crate::api::{Args, Params};
 use crate::views::now_ms;
 use crate::{ApiError, AppState, wire};
@@ -38,6 +39,8 @@ pub(crate) struct ReportRequest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct StepRequest {
     action: String,
+    /// Who acts, for callers without a session (a signed-in user acts as themselves).
+    #[serde(default)]
     by: String,
     #[serde(default)]
     note: String,
@@ -64,6 +67,7 @@ fn parse_id(text: &str) -> Result<Id, ApiError> {
 /// its routing (201).
 pub(crate) async fn report_problem(
     State(state): State<AppState>,
+    caller: Caller,
     body: Result<Json<ReportRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
@@ -102,9 +106,33 @@ pub(crate) async fn report_problem(
         &state.options().problem_limits,
     )
     .map_err(refused)?;
+    // A street chief reports in their own area: the problem goes to them, or lies in one of
+    // their compounds.
+    if let Some(scope) = caller.scope(&atlas) {
+        let theirs = problem.routing.chief == Some(scope.chief)
+            || problem
+                .routing
+                .compound
+                .is_some_and(|c| scope.compounds.contains(&c));
+        if !theirs {
+            return Err(ApiError::Forbidden(format!(
+                "the point ({}, {}) is outside your area (street chief {}): report problems in \
+                 your own area, or call the hotline",
+                problem.lon, problem.lat, scope.chief
+            )));
+        }
+    }
     let ids = state
         .store()
-        .add_problems(std::slice::from_ref(&problem))
+        .add_problems(
+            std::slice::from_ref(&problem),
+            &[crate::audit::problem_reported(
+                caller.audit(wangge_core::AuditAction::Problem, ""),
+                &atlas,
+                &problem,
+                now,
+            )],
+        )
         .await?;
     problem.id = ids
         .first()
@@ -114,6 +142,32 @@ pub(crate) async fn report_problem(
         StatusCode::CREATED,
         Json(json!({ "problem": wire::problem(&atlas, &problem, now) })),
     ))
+}
+
+/// 403 unless a street chief asks about a problem routed to them (other callers pass).
+fn check_problem(caller: &Caller, problem: &wangge_core::Problem) -> Result<(), ApiError> {
+    match caller.patrol_chief() {
+        Some(own) if problem.routing.chief != Some(own) => Err(ApiError::Forbidden(format!(
+            "problem {} is not routed to you (street chief {own})",
+            problem.id
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A problem as the caller may see it: leaders and viewers see problems in aggregate, without
+/// who reported them.
+fn problem_for(
+    caller: &Caller,
+    atlas: &wangge_core::Atlas,
+    p: &wangge_core::Problem,
+    now: i64,
+) -> Value {
+    let mut value = wire::problem(atlas, p, now);
+    if caller.is(&[wangge_core::Role::Leader, wangge_core::Role::Viewer]) {
+        value["reporter"] = Value::Null;
+    }
+    value
 }
 
 /// `GET /api/problems/heat`: every open problem as a GeoJSON point, for the leader map's heat
@@ -153,6 +207,7 @@ pub(crate) async fn heat(State(state): State<AppState>) -> Result<Json<Value>, A
 /// passing the filters, in id order, a page at a time, with the total.
 pub(crate) async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
     let args = Args::new(
@@ -192,6 +247,16 @@ pub(crate) async fn list(
             .transpose()
             .map_err(|e| bad("source", e.to_string()))?,
     };
+    let mut filter = filter;
+    // A street chief lists the problems routed to them, whatever else they ask.
+    if let Some(own) = caller.patrol_chief() {
+        if filter.chief.is_some_and(|c| c != own) {
+            return Err(ApiError::Forbidden(format!(
+                "a street chief sees only the problems routed to them (chief {own})"
+            )));
+        }
+        filter.chief = Some(own);
+    }
     let problems = state.store().problems(&filter).await?;
     let atlas = state.snapshot().atlas;
     let now = now_ms();
@@ -199,7 +264,7 @@ pub(crate) async fn list(
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|p| wire::problem(&atlas, p, now))
+        .map(|p| problem_for(&caller, &atlas, p, now))
         .collect();
     Ok(Json(json!({
         "total": problems.len(),
@@ -212,6 +277,7 @@ pub(crate) async fn list(
 /// `GET /api/problems/{id}`: one problem with its steps, oldest first.
 pub(crate) async fn get(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
@@ -220,8 +286,9 @@ pub(crate) async fn get(
         .problem(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("there is no problem {id}")))?;
+    check_problem(&caller, &problem)?;
     let atlas = state.snapshot().atlas;
-    let mut body = wire::problem(&atlas, &problem, now_ms());
+    let mut body = problem_for(&caller, &atlas, &problem, now_ms());
     body["steps"] = steps.iter().map(wire::problem_step).collect();
     Ok(Json(body))
 }
@@ -232,10 +299,17 @@ pub(crate) async fn get(
 /// with the problem as it is now.
 pub(crate) async fn step(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     body: Result<Json<StepRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let id = parse_id(&id)?;
+    if caller.patrol_chief().is_some() {
+        // Checked before the body, so that the answer says so whatever the body holds.
+        if let Some((problem, _)) = state.store().problem(id).await? {
+            check_problem(&caller, &problem)?;
+        }
+    }
     let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let action =
         ProblemAction::parse(&request.action).map_err(|e| ApiError::BadRequest(e.to_string()))?;
@@ -282,17 +356,28 @@ pub(crate) async fn step(
             ),
         ));
     }
+    // Who acts is the signed-in user; `by` names them only for callers without a session.
+    let by = caller.author().unwrap_or_else(|| request.by.clone());
     let step = transition(
         &problem,
         action,
-        &request.by,
+        &by,
         now,
         &request.note,
         &state.options().problem_limits,
     )
     .map_err(refused)?;
     check_step_time(&step, steps.last().map_or(i64::MIN, |s| s.at_ms), now).map_err(refused)?;
-    match store.record_steps(std::slice::from_ref(&step)).await {
+    let entry = crate::audit::problem_stepped(
+        caller.audit(wangge_core::AuditAction::ProblemStep, ""),
+        &problem,
+        action,
+        &step,
+    );
+    match store
+        .record_steps(std::slice::from_ref(&step), &[entry])
+        .await
+    {
         Ok(()) => {}
         Err(e @ wangge_store::Error::StaleProblem { .. }) => {
             let current = store.problem(id).await?.map_or(problem.clone(), |(p, _)| p);
@@ -377,7 +462,16 @@ impl AppState {
             ..ClockRun::default()
         };
         for chunk in steps.chunk_by(|a, b| a.problem == b.problem) {
-            match store.record_steps(chunk).await {
+            let entry = crate::audit::problem_escalated(
+                wangge_core::AuditEntry::new(
+                    now_ms,
+                    "system",
+                    wangge_core::AuditAction::ProblemStep,
+                    "",
+                ),
+                chunk,
+            );
+            match store.record_steps(chunk, &[entry]).await {
                 Ok(()) => {
                     run.escalated += 1;
                     run.steps += chunk.len();

@@ -43,6 +43,9 @@ pub struct ServerOptions {
     /// How often the escalation clock runs in the background; `None` runs it never (tests run
     /// it by hand with [`AppState::run_escalation_clock`]). `wangge serve` runs it every minute.
     pub escalation_every: Option<std::time::Duration>,
+    /// Marks the session cookie `Secure` on every answer (the server is reached over HTTPS, by a
+    /// TLS-terminating proxy that does not send `X-Forwarded-Proto`).
+    pub secure_cookies: bool,
 }
 
 /// Shared by every request: cheap to clone.
@@ -65,6 +68,10 @@ struct Inner {
     /// The chiefs' areas of one data version, drawn when a `chiefs` or `patrol` tile first asks
     /// for that version (see [`AppState::chief_map`]).
     chief_map: tokio::sync::Mutex<Option<(Snapshot, Arc<ChiefMap>)>>,
+    /// Who may call which route.
+    rules: crate::access::Rules,
+    /// Recently looked-up sessions.
+    sessions: crate::access::SessionCache,
 }
 
 /// An atlas together with the data version it was built from.
@@ -95,6 +102,8 @@ impl AppState {
                 writer: tokio::sync::Mutex::new(()),
                 plans: tokio::sync::Mutex::new(()),
                 chief_map: tokio::sync::Mutex::new(None),
+                rules: crate::rules(),
+                sessions: crate::access::SessionCache::default(),
             }),
         };
         if let Some(feed) = feed {
@@ -144,6 +153,16 @@ impl AppState {
     /// The store behind the server.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store
+    }
+
+    /// Who may call which route.
+    pub(crate) fn rules(&self) -> &crate::access::Rules {
+        &self.inner.rules
+    }
+
+    /// Recently looked-up sessions.
+    pub(crate) fn sessions(&self) -> &crate::access::SessionCache {
+        &self.inner.sessions
     }
 
     /// The server's options.

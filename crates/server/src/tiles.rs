@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 use wangge_core::Id;
 use wangge_tiles::{Extras, TileId, TileLayer};
 
+use crate::access::Caller;
 use crate::{ApiError, AppState};
 
 /// The fraction of a tile's width that the encoder's buffer adds on each side (64 of 4096).
@@ -244,11 +245,7 @@ pub(crate) struct TileQuery {
 
 /// The chief a `patrol` tile is for: a signed-in street chief's own (asking for another chief's
 /// is refused), or `?chief=` for other users.
-async fn patrol_chief(
-    state: &AppState,
-    headers: &HeaderMap,
-    asked: Option<&str>,
-) -> Result<Id, ApiError> {
+fn patrol_chief(caller: &Caller, asked: Option<&str>) -> Result<Id, ApiError> {
     let asked = asked
         .map(|text| {
             text.parse::<Id>().map_err(|_| {
@@ -256,12 +253,7 @@ async fn patrol_chief(
             })
         })
         .transpose()?;
-    let user = crate::session::current_user(state, headers).await?;
-    let own = user
-        .as_ref()
-        .filter(|u| u.role == wangge_core::Role::Patrol)
-        .and_then(|u| u.chief);
-    match (own, asked) {
+    match (caller.patrol_chief(), asked) {
         (Some(own), Some(asked)) if own != asked => Err(ApiError::Forbidden(format!(
             "a street chief sees only their own patrol tiles (chief {own}), not chief {asked}'s"
         ))),
@@ -273,14 +265,30 @@ async fn patrol_chief(
     }
 }
 
+/// A street chief's tiles carry their own area's details only: the `patrol` layer, over the
+/// `streets` layer (names and classes of the public street network, nothing personal).
+fn check_layer(caller: &Caller, layer: TileLayer) -> Result<(), ApiError> {
+    match caller.patrol_chief() {
+        Some(own) if !matches!(layer, TileLayer::Patrol | TileLayer::Streets) => {
+            Err(ApiError::Forbidden(format!(
+                "a street chief (chief {own}) sees the patrol and streets tiles only, not {}",
+                layer.as_str()
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `GET /tiles/{layer}/{z}/{x}/{y}.mvt` (`?chief=ID` for `patrol`).
 pub(crate) async fn tile(
     State(state): State<AppState>,
     Path((layer, z, x, file)): Path<(String, String, String, String)>,
     Query(query): Query<TileQuery>,
+    caller: Caller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let layer = parse_layer(&layer)?;
+    check_layer(&caller, layer)?;
     let Some(y) = file
         .strip_suffix(".mvt")
         .or_else(|| file.strip_suffix(".pbf"))
@@ -298,7 +306,7 @@ pub(crate) async fn tile(
     let id = TileId::new(number("z", &z)?, number("x", &x)?, number("y", y)?)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let chief = match layer {
-        TileLayer::Patrol => Some(patrol_chief(&state, &headers, query.chief.as_deref()).await?),
+        TileLayer::Patrol => Some(patrol_chief(&caller, query.chief.as_deref())?),
         _ => None,
     };
     if let Some(chief) = chief
@@ -405,6 +413,7 @@ pub(crate) async fn tilejson(
     State(state): State<AppState>,
     Path(file): Path<String>,
     Query(query): Query<TileQuery>,
+    caller: Caller,
     headers: HeaderMap,
 ) -> Result<axum::Json<Value>, ApiError> {
     let Some(name) = file.strip_suffix(".json") else {
@@ -413,6 +422,7 @@ pub(crate) async fn tilejson(
         )));
     };
     let layer = parse_layer(name)?;
+    check_layer(&caller, layer)?;
     let snapshot = state.snapshot();
     let data = snapshot.atlas.data();
     let base = base_url(&headers);

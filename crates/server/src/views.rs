@@ -163,16 +163,19 @@ fn change_json(c: &TierChange) -> Value {
     })
 }
 
-/// `POST /api/compounds/{code}/tier` with `{"tier", "reason", "by"}`: changes the tier, keeps the
-/// history, and the next tile shows the new colour.
+/// `POST /api/compounds/{code}/tier` with `{"tier", "reason"}`: changes the tier, keeps the
+/// history (by the signed-in user; `by` in the body is ignored then), and the next tile shows
+/// the new colour.
 pub(crate) async fn set_tier(
     State(state): State<AppState>,
+    caller: crate::access::Caller,
     Path(code): Path<String>,
     body: Result<Json<TierRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let to = Tier::parse(&request.tier).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let by = request.by.as_deref().unwrap_or_default();
+    let author = caller.author().or(request.by).unwrap_or_default();
+    let by = author.as_str();
     let changes = {
         let atlas = state.snapshot().atlas;
         tier_change(atlas.data(), &code, to, &request.reason, by, now_ms()).map_err(
@@ -183,6 +186,18 @@ pub(crate) async fn set_tier(
         )?
     };
     let change = changes.tier_changes[0].clone();
+    let changes = changes.audited(
+        caller
+            .audit(wangge_core::AuditAction::Tier, format!("compound:{code}"))
+            .summary(format!(
+                "{} → {}: {}",
+                change.from.name_zh(),
+                change.to.name_zh(),
+                change.reason
+            ))
+            .before(json!({ "tier": change.from.as_str() }))
+            .after(json!({ "tier": change.to.as_str(), "reason": change.reason })),
+    );
     let applied = state.apply(changes).await?;
     let atlas = state.snapshot().atlas;
     let feature = atlas
@@ -197,14 +212,16 @@ pub(crate) async fn set_tier(
 /// `GET /api/compounds/{code}/history`: tier changes, oldest first.
 pub(crate) async fn tier_history(
     State(state): State<AppState>,
+    caller: crate::access::Caller,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = {
         let atlas = state.snapshot().atlas;
-        atlas
+        let c = atlas
             .compound_by_code(&code)
-            .map(|c| c.id)
-            .ok_or_else(|| ApiError::NotFound(format!("no compound has code {code}")))?
+            .ok_or_else(|| ApiError::NotFound(format!("no compound has code {code}")))?;
+        crate::access::check_compound(&caller, &atlas, c)?;
+        c.id
     };
     let history = state.store().tier_history(id).await?;
     Ok(Json(

@@ -6,15 +6,15 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use jiff::civil::Date;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wangge_core::inspections::{local_date, shanghai};
 use wangge_core::{Atlas, Id, Role, Task, Visit, VisitError, VisitTarget, check_visit, task_list};
 
+use crate::access::Caller;
 use crate::api::{Args, Params};
-use crate::session::current_user;
 use crate::views::now_ms;
 use crate::{ApiError, AppState, wire};
 
@@ -76,21 +76,19 @@ async fn list_json(state: &AppState, chief: Id, date: Date) -> Result<Value, Api
 
 /// `GET /api/chiefs/{id}/tasks?date=YYYY-MM-DD`: the chief's task list on that Shanghai date
 /// (today by default): overdue first, then due today, then later. The list names vulnerable
-/// households, so it needs a signed-in user (401): a street chief sees only their own (403 for
-/// another's), a viewer sees it without contacts.
+/// households: a street chief sees only their own (403 for another's); staff other than
+/// administrators see it without contacts (household details are for the chief who visits).
 pub(crate) async fn chief_tasks(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
     let args = Args::new(params, &["date"])?;
     let chief: Id = id
         .parse()
         .map_err(|_| ApiError::BadRequest(format!("chief id `{id}` is not a number")))?;
-    let user = current_user(&state, &headers)
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("not signed in".into()))?;
+    let user = caller.signed_in()?;
     if user.role == Role::Patrol && user.chief != Some(chief) {
         return Err(ApiError::Forbidden(format!(
             "{} may see their own tasks only",
@@ -99,7 +97,7 @@ pub(crate) async fn chief_tasks(
     }
     let date = date_of(&args)?;
     let mut body = list_json(&state, chief, date).await?;
-    if user.role == Role::Viewer
+    if !matches!(user.role, Role::Admin | Role::Patrol)
         && let Some(tasks) = body["tasks"].as_array_mut()
     {
         for task in tasks {
@@ -111,10 +109,8 @@ pub(crate) async fn chief_tasks(
 
 /// The signed-in user's chief: 401 when nobody is signed in, 403 for a user who is not a street
 /// chief.
-async fn my_chief(state: &AppState, headers: &HeaderMap) -> Result<(Id, String), ApiError> {
-    let user = current_user(state, headers)
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("not signed in".into()))?;
+fn my_chief(caller: &Caller) -> Result<(Id, String), ApiError> {
+    let user = caller.signed_in()?;
     let chief = user
         .chief
         .filter(|_| user.role == Role::Patrol)
@@ -125,17 +121,17 @@ async fn my_chief(state: &AppState, headers: &HeaderMap) -> Result<(Id, String),
                 user.role.as_str()
             ))
         })?;
-    Ok((chief, user.display_name))
+    Ok((chief, user.display_name.clone()))
 }
 
 /// `GET /api/me/tasks?date=YYYY-MM-DD`: the signed-in street chief's own task list.
 pub(crate) async fn my_tasks(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
     let args = Args::new(params, &["date"])?;
-    let (chief, _) = my_chief(&state, &headers).await?;
+    let (chief, _) = my_chief(&caller)?;
     let date = date_of(&args)?;
     Ok(Json(list_json(&state, chief, date).await?))
 }
@@ -161,10 +157,10 @@ pub(crate) struct VisitRequest {
 /// task as it now stands (its new due date).
 pub(crate) async fn record(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     body: Result<Json<VisitRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (chief, display_name) = my_chief(&state, &headers).await?;
+    let (chief, display_name) = my_chief(&caller)?;
     let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let now = now_ms();
     let at_ms = match request.at.as_deref() {
@@ -210,7 +206,12 @@ pub(crate) async fn record(
     )
     .map_err(visit_error)?;
     let mut stored = visit.clone();
-    stored.id = state.store().record_visit(&visit).await?;
+    // The visit, never a household's contact.
+    let entry = caller
+        .audit(wangge_core::AuditAction::Visit, format!("visit:{}", request.target))
+        .summary(format!("visited {}", request.target))
+        .after(json!({ "target": request.target, "at_ms": visit.at_ms, "households_seen": visit.households_seen }));
+    stored.id = state.store().record_visit(&visit, &[entry]).await?;
     let task = tasks_of(&state, &atlas, chief, date)
         .await?
         .into_iter()

@@ -11,6 +11,10 @@ use wangge_core::ChangeSet;
 use wangge_server::{AppState, app};
 use wangge_store::{GpkgStore, Store, contract::sample};
 
+/// The bearer token of the administrator every `state()` has: requests sent without a cookie or
+/// token of their own carry it.
+const ADMIN_TOKEN: &str = "admin-token-of-the-api-tests";
+
 async fn state() -> (AppState, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = GpkgStore::open(dir.path().join("api.gpkg")).expect("store");
@@ -18,6 +22,18 @@ async fn state() -> (AppState, tempfile::TempDir) {
         .apply(&ChangeSet::insert_all(&sample()))
         .await
         .expect("insert");
+    let hash = wangge_core::hash_password("admin password").expect("hash");
+    let admin = store
+        .create_user(
+            &wangge_core::User::new("admin", wangge_core::Role::Admin, None, hash),
+            &[],
+        )
+        .await
+        .expect("admin");
+    store
+        .create_session(admin, &wangge_core::token_hash(ADMIN_TOKEN), i64::MAX, &[])
+        .await
+        .expect("session");
     let store: Arc<dyn Store> = Arc::new(store);
     (
         AppState::load(store, wangge_server::ServerOptions::default())
@@ -28,15 +44,14 @@ async fn state() -> (AppState, tempfile::TempDir) {
 }
 
 async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
-    let response = app(state.clone())
-        .oneshot(
-            Request::builder()
-                .uri(uri)
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await
-        .expect("response");
+    let response = raw(
+        state,
+        Request::builder()
+            .uri(uri)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
     let status = response.status();
     let bytes = response
         .into_body()
@@ -231,7 +246,20 @@ async fn a_reload_shows_changes_made_in_the_store() {
 use axum::http::header;
 use std::io::Read;
 
-async fn raw(state: &AppState, request: Request<Body>) -> axum::response::Response {
+/// Sends a request; one without a cookie or token of its own goes as the administrator.
+async fn raw(state: &AppState, mut request: Request<Body>) -> axum::response::Response {
+    let headers = request.headers_mut();
+    if !headers.contains_key(header::AUTHORIZATION) && !headers.contains_key(header::COOKIE) {
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("Bearer {ADMIN_TOKEN}").parse().expect("header"),
+        );
+    }
+    app(state.clone()).oneshot(request).await.expect("response")
+}
+
+/// Sends a request with no cookie and no token.
+async fn anonymous(state: &AppState, request: Request<Body>) -> axum::response::Response {
     app(state.clone()).oneshot(request).await.expect("response")
 }
 
@@ -833,16 +861,25 @@ async fn a_chief_signs_in_with_a_cookie_or_a_token_is_locked_out_and_signs_out()
     let hash = hash_password("correct horse").expect("hash");
     state
         .store()
-        .create_user(&User::new("wangfang", Role::Patrol, Some(1), hash.clone()))
+        .create_user(
+            &User::new("wangfang", Role::Patrol, Some(1), hash.clone()),
+            &[],
+        )
         .await
         .expect("patrol user");
     state
         .store()
-        .create_user(&User::new("li", Role::Leader, None, hash))
+        .create_user(&User::new("li", Role::Leader, None, hash), &[])
         .await
         .expect("leader");
-    let (status, _) = get(&state, "/api/session").await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let nobody = anonymous(
+        &state,
+        Request::get("/api/session")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(nobody.status(), StatusCode::UNAUTHORIZED);
 
     // Signing in answers with an HttpOnly, SameSite cookie and the user, never the hash.
     let request = Request::post("/api/session")
@@ -1083,7 +1120,7 @@ async fn chiefs_and_patrol_tiles_follow_the_duties() {
     let hash = hash_password("correct horse").expect("hash");
     state
         .store()
-        .create_user(&User::new("wangfang", Role::Patrol, Some(1), hash))
+        .create_user(&User::new("wangfang", Role::Patrol, Some(1), hash), &[])
         .await
         .expect("patrol user");
     let (_, signed) = post_json(
@@ -1392,27 +1429,33 @@ async fn a_chief_sees_their_tasks_and_a_visit_moves_one() {
     ] {
         state
             .store()
-            .create_user(&User::new(name, role, chief, hash.clone()))
+            .create_user(&User::new(name, role, chief, hash.clone()), &[])
             .await
             .expect("user");
     }
     state
         .store()
-        .replace_key_sites(&[KeySite {
-            place: KeyPlace::Compound(100),
-            reason: "出租屋集中".into(),
-        }])
+        .replace_key_sites(
+            &[KeySite {
+                place: KeyPlace::Compound(100),
+                reason: "出租屋集中".into(),
+            }],
+            &[],
+        )
         .await
         .expect("key sites");
     let households = state
         .store()
-        .replace_vulnerable(&[VulnerableHousehold {
-            id: 0,
-            building: 1001,
-            door: "1-101".into(),
-            category: VulnerableCategory::ElderlyAlone,
-            contact: Some("王奶奶 13900000000".into()),
-        }])
+        .replace_vulnerable(
+            &[VulnerableHousehold {
+                id: 0,
+                building: 1001,
+                door: "1-101".into(),
+                category: VulnerableCategory::ElderlyAlone,
+                contact: Some("王奶奶 13900000000".into()),
+            }],
+            &[],
+        )
         .await
         .expect("households");
     let sign_in = |username: &'static str| {
@@ -1441,7 +1484,7 @@ async fn a_chief_sees_their_tasks_and_a_visit_moves_one() {
                 None => request.body(Body::empty()),
             }
             .expect("request");
-            let response = raw(&state, request).await;
+            let response = anonymous(&state, request).await;
             let status = response.status();
             let body: Value = serde_json::from_slice(&bytes(response).await).unwrap_or_default();
             (status, body)

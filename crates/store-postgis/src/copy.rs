@@ -8,13 +8,13 @@ use std::fmt::{self, Debug, Write as _};
 use std::collections::BTreeSet;
 
 use wangge_core::{
-    ChangeSet, Dataset, Id, Inspection, Plan, PlanEdit, PlanInfo, Problem, ProblemStep, Targets,
-    TierChange, Visit, Zone,
+    AuditEntry, ChangeSet, Dataset, Id, Inspection, Plan, PlanEdit, PlanInfo, Problem, ProblemStep,
+    Targets, TierChange, Visit, Zone,
 };
-use wangge_store::{Error, ProblemFilter, Result, Store};
+use wangge_store::{AuditFilter, Error, ProblemFilter, Result, Store};
 
 use crate::connect::pg_error;
-use crate::{PostgisStore, apply, plans, problems, queries, rows, visits};
+use crate::{PostgisStore, apply, audit, plans, problems, queries, rows, visits};
 
 /// One layer's check after a migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +23,8 @@ pub struct LayerCheck {
     /// `duties`, `partners` (partner departments), `attribution`, `tier_changes`, `inspections`, `plans` (each plan's info and locks),
     /// `plan_zones` (every zone of every plan), `plan_edits` (every edit of every plan, with
     /// the zones it replaced and put in place), `problems`, `problem_steps` (every step of every
-    /// problem, in order), `key_sites`, `vulnerable_households` or `visits`.
+    /// problem, in order), `key_sites`, `vulnerable_households`, `visits` or `audit` (every
+    /// entry of the audit log, by id).
     pub name: &'static str,
     /// Records the source gave.
     pub source_count: usize,
@@ -141,6 +142,8 @@ struct Snapshot {
     targets: Targets,
     /// Every visit, by id.
     visits: Vec<Visit>,
+    /// Every audit entry, by id.
+    audit: Vec<AuditEntry>,
 }
 
 impl Snapshot {
@@ -228,6 +231,7 @@ fn compare(source: &Snapshot, target: &Snapshot) -> Vec<LayerCheck> {
             &target.targets.vulnerable,
         ),
         check("visits", &source.visits, &target.visits),
+        check("audit", &source.audit, &target.audit),
     ]
 }
 
@@ -253,7 +257,15 @@ fn normalised(mut data: Dataset) -> Dataset {
 /// numbered after the copied ones. The target must be empty; if any layer differs nothing is
 /// committed. The copy is one change: the target's data version becomes 1 (problems and visits
 /// change no data version).
-pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<MigrationReport> {
+///
+/// The audit log is copied too, every entry under its own id (new entries are numbered after
+/// them), so the target's log must be empty as well. `audit` (the migration's own entries) is
+/// appended after the copied log, in the same transaction, once the copy is proven exact.
+pub async fn migrate_from(
+    source: &dyn Store,
+    target: &PostgisStore,
+    audit: &[AuditEntry],
+) -> Result<MigrationReport> {
     let data = source.load().await?;
     let source_version = source.data_version().await?;
     let mut compounds: Vec<_> = data.compounds.iter().map(|c| c.id).collect();
@@ -303,6 +315,19 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
     let targets = source.visit_targets().await?;
     let mut source_visits = source.visits(None, None).await?;
     source_visits.sort_by_key(|v| v.id);
+    let mut source_audit = Vec::new();
+    loop {
+        let page = source
+            .audit_log(&AuditFilter {
+                after_id: source_audit.last().map(|e: &AuditEntry| e.id),
+                ..AuditFilter::default()
+            })
+            .await?;
+        if page.is_empty() {
+            break;
+        }
+        source_audit.extend(page);
+    }
     let source_snapshot = Snapshot {
         data,
         history,
@@ -311,6 +336,7 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
         problems: source_problems,
         targets,
         visits: source_visits,
+        audit: source_audit,
     };
 
     let location = target.location();
@@ -328,6 +354,15 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
     if version != 0 || holds_data {
         return Err(Error::Task(format!(
             "{location} (schema {}) is not empty (data version {version}); migrate only into a new schema (nothing was changed)",
+            target.schema()
+        )));
+    }
+    let entries = audit::count(&tx, location).await?;
+    if entries > 0 {
+        return Err(Error::Task(format!(
+            "{location} (schema {}) already holds {entries} audit log entries (users added before \
+             the migration?); the copy keeps the source's entries under their ids, so migrate \
+             into a new schema and add users afterwards (nothing was changed)",
             target.schema()
         )));
     }
@@ -356,11 +391,12 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
         &source_snapshot.visits,
     )
     .await?;
+    audit::insert_with_ids(&tx, location, &source_snapshot.audit).await?;
     tx.execute(queries::RESET_COPIED_IDS, &[])
         .await
         .map_err(pg_error(
             location,
-            "numbering new problems, households and visits after the copied ones",
+            "numbering new problems, households, visits and audit entries after the copied ones",
         ))?;
 
     let mut copied_plans = Vec::new();
@@ -379,6 +415,18 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
     }
     let mut copied_visits = visits::list(&tx, location, None, None).await?;
     copied_visits.sort_by_key(|v| v.id);
+    let mut copied_audit = Vec::new();
+    loop {
+        let filter = AuditFilter {
+            after_id: copied_audit.last().map(|e: &AuditEntry| e.id),
+            ..AuditFilter::default()
+        };
+        let page = audit::list(&tx, location, &filter).await?;
+        if page.is_empty() {
+            break;
+        }
+        copied_audit.extend(page);
+    }
     let copied = Snapshot {
         data: rows::load(&tx, location).await?,
         history: rows::read_all_tier_history(&tx, location).await?,
@@ -387,6 +435,7 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
         problems: copied_problems,
         targets: visits::targets(&tx, location).await?,
         visits: copied_visits,
+        audit: copied_audit,
     };
     let report = MigrationReport {
         source: source.describe(),
@@ -401,6 +450,7 @@ pub async fn migrate_from(source: &dyn Store, target: &PostgisStore) -> Result<M
             bad.name, bad.target_count, bad.source_count, bad.target_checksum, bad.source_checksum
         )));
     }
+    audit::append(&tx, location, audit).await?;
     tx.commit()
         .await
         .map_err(pg_error(location, "committing the migration copy"))?;

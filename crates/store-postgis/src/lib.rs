@@ -40,6 +40,7 @@
 //! ```
 
 mod apply;
+mod audit;
 mod connect;
 mod copy;
 mod geom;
@@ -62,10 +63,10 @@ use geo::{Rect, coord};
 use tokio::sync::mpsc;
 use tokio_postgres::IsolationLevel;
 use wangge_core::{
-    ChangeSet, Dataset, Id, Inspection, KeySite, Layer, Photo, Plan, PlanInfo, Problem,
+    AuditEntry, ChangeSet, Dataset, Id, Inspection, KeySite, Layer, Photo, Plan, PlanInfo, Problem,
     ProblemCounts, ProblemStep, Targets, TierChange, User, Visit, VulnerableHousehold, Zone,
 };
-use wangge_store::{Applied, Page, ProblemFilter, Record, Result, Store};
+use wangge_store::{Applied, AuditFilter, Page, ProblemFilter, Record, Result, Store};
 
 pub use connect::{ConnectOptions, redact};
 pub use copy::{LayerCheck, MigrationReport, migrate_from};
@@ -274,7 +275,7 @@ impl Store for PostgisStore {
     }
 
     async fn apply(&self, changes: &ChangeSet) -> Result<Applied> {
-        if changes.is_empty() {
+        if changes.is_empty() && changes.audit.is_empty() {
             return Ok(Applied {
                 version: self.data_version().await?,
                 touched: None,
@@ -294,6 +295,7 @@ impl Store for PostgisStore {
             .map_err(pg_error(location, "starting a write"))?;
         // On an error the transaction is dropped, which rolls it back.
         let applied = apply::apply_in(&tx, location, self.channel(), changes).await?;
+        audit::append(&tx, location, &changes.audit).await?;
         // A write is acknowledged only once PostgreSQL has committed it; if the connection is
         // lost during COMMIT the outcome is unknown and the caller hears `Unavailable`.
         tx.commit()
@@ -399,7 +401,7 @@ impl Store for PostgisStore {
         Ok(plan)
     }
 
-    async fn create_plan(&self, plan: &Plan) -> Result<Id> {
+    async fn create_plan(&self, plan: &Plan, audit: &[AuditEntry]) -> Result<Id> {
         let location = self.location();
         let mut client = self.client().await?;
         let tx = client
@@ -407,13 +409,19 @@ impl Store for PostgisStore {
             .await
             .map_err(pg_error(location, "starting a write"))?;
         let id = plans::create(&tx, location, plan).await?;
+        audit::append_for(&tx, location, audit, id).await?;
         tx.commit()
             .await
             .map_err(pg_error(location, "committing the new plan"))?;
         Ok(id)
     }
 
-    async fn save_plan(&self, plan: &Plan, expected_version: u64) -> Result<()> {
+    async fn save_plan(
+        &self,
+        plan: &Plan,
+        expected_version: u64,
+        audit: &[AuditEntry],
+    ) -> Result<()> {
         let location = self.location();
         let mut client = self.client().await?;
         let tx = client
@@ -423,6 +431,7 @@ impl Store for PostgisStore {
         // On an error the transaction is dropped, which rolls it back.
         plans::lock_and_check(&tx, location, plan.info.id, expected_version).await?;
         plans::save(&tx, location, plan).await?;
+        audit::append(&tx, location, audit).await?;
         tx.commit()
             .await
             .map_err(pg_error(location, "committing the plan"))
@@ -446,6 +455,7 @@ impl Store for PostgisStore {
         plans::lock_and_check(&tx, location, plan.info.id, expected_version).await?;
         let applied = apply::apply_in(&tx, location, self.channel(), changes).await?;
         plans::save(&tx, location, plan).await?;
+        audit::append(&tx, location, &changes.audit).await?;
         // The notification is delivered, and the change acknowledged, only once this commits.
         tx.commit()
             .await
@@ -463,7 +473,7 @@ impl Store for PostgisStore {
         users::by_name(&client, self.location(), username).await
     }
 
-    async fn create_user(&self, user: &User) -> Result<Id> {
+    async fn create_user(&self, user: &User, audit: &[AuditEntry]) -> Result<Id> {
         let location = self.location();
         let mut client = self.client().await?;
         let tx = client
@@ -471,13 +481,14 @@ impl Store for PostgisStore {
             .await
             .map_err(pg_error(location, "starting a write"))?;
         let id = users::create(&tx, location, user).await?;
+        audit::append_for(&tx, location, audit, id).await?;
         tx.commit()
             .await
             .map_err(pg_error(location, "committing the new user"))?;
         Ok(id)
     }
 
-    async fn update_user(&self, user: &User) -> Result<()> {
+    async fn update_user(&self, user: &User, audit: &[AuditEntry]) -> Result<()> {
         let location = self.location();
         let mut client = self.client().await?;
         let tx = client
@@ -485,12 +496,19 @@ impl Store for PostgisStore {
             .await
             .map_err(pg_error(location, "starting a write"))?;
         users::update(&tx, location, user).await?;
+        audit::append(&tx, location, audit).await?;
         tx.commit()
             .await
             .map_err(pg_error(location, "committing the user"))
     }
 
-    async fn create_session(&self, user: Id, token_hash: &str, expires_at_ms: i64) -> Result<()> {
+    async fn create_session(
+        &self,
+        user: Id,
+        token_hash: &str,
+        expires_at_ms: i64,
+        audit: &[AuditEntry],
+    ) -> Result<()> {
         let location = self.location();
         let mut client = self.client().await?;
         let tx = client
@@ -498,6 +516,7 @@ impl Store for PostgisStore {
             .await
             .map_err(pg_error(location, "starting a write"))?;
         users::create_session(&tx, location, user, token_hash, expires_at_ms).await?;
+        audit::append(&tx, location, audit).await?;
         tx.commit()
             .await
             .map_err(pg_error(location, "committing the session"))
@@ -508,7 +527,7 @@ impl Store for PostgisStore {
         users::session_user(&client, self.location(), token_hash, now_ms).await
     }
 
-    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+    async fn delete_session(&self, token_hash: &str, audit: &[AuditEntry]) -> Result<()> {
         let location = self.location();
         let mut client = self.client().await?;
         let tx = client
@@ -516,14 +535,15 @@ impl Store for PostgisStore {
             .await
             .map_err(pg_error(location, "starting a write"))?;
         users::delete_session(&tx, location, token_hash).await?;
+        audit::append(&tx, location, audit).await?;
         tx.commit()
             .await
             .map_err(pg_error(location, "committing the end of the session"))
     }
 
-    async fn add_problems(&self, problems: &[Problem]) -> Result<Vec<Id>> {
+    async fn add_problems(&self, problems: &[Problem], audit: &[AuditEntry]) -> Result<Vec<Id>> {
         wangge_store::problems::check_batch(problems)?;
-        if problems.is_empty() {
+        if problems.is_empty() && audit.is_empty() {
             return Ok(Vec::new());
         }
         let location = self.location();
@@ -532,14 +552,28 @@ impl Store for PostgisStore {
             .transaction()
             .await
             .map_err(pg_error(location, "starting a write"))?;
-        let ids = problems::add(&tx, location, problems).await?;
+        let ids = if problems.is_empty() {
+            Vec::new()
+        } else {
+            problems::add(&tx, location, problems).await?
+        };
+        let audit: Vec<AuditEntry> = audit
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, e)| match ids.get(i) {
+                Some(&id) => wangge_store::with_new_id(e, id),
+                None => e,
+            })
+            .collect();
+        audit::append(&tx, location, &audit).await?;
         tx.commit()
             .await
             .map_err(pg_error(location, "committing the problems"))?;
         Ok(ids)
     }
 
-    async fn record_steps(&self, steps: &[ProblemStep]) -> Result<()> {
+    async fn record_steps(&self, steps: &[ProblemStep], audit: &[AuditEntry]) -> Result<()> {
         let location = self.location();
         let mut client = self.client().await?;
         let tx = client
@@ -547,6 +581,7 @@ impl Store for PostgisStore {
             .await
             .map_err(pg_error(location, "starting a write"))?;
         problems::record_steps(&tx, location, steps).await?;
+        audit::append(&tx, location, audit).await?;
         tx.commit()
             .await
             .map_err(pg_error(location, "committing the steps"))
@@ -585,7 +620,7 @@ impl Store for PostgisStore {
         visits::targets(&client, self.location()).await
     }
 
-    async fn replace_key_sites(&self, sites: &[KeySite]) -> Result<()> {
+    async fn replace_key_sites(&self, sites: &[KeySite], audit: &[AuditEntry]) -> Result<()> {
         let location = self.location();
         let mut client = self.client().await?;
         let tx = client
@@ -593,6 +628,7 @@ impl Store for PostgisStore {
             .await
             .map_err(pg_error(location, "starting a write"))?;
         visits::replace_key_sites(&tx, location, sites).await?;
+        audit::append(&tx, location, audit).await?;
         tx.commit()
             .await
             .map_err(pg_error(location, "committing the key sites"))
@@ -601,6 +637,7 @@ impl Store for PostgisStore {
     async fn replace_vulnerable(
         &self,
         households: &[VulnerableHousehold],
+        audit: &[AuditEntry],
     ) -> Result<Vec<VulnerableHousehold>> {
         let location = self.location();
         let mut client = self.client().await?;
@@ -609,13 +646,14 @@ impl Store for PostgisStore {
             .await
             .map_err(pg_error(location, "starting a write"))?;
         let list = visits::replace_vulnerable(&tx, location, households).await?;
+        audit::append(&tx, location, audit).await?;
         tx.commit()
             .await
             .map_err(pg_error(location, "committing the vulnerable households"))?;
         Ok(list)
     }
 
-    async fn record_visit(&self, visit: &Visit) -> Result<Id> {
+    async fn record_visit(&self, visit: &Visit, audit: &[AuditEntry]) -> Result<Id> {
         let location = self.location();
         let mut client = self.client().await?;
         let tx = client
@@ -623,6 +661,7 @@ impl Store for PostgisStore {
             .await
             .map_err(pg_error(location, "starting a write"))?;
         let id = visits::record(&tx, location, visit).await?;
+        audit::append_for(&tx, location, audit, id).await?;
         tx.commit()
             .await
             .map_err(pg_error(location, "committing the visit"))?;
@@ -637,5 +676,26 @@ impl Store for PostgisStore {
     async fn latest_visits(&self) -> Result<Vec<Visit>> {
         let client = self.client().await?;
         visits::latest(&client, self.location()).await
+    }
+
+    async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let location = self.location();
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg_error(location, "starting a write"))?;
+        audit::append(&tx, location, entries).await?;
+        tx.commit()
+            .await
+            .map_err(pg_error(location, "committing the audit entries"))
+    }
+
+    async fn audit_log(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let client = self.client().await?;
+        audit::list(&client, self.location(), filter).await
     }
 }

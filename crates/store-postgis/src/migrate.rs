@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../sql/007_problems.sql"),
     include_str!("../sql/008_visits.sql"),
     include_str!("../sql/009_inspection_photos.sql"),
+    include_str!("../sql/010_audit.sql"),
 ];
 
 /// The schema version this build reads and writes. A schema with a newer one is refused.

@@ -241,3 +241,15 @@ pub(crate) const SELECT_PROBLEM_STEPS: &str =
 pub(crate) const PROBLEM_COUNTS: &str = include_str!("../sql/queries/problem_counts.sql");
 /// Compounds by hotline work orders, the most first.
 pub(crate) const HOTLINE_BY_COMPOUND: &str = include_str!("../sql/queries/hotline_by_compound.sql");
+/// Appends one audit entry (before and after as JSON text).
+pub(crate) const INSERT_AUDIT: &str = include_str!("../sql/queries/insert_audit.sql");
+/// Stores an audit entry under the id it has elsewhere (when migrating).
+pub(crate) const INSERT_AUDIT_WITH_ID: &str =
+    include_str!("../sql/queries/insert_audit_with_id.sql");
+/// Locks the audit log against other writers until the transaction ends, so that ids follow the
+/// order of commits.
+pub(crate) const LOCK_AUDIT: &str = include_str!("../sql/queries/lock_audit.sql");
+/// The audit entries passing a filter, by id (`{order}`: ASC or DESC).
+pub(crate) const SELECT_AUDIT: &str = include_str!("../sql/queries/select_audit.sql");
+/// How many entries the audit log holds.
+pub(crate) const AUDIT_ENTRIES: &str = include_str!("../sql/queries/audit_entries.sql");

@@ -24,7 +24,10 @@ use wangge_core::problems::{
     ProblemState, Report, count, escalations, report, transition,
 };
 
-use crate::{Error, Page, ProblemFilter, Record, Store};
+use serde_json::json;
+use wangge_core::{AuditAction, AuditEntry};
+
+use crate::{AuditFilter, Error, Page, ProblemFilter, Record, Store};
 
 fn square(x: f64, y: f64, size: f64) -> MultiPolygon<f64> {
     let p: Polygon<f64> = polygon![(x: x, y: y), (x: x + size, y: y), (x: x + size, y: y + size), (x: x, y: y + size), (x: x, y: y)];
@@ -831,7 +834,7 @@ fn edited(plan: &Plan, change: impl FnOnce(&mut Vec<Zone>)) -> Vec<Zone> {
 async fn stored_draft(store: &dyn Store, name: &str) -> (Plan, Dataset) {
     let live = normalised(store.load().await.expect("load"));
     let mut plan = Plan::draft_of(&live, name, "规划员李", 1_790_000_000_000, None);
-    plan.info.id = store.create_plan(&plan).await.expect("create plan");
+    plan.info.id = store.create_plan(&plan, &[]).await.expect("create plan");
     (plan, live)
 }
 
@@ -906,7 +909,7 @@ pub async fn plans_round_trip(store: Arc<dyn Store>) {
     two_edits(&mut plan, &live);
     assert_eq!(plan.info.version, 3);
     assert!(plan.history[1].undone);
-    store.save_plan(&plan, 0).await.expect("save");
+    store.save_plan(&plan, 0, &[]).await.expect("save");
     let read = store
         .plan(plan.info.id)
         .await
@@ -928,7 +931,7 @@ pub async fn plans_round_trip(store: Arc<dyn Store>) {
     );
     assert_eq!(plan.history.len(), 2);
     assert_eq!(plan.history[1].seq, 2);
-    store.save_plan(&plan, 3).await.expect("save again");
+    store.save_plan(&plan, 3, &[]).await.expect("save again");
     assert_eq!(
         store.plan(plan.info.id).await.expect("read"),
         Some(plan.clone())
@@ -937,7 +940,7 @@ pub async fn plans_round_trip(store: Arc<dyn Store>) {
     plan.undo("规划员赵", 1_790_000_310_000).expect("undo");
     plan.redo("规划员赵", 1_790_000_320_000).expect("redo");
     plan.info.name = "2027年网格调整（二稿）".into();
-    store.save_plan(&plan, 4).await.expect("save undos");
+    store.save_plan(&plan, 4, &[]).await.expect("save undos");
     assert_eq!(
         store.plan(plan.info.id).await.expect("read"),
         Some(plan.clone())
@@ -945,7 +948,7 @@ pub async fn plans_round_trip(store: Arc<dyn Store>) {
     plan.history.truncate(1);
     plan.info.version += 1;
     store
-        .save_plan(&plan, 7)
+        .save_plan(&plan, 7, &[])
         .await
         .expect("save a shorter history");
     assert_eq!(
@@ -980,11 +983,11 @@ pub async fn plan_conflicts_are_refused(store: Arc<dyn Store>) {
     let mut second = first.clone();
     let zones = edited(&first, |zones| zones[0].name = "甲改的".into());
     first.record("{}", "甲", "甲", 1, zones, BTreeSet::from([1]));
-    store.save_plan(&first, 0).await.expect("first save");
+    store.save_plan(&first, 0, &[]).await.expect("first save");
     let zones = edited(&second, |zones| zones[1].name = "乙改的".into());
     second.record("{}", "乙", "乙", 2, zones, BTreeSet::new());
     let error = store
-        .save_plan(&second, 0)
+        .save_plan(&second, 0, &[])
         .await
         .expect_err("a stale version must be refused");
     match error {
@@ -1008,7 +1011,7 @@ pub async fn plan_conflicts_are_refused(store: Arc<dyn Store>) {
         tasks.push(tokio::spawn(async move {
             let zones = edited(&mine, |zones| zones[2].name = format!("并发{writer}"));
             mine.record("{}", "并发", "丙", 3, zones, BTreeSet::new());
-            store.save_plan(&mine, 1).await.map(|()| mine)
+            store.save_plan(&mine, 1, &[]).await.map(|()| mine)
         }));
     }
     let mut kept = Vec::new();
@@ -1030,7 +1033,7 @@ pub async fn plan_conflicts_are_refused(store: Arc<dyn Store>) {
     ghost.info.id = 424_242;
     assert!(
         matches!(
-            store.save_plan(&ghost, 1).await,
+            store.save_plan(&ghost, 1, &[]).await,
             Err(Error::NoPlan(424_242))
         ),
         "saving a plan that does not exist"
@@ -1054,7 +1057,7 @@ pub async fn publish_is_atomic(store: Arc<dyn Store>) {
         .expect("insert");
     let (mut plan, live) = stored_draft(store.as_ref(), "待发布").await;
     two_edits(&mut plan, &live);
-    store.save_plan(&plan, 0).await.expect("save");
+    store.save_plan(&plan, 0, &[]).await.expect("save");
     let version = store.data_version().await.expect("version");
 
     let mut published = plan.clone();
@@ -1313,9 +1316,9 @@ pub async fn users_round_trip(store: Arc<dyn Store>) {
     assert!(store.users().await.expect("users").is_empty());
     let mut admin = user("zhang", Role::Admin, None);
     admin.display_name = "张管理".into();
-    admin.id = store.create_user(&admin).await.expect("admin");
+    admin.id = store.create_user(&admin, &[]).await.expect("admin");
     let mut patrol = user("li", Role::Patrol, Some(2));
-    patrol.id = store.create_user(&patrol).await.expect("patrol");
+    patrol.id = store.create_user(&patrol, &[]).await.expect("patrol");
     assert_ne!(admin.id, patrol.id);
     assert_eq!(
         store.users().await.expect("users"),
@@ -1344,7 +1347,7 @@ pub async fn users_round_trip(store: Arc<dyn Store>) {
     changed.failed_attempts = 3;
     changed.locked_until_ms = Some(1_700_000_000_000);
     changed.disabled = true;
-    store.update_user(&changed).await.expect("update");
+    store.update_user(&changed, &[]).await.expect("update");
     assert_eq!(
         store.user_by_name("li.na").await.expect("by name"),
         Some(changed.clone())
@@ -1355,14 +1358,14 @@ pub async fn users_round_trip(store: Arc<dyn Store>) {
     let mut no_chief = changed.clone();
     no_chief.role = Role::Patrol;
     assert!(matches!(
-        store.update_user(&no_chief).await,
+        store.update_user(&no_chief, &[]).await,
         Err(Error::Refused(_))
     ));
     let mut unknown = changed.clone();
     unknown.id = 999_999;
     unknown.username = "nobody".into();
     assert!(matches!(
-        store.update_user(&unknown).await,
+        store.update_user(&unknown, &[]).await,
         Err(Error::Refused(_))
     ));
     assert_eq!(store.users().await.expect("users"), vec![changed, admin]);
@@ -1371,27 +1374,27 @@ pub async fn users_round_trip(store: Arc<dyn Store>) {
 /// A username is unique: a second user of that name, or a rename onto it, is refused clearly.
 pub async fn duplicate_usernames_are_refused(store: Arc<dyn Store>) {
     let first = store
-        .create_user(&user("wang", Role::Viewer, None))
+        .create_user(&user("wang", Role::Viewer, None), &[])
         .await
         .expect("first");
     let error = store
-        .create_user(&user("wang", Role::Leader, None))
+        .create_user(&user("wang", Role::Leader, None), &[])
         .await
         .expect_err("a second wang");
     assert!(matches!(error, Error::Refused(_)), "{error:?}");
     assert!(error.to_string().contains("already exists"), "{error}");
     let mut other = user("zhao", Role::Planner, None);
-    other.id = store.create_user(&other).await.expect("zhao");
+    other.id = store.create_user(&other, &[]).await.expect("zhao");
     other.username = "wang".into();
     let error = store
-        .update_user(&other)
+        .update_user(&other, &[])
         .await
         .expect_err("rename onto wang");
     assert!(error.to_string().contains("already exists"), "{error}");
     // Keeping one's own name is no conflict.
     let mut same = user("wang", Role::Admin, None);
     same.id = first;
-    store.update_user(&same).await.expect("same name");
+    store.update_user(&same, &[]).await.expect("same name");
     let names: Vec<String> = store
         .users()
         .await
@@ -1405,14 +1408,14 @@ pub async fn duplicate_usernames_are_refused(store: Arc<dyn Store>) {
 /// A session answers with its user until it expires or is deleted; a disabled user has none.
 pub async fn sessions_expire_and_end(store: Arc<dyn Store>) {
     let mut u = user("sun", Role::Viewer, None);
-    u.id = store.create_user(&u).await.expect("user");
+    u.id = store.create_user(&u, &[]).await.expect("user");
     let token = wangge_core::token_hash("the token");
     store
-        .create_session(u.id, &token, 2_000)
+        .create_session(u.id, &token, 2_000, &[])
         .await
         .expect("session");
     store
-        .create_session(u.id, &wangge_core::token_hash("another"), 9_000)
+        .create_session(u.id, &wangge_core::token_hash("another"), 9_000, &[])
         .await
         .expect("second session");
     assert_eq!(
@@ -1431,17 +1434,25 @@ pub async fn sessions_expire_and_end(store: Arc<dyn Store>) {
         None
     );
     // The same token twice is refused, and a session of a user that does not exist.
-    assert!(store.create_session(u.id, &token, 5_000).await.is_err());
     assert!(
         store
-            .create_session(u.id + 1_000, &wangge_core::token_hash("x"), 5_000)
+            .create_session(u.id, &token, 5_000, &[])
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .create_session(u.id + 1_000, &wangge_core::token_hash("x"), 5_000, &[])
             .await
             .is_err()
     );
 
-    store.delete_session(&token).await.expect("delete");
+    store.delete_session(&token, &[]).await.expect("delete");
     assert_eq!(store.session_user(&token, 0).await.expect("deleted"), None);
-    store.delete_session(&token).await.expect("delete again");
+    store
+        .delete_session(&token, &[])
+        .await
+        .expect("delete again");
     let other = wangge_core::token_hash("another");
     assert_eq!(
         store.session_user(&other, 0).await.expect("other"),
@@ -1449,7 +1460,7 @@ pub async fn sessions_expire_and_end(store: Arc<dyn Store>) {
         "deleting one session leaves the others"
     );
     u.disabled = true;
-    store.update_user(&u).await.expect("disable");
+    store.update_user(&u, &[]).await.expect("disable");
     assert_eq!(store.session_user(&other, 0).await.expect("disabled"), None);
 }
 
@@ -1461,20 +1472,20 @@ pub async fn a_users_chief_must_exist(store: Arc<dyn Store>) {
         .await
         .expect("insert");
     let error = store
-        .create_user(&user("ghost", Role::Patrol, Some(999)))
+        .create_user(&user("ghost", Role::Patrol, Some(999)), &[])
         .await
         .expect_err("no chief 999");
     assert!(matches!(error, Error::Refused(_)), "{error:?}");
     assert!(error.to_string().contains("999"), "{error}");
     let error = store
-        .create_user(&user("loose", Role::Patrol, None))
+        .create_user(&user("loose", Role::Patrol, None), &[])
         .await
         .expect_err("no chief at all");
     assert!(error.to_string().contains("must name"), "{error}");
     assert!(store.users().await.expect("users").is_empty());
 
     store
-        .create_user(&user("zhou", Role::Patrol, Some(1)))
+        .create_user(&user("zhou", Role::Patrol, Some(1)), &[])
         .await
         .expect("chief 1");
     let mut gone = data.clone();
@@ -1548,7 +1559,7 @@ pub async fn problems_round_trip(store: Arc<dyn Store>) {
     let second = sample_problem(3, Some("GD-0001"), 30);
     assert_eq!(second.routing.chief, Some(2));
     let ids = store
-        .add_problems(&[first.clone(), second.clone()])
+        .add_problems(&[first.clone(), second.clone()], &[])
         .await
         .expect("added");
     assert_eq!(ids.len(), 2);
@@ -1651,23 +1662,29 @@ pub async fn duplicate_work_orders_are_refused(store: Arc<dyn Store>) {
         .await
         .expect("insert");
     store
-        .add_problems(&[sample_problem(0, Some("GD-1"), 0)])
+        .add_problems(&[sample_problem(0, Some("GD-1"), 0)], &[])
         .await
         .expect("first");
     let error = store
-        .add_problems(&[
-            sample_problem(1, Some("GD-2"), 1),
-            sample_problem(2, Some("GD-1"), 2),
-        ])
+        .add_problems(
+            &[
+                sample_problem(1, Some("GD-2"), 1),
+                sample_problem(2, Some("GD-1"), 2),
+            ],
+            &[],
+        )
         .await
         .expect_err("GD-1 again");
     assert!(matches!(error, Error::Refused(_)), "{error:?}");
     assert!(error.to_string().contains("GD-1"), "{error}");
     let error = store
-        .add_problems(&[
-            sample_problem(1, Some("GD-3"), 1),
-            sample_problem(2, Some("GD-3"), 2),
-        ])
+        .add_problems(
+            &[
+                sample_problem(1, Some("GD-3"), 1),
+                sample_problem(2, Some("GD-3"), 2),
+            ],
+            &[],
+        )
         .await
         .expect_err("GD-3 twice");
     assert!(error.to_string().contains("GD-3"), "{error}");
@@ -1685,7 +1702,10 @@ pub async fn duplicate_work_orders_are_refused(store: Arc<dyn Store>) {
     );
     // Problems without a number are never duplicates of each other.
     store
-        .add_problems(&[sample_problem(1, None, 1), sample_problem(2, None, 2)])
+        .add_problems(
+            &[sample_problem(1, None, 1), sample_problem(2, None, 2)],
+            &[],
+        )
         .await
         .expect("two patrol reports");
 }
@@ -1698,7 +1718,10 @@ pub async fn problem_steps_are_compared_and_swapped(store: Arc<dyn Store>) {
         .await
         .expect("insert");
     let ids = store
-        .add_problems(&[sample_problem(0, None, 0), sample_problem(3, None, 0)])
+        .add_problems(
+            &[sample_problem(0, None, 0), sample_problem(3, None, 0)],
+            &[],
+        )
         .await
         .expect("added");
     let limits = ProblemLimits::default();
@@ -1717,7 +1740,7 @@ pub async fn problem_steps_are_compared_and_swapped(store: Arc<dyn Store>) {
     )
     .expect("accept");
     store
-        .record_steps(std::slice::from_ref(&accept))
+        .record_steps(std::slice::from_ref(&accept), &[])
         .await
         .expect("accepted");
     // A second client, still looking at the reported problem, starts it: stale.
@@ -1731,7 +1754,7 @@ pub async fn problem_steps_are_compared_and_swapped(store: Arc<dyn Store>) {
     )
     .expect("start from reported");
     let error = store
-        .record_steps(std::slice::from_ref(&start))
+        .record_steps(std::slice::from_ref(&start), &[])
         .await
         .expect_err("stale");
     match &error {
@@ -1758,7 +1781,7 @@ pub async fn problem_steps_are_compared_and_swapped(store: Arc<dyn Store>) {
     )
     .expect("accept");
     assert!(matches!(
-        store.record_steps(&[fine, start.clone()]).await,
+        store.record_steps(&[fine, start.clone()], &[]).await,
         Err(Error::StaleProblem { .. })
     ));
     assert_eq!(read(ids[1]).await.0.state, ProblemState::Reported);
@@ -1766,12 +1789,12 @@ pub async fn problem_steps_are_compared_and_swapped(store: Arc<dyn Store>) {
     let mut ghost = accept.clone();
     ghost.problem = ids[1] + 1_000;
     assert!(matches!(
-        store.record_steps(&[ghost]).await,
+        store.record_steps(&[ghost], &[]).await,
         Err(Error::NoProblem(_))
     ));
     let (p, steps) = read(ids[0]).await;
     assert!(matches!(
-        store.record_steps(&steps[..1]).await,
+        store.record_steps(&steps[..1], &[]).await,
         Err(Error::Refused(_))
     ));
 
@@ -1781,7 +1804,7 @@ pub async fn problem_steps_are_compared_and_swapped(store: Arc<dyn Store>) {
     let (q, _) = read(ids[1]).await;
     let owed = escalations(&[p.clone(), q], now, &limits);
     assert_eq!(owed.len(), 6);
-    store.record_steps(&owed).await.expect("escalated");
+    store.record_steps(&owed, &[]).await.expect("escalated");
     let (p, steps) = read(ids[0]).await;
     assert_eq!(
         (p.state, p.level),
@@ -1812,7 +1835,7 @@ pub async fn problem_steps_are_compared_and_swapped(store: Arc<dyn Store>) {
     assert!(escalations(&all, now, &limits).is_empty());
     let resolve =
         transition(&p, ProblemAction::Resolve, "街道", now, "已清理", &limits).expect("resolve");
-    store.record_steps(&[resolve]).await.expect("resolved");
+    store.record_steps(&[resolve], &[]).await.expect("resolved");
     let (p, steps) = read(ids[0]).await;
     assert_eq!(p.state, ProblemState::Resolved);
     assert_eq!(steps.last().map(|s| s.note.as_str()), Some("已清理"));
@@ -1842,7 +1865,7 @@ pub async fn problem_counts_match_the_core(store: Arc<dyn Store>) {
         }
         batch.push(p);
     }
-    let ids = store.add_problems(&batch).await.expect("added");
+    let ids = store.add_problems(&batch, &[]).await.expect("added");
     let limits = ProblemLimits::default();
     let mut steps = Vec::new();
     for (i, id) in ids.iter().enumerate() {
@@ -1861,7 +1884,7 @@ pub async fn problem_counts_match_the_core(store: Arc<dyn Store>) {
             _ => {}
         }
     }
-    store.record_steps(&steps).await.expect("steps");
+    store.record_steps(&steps, &[]).await.expect("steps");
     let all = store
         .problems(&ProblemFilter::default())
         .await
@@ -1895,7 +1918,10 @@ pub async fn visit_targets_and_visits(store: Arc<dyn Store>) {
             reason: "出租屋集中".into(),
         },
     ];
-    store.replace_key_sites(&sites).await.expect("key sites");
+    store
+        .replace_key_sites(&sites, &[])
+        .await
+        .expect("key sites");
     let read = store.visit_targets().await.expect("targets").key_sites;
     // Compounds first, then buildings.
     assert_eq!(read, vec![sites[1].clone(), sites[0].clone()]);
@@ -1906,7 +1932,10 @@ pub async fn visit_targets_and_visits(store: Arc<dyn Store>) {
         }],
         vec![sites[0].clone(), sites[0].clone()],
     ] {
-        let error = store.replace_key_sites(&bad).await.expect_err("refused");
+        let error = store
+            .replace_key_sites(&bad, &[])
+            .await
+            .expect_err("refused");
         assert!(matches!(error, Error::Refused(_)), "{error}");
     }
     assert_eq!(
@@ -1928,24 +1957,30 @@ pub async fn visit_targets_and_visits(store: Arc<dyn Store>) {
             contact: contact.map(str::to_string),
         };
     let first = store
-        .replace_vulnerable(&[
-            household(
-                1000,
-                "1-101",
-                VulnerableCategory::ElderlyAlone,
-                Some("王奶奶"),
-            ),
-            household(1001, "2-202", VulnerableCategory::Disabled, None),
-        ])
+        .replace_vulnerable(
+            &[
+                household(
+                    1000,
+                    "1-101",
+                    VulnerableCategory::ElderlyAlone,
+                    Some("王奶奶"),
+                ),
+                household(1001, "2-202", VulnerableCategory::Disabled, None),
+            ],
+            &[],
+        )
         .await
         .expect("households");
     assert_eq!(first.len(), 2);
     assert_eq!(first[0].contact.as_deref(), Some("王奶奶"));
     let second = store
-        .replace_vulnerable(&[
-            household(1001, "2-202", VulnerableCategory::LowIncome, None),
-            household(1004, "3-301", VulnerableCategory::LeftBehindChildren, None),
-        ])
+        .replace_vulnerable(
+            &[
+                household(1001, "2-202", VulnerableCategory::LowIncome, None),
+                household(1004, "3-301", VulnerableCategory::LeftBehindChildren, None),
+            ],
+            &[],
+        )
         .await
         .expect("households");
     let kept = second.iter().find(|h| h.building == 1001).expect("kept");
@@ -1965,7 +2000,10 @@ pub async fn visit_targets_and_visits(store: Arc<dyn Store>) {
             household(1000, "1", VulnerableCategory::Disabled, None),
         ],
     ] {
-        let error = store.replace_vulnerable(&bad).await.expect_err("refused");
+        let error = store
+            .replace_vulnerable(&bad, &[])
+            .await
+            .expect_err("refused");
         assert!(matches!(error, Error::Refused(_)), "{error}");
     }
     assert_eq!(
@@ -1984,26 +2022,32 @@ pub async fn visit_targets_and_visits(store: Arc<dyn Store>) {
         households_seen: None,
     };
     let a = store
-        .record_visit(&visit(VisitTarget::Household(kept.id), 1, base))
+        .record_visit(&visit(VisitTarget::Household(kept.id), 1, base), &[])
         .await
         .expect("a visit");
     let b = store
-        .record_visit(&Visit {
-            households_seen: Some(20),
-            ..visit(VisitTarget::Building(1000), 2, base + 60_000)
-        })
+        .record_visit(
+            &Visit {
+                households_seen: Some(20),
+                ..visit(VisitTarget::Building(1000), 2, base + 60_000)
+            },
+            &[],
+        )
         .await
         .expect("a visit");
     let c = store
-        .record_visit(&visit(VisitTarget::Household(kept.id), 1, base + 120_000))
+        .record_visit(
+            &visit(VisitTarget::Household(kept.id), 1, base + 120_000),
+            &[],
+        )
         .await
         .expect("a visit");
     let d = store
-        .record_visit(&visit(VisitTarget::KeyCompound(100), 1, base - 60_000))
+        .record_visit(&visit(VisitTarget::KeyCompound(100), 1, base - 60_000), &[])
         .await
         .expect("a visit");
     let e = store
-        .record_visit(&visit(VisitTarget::KeyBuilding(1003), 2, base))
+        .record_visit(&visit(VisitTarget::KeyBuilding(1003), 2, base), &[])
         .await
         .expect("a visit");
     for bad in [
@@ -2013,7 +2057,7 @@ pub async fn visit_targets_and_visits(store: Arc<dyn Store>) {
         visit(VisitTarget::KeyBuilding(1000), 1, base),
         visit(VisitTarget::Building(9999), 1, base),
     ] {
-        let error = store.record_visit(&bad).await.expect_err("refused");
+        let error = store.record_visit(&bad, &[]).await.expect_err("refused");
         assert!(matches!(error, Error::Refused(_)), "{bad:?}: {error}");
     }
     let ids = |list: Vec<Visit>| list.iter().map(|v| v.id).collect::<Vec<_>>();
@@ -2060,6 +2104,706 @@ pub async fn visit_targets_and_visits(store: Arc<dyn Store>) {
     assert_eq!(targets.key_sites, vec![sites[1].clone()]);
     assert_eq!(targets.vulnerable, vec![kept.clone()]);
     assert_eq!(store.visits(None, None).await.expect("all").len(), 5);
+}
+
+/// An audit entry at `at_ms` by `actor`, with a summary, before and after in Chinese.
+fn entry(at_ms: i64, actor: &str, action: AuditAction, target: &str) -> AuditEntry {
+    AuditEntry::new(at_ms, actor, action, target).summary(format!("{target}：变更"))
+}
+
+/// Every entry of the log, oldest first, without the ids the store gave them.
+async fn logged(store: &dyn Store) -> Vec<AuditEntry> {
+    store
+        .audit_log(&AuditFilter::default())
+        .await
+        .expect("the audit log")
+        .into_iter()
+        .map(|e| AuditEntry { id: 0, ..e })
+        .collect()
+}
+
+/// The targets of the log, oldest first.
+async fn logged_targets(store: &dyn Store) -> Vec<String> {
+    logged(store).await.into_iter().map(|e| e.target).collect()
+}
+
+/// A change set's audit entries are written with it, in its transaction: a refused change leaves
+/// none; a change set with entries only writes them without a new data version; a plan's
+/// creation, saves and publication carry theirs, and a conflicting one writes none.
+pub async fn audit_entries_land_with_their_change(store: Arc<dyn Store>) {
+    let data = sample();
+    assert!(logged(store.as_ref()).await.is_empty(), "a new store");
+    let import = entry(1_000, "cli:root", AuditAction::Import, "layer:compounds")
+        .after(json!({ "added": 3, "文件": "小区.geojson" }));
+    let applied = store
+        .apply(&ChangeSet::insert_all(&data).audited(import.clone()))
+        .await
+        .expect("insert");
+    assert_eq!(applied.version, 1);
+    assert_eq!(logged(store.as_ref()).await, vec![import.clone()]);
+    let first = store.audit_log(&AuditFilter::default()).await.expect("log")[0].id;
+    assert!(first > 0, "the store gives ids");
+
+    // Entries only: written, but no new data version and no recorded change.
+    let settings = entry(2_000, "wang", AuditAction::Change, "setting:nothing");
+    let applied = store
+        .apply(&ChangeSet::default().audited(settings.clone()))
+        .await
+        .expect("entries only");
+    assert_eq!(applied.version, 1);
+    assert!(applied.layers.is_empty() && applied.touched.is_none());
+    assert_eq!(store.data_version().await.expect("version"), 1);
+    assert!(store.changes_since(1).await.expect("changes").is_empty());
+    assert_eq!(
+        logged(store.as_ref()).await,
+        vec![import.clone(), settings.clone()]
+    );
+
+    // A refused change writes none of its entries.
+    let mut dangling = data.buildings[1].clone();
+    dangling.id = 9001;
+    dangling.compound = Some(4242);
+    let refused = ChangeSet {
+        buildings: vec![dangling],
+        ..ChangeSet::default()
+    }
+    .audited(entry(3_000, "wang", AuditAction::Change, "building:9001"));
+    assert!(store.apply(&refused).await.is_err());
+    // An entry without an actor refuses its change.
+    let renamed = ChangeSet {
+        compounds: vec![Compound {
+            name: "改名".into(),
+            ..data.compounds[0].clone()
+        }],
+        ..ChangeSet::default()
+    };
+    let error = store
+        .apply(
+            &renamed
+                .clone()
+                .audited(entry(3_000, " ", AuditAction::Change, "compound:1")),
+        )
+        .await
+        .expect_err("no actor");
+    assert!(matches!(error, Error::Refused(_)), "{error:?}");
+    assert!(error.to_string().contains("actor"), "{error}");
+    assert_eq!(store.data_version().await.expect("version"), 1);
+    assert_eq!(logged(store.as_ref()).await.len(), 2);
+    assert_eq!(
+        normalised(store.load().await.expect("load")),
+        normalised(data.clone())
+    );
+
+    // Plans: created (the entry names the new id), saved, published; a conflict writes nothing.
+    let live = normalised(store.load().await.expect("load"));
+    let mut plan = Plan::draft_of(&live, "审计方案", "规划员李", 4_000, None);
+    plan.info.id = store
+        .create_plan(
+            &plan,
+            &[entry(4_000, "li", AuditAction::PlanCreate, "plan:{id}")
+                .summary("新建方案 {id}：审计方案")],
+        )
+        .await
+        .expect("create plan");
+    let created = logged(store.as_ref()).await.pop().expect("an entry");
+    assert_eq!(created.target, format!("plan:{}", plan.info.id));
+    assert_eq!(
+        created.summary,
+        format!("新建方案 {}：审计方案", plan.info.id)
+    );
+    two_edits(&mut plan, &live);
+    let saved = entry(
+        5_000,
+        "li",
+        AuditAction::PlanEdit,
+        &format!("plan:{}", plan.info.id),
+    );
+    store
+        .save_plan(&plan, 0, std::slice::from_ref(&saved))
+        .await
+        .expect("save");
+    let stale = entry(5_500, "zhao", AuditAction::PlanEdit, "plan:stale");
+    assert!(matches!(
+        store
+            .save_plan(&plan, 0, std::slice::from_ref(&stale))
+            .await,
+        Err(Error::Conflict { .. })
+    ));
+    let mut published = plan.clone();
+    published.info.status = PlanStatus::Published;
+    published.info.published_by = Some("王主任".into());
+    published.info.published_at_ms = Some(6_000);
+    let publish = entry(6_000, "wang", AuditAction::Publish, "plan:published");
+    let changes = published.publish_changes(&live).audited(publish.clone());
+    let conflict = entry(6_000, "wang", AuditAction::Publish, "plan:conflict");
+    assert!(matches!(
+        store
+            .publish_plan(&published, 0, &changes.clone().audited(conflict))
+            .await,
+        Err(Error::Conflict { .. })
+    ));
+    let applied = store
+        .publish_plan(&published, 3, &changes)
+        .await
+        .expect("publish");
+    assert_eq!(applied.version, 2);
+    let targets = logged_targets(store.as_ref()).await;
+    assert_eq!(
+        targets,
+        vec![
+            "layer:compounds".to_string(),
+            "setting:nothing".into(),
+            format!("plan:{}", plan.info.id),
+            saved.target.clone(),
+            "plan:published".into(),
+        ]
+    );
+    // And a publication with its entries only (the plan saved, no zone changed) keeps the
+    // data version.
+    let mut again = store
+        .plan(plan.info.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    again.info.name = "审计方案（改名）".into();
+    let renamed = entry(7_000, "wang", AuditAction::PlanEdit, "plan:renamed");
+    let applied = store
+        .publish_plan(
+            &again,
+            again.info.version,
+            &ChangeSet::default().audited(renamed),
+        )
+        .await
+        .expect("entries only");
+    assert_eq!(applied.version, 2);
+    assert_eq!(store.data_version().await.expect("version"), 2);
+    assert_eq!(
+        logged_targets(store.as_ref())
+            .await
+            .last()
+            .map(String::as_str),
+        Some("plan:renamed")
+    );
+}
+
+/// Every write method takes audit entries and writes them in its own transaction; a refusal
+/// writes none. Entries of records the store numbers name them by their new ids.
+pub async fn audit_entries_of_every_method(store: Arc<dyn Store>) {
+    let data = sample();
+    store
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    let version = store.data_version().await.expect("version");
+    let one = |actor: &str, action, target: &str| vec![entry(1_000, actor, action, target)];
+
+    // Users: created (by new id), a duplicate refused, updated, an unknown one refused.
+    let mut wang = user("wang", Role::Leader, None);
+    wang.id = store
+        .create_user(&wang, &one("cli:root", AuditAction::User, "user:{id}"))
+        .await
+        .expect("user");
+    let wang_target = format!("user:{}", wang.id);
+    assert_eq!(
+        logged_targets(store.as_ref()).await,
+        vec![wang_target.clone()]
+    );
+    assert!(
+        store
+            .create_user(&wang, &one("cli:root", AuditAction::User, "user:dup"))
+            .await
+            .is_err()
+    );
+    wang.role = Role::Admin;
+    store
+        .update_user(&wang, &one("cli:root", AuditAction::User, "user:wang"))
+        .await
+        .expect("update");
+    let mut nobody = wang.clone();
+    nobody.id = 999_999;
+    nobody.username = "nobody".into();
+    assert!(
+        store
+            .update_user(&nobody, &one("cli:root", AuditAction::User, "user:nobody"))
+            .await
+            .is_err()
+    );
+    // Sessions: started, a second of the same token refused, ended.
+    let token = wangge_core::token_hash("审计");
+    store
+        .create_session(
+            wang.id,
+            &token,
+            9_000,
+            &one("wang", AuditAction::SignIn, "user:wang"),
+        )
+        .await
+        .expect("session");
+    assert!(
+        store
+            .create_session(
+                wang.id,
+                &token,
+                9_000,
+                &one("wang", AuditAction::SignIn, "user:again")
+            )
+            .await
+            .is_err()
+    );
+    store
+        .delete_session(&token, &one("wang", AuditAction::SignOut, "user:wang"))
+        .await
+        .expect("end");
+    store
+        .append_audit(&one("ghost", AuditAction::SignInFailed, "user:ghost"))
+        .await
+        .expect("appended");
+    let targets = logged_targets(store.as_ref()).await;
+    assert_eq!(
+        targets,
+        vec![
+            wang_target.as_str(),
+            "user:wang",
+            "user:wang",
+            "user:wang",
+            "user:ghost"
+        ]
+    );
+    let log = logged(store.as_ref()).await;
+    assert_eq!(
+        log.iter().map(|e| e.action).collect::<Vec<_>>(),
+        vec![
+            AuditAction::User,
+            AuditAction::User,
+            AuditAction::SignIn,
+            AuditAction::SignOut,
+            AuditAction::SignInFailed
+        ]
+    );
+    let before = targets.len();
+
+    // Problems: entry i names problem i; a known work order refuses the batch and its entries.
+    let ids = store
+        .add_problems(
+            &[
+                sample_problem(0, Some("GD-审计-1"), 0),
+                sample_problem(3, None, 1),
+            ],
+            &[
+                entry(1_000, "wang", AuditAction::Problem, "problem:{id}"),
+                entry(1_000, "wang", AuditAction::Problem, "problem:{id}"),
+                entry(1_000, "wang", AuditAction::Import, "layer:hotline"),
+            ],
+        )
+        .await
+        .expect("problems");
+    assert!(
+        store
+            .add_problems(
+                &[sample_problem(4, Some("GD-审计-1"), 2)],
+                &one("wang", AuditAction::Problem, "problem:dup"),
+            )
+            .await
+            .is_err()
+    );
+    // No problems at all, but an entry: the entry is written.
+    assert!(
+        store
+            .add_problems(&[], &one("cli:root", AuditAction::Import, "layer:empty"))
+            .await
+            .expect("nothing to add")
+            .is_empty()
+    );
+    let (p, _) = store.problem(ids[0]).await.expect("read").expect("exists");
+    let limits = ProblemLimits::default();
+    let accept = transition(
+        &p,
+        ProblemAction::Accept,
+        "街长0",
+        PROBLEM_TIME + 60_000,
+        "",
+        &limits,
+    )
+    .expect("accept");
+    let step = format!("problem:{}", ids[0]);
+    store
+        .record_steps(
+            std::slice::from_ref(&accept),
+            &one("街长0", AuditAction::ProblemStep, &step),
+        )
+        .await
+        .expect("accepted");
+    assert!(matches!(
+        store
+            .record_steps(
+                std::slice::from_ref(&accept),
+                &one("街长0", AuditAction::ProblemStep, "problem:stale"),
+            )
+            .await,
+        Err(Error::StaleProblem { .. })
+    ));
+    let targets = logged_targets(store.as_ref()).await;
+    assert_eq!(
+        targets[before..].to_vec(),
+        vec![
+            format!("problem:{}", ids[0]),
+            format!("problem:{}", ids[1]),
+            "layer:hotline".into(),
+            "layer:empty".into(),
+            step.clone(),
+        ]
+    );
+    let before = targets.len();
+
+    // Visit targets and visits.
+    let site = KeySite {
+        place: KeyPlace::Compound(100),
+        reason: "出租屋集中".into(),
+    };
+    store
+        .replace_key_sites(
+            std::slice::from_ref(&site),
+            &one("cli:root", AuditAction::Import, "layer:key_sites"),
+        )
+        .await
+        .expect("key sites");
+    let missing = KeySite {
+        place: KeyPlace::Compound(999),
+        reason: String::new(),
+    };
+    assert!(
+        store
+            .replace_key_sites(
+                &[missing],
+                &one("cli:root", AuditAction::Import, "layer:bad_sites")
+            )
+            .await
+            .is_err()
+    );
+    let household = VulnerableHousehold {
+        id: 0,
+        building: 1000,
+        door: "1-101".into(),
+        category: VulnerableCategory::ElderlyAlone,
+        contact: None,
+    };
+    let stored = store
+        .replace_vulnerable(
+            std::slice::from_ref(&household),
+            &one("cli:root", AuditAction::Import, "layer:vulnerable"),
+        )
+        .await
+        .expect("households");
+    assert!(
+        store
+            .replace_vulnerable(
+                &[VulnerableHousehold {
+                    building: 9999,
+                    ..household.clone()
+                }],
+                &one("cli:root", AuditAction::Import, "layer:bad_households"),
+            )
+            .await
+            .is_err()
+    );
+    let visit = Visit {
+        id: 0,
+        target: VisitTarget::Household(stored[0].id),
+        chief: 1,
+        at_ms: 1_790_000_000_000,
+        by: "街长0".into(),
+        note: String::new(),
+        households_seen: None,
+    };
+    let visit_id = store
+        .record_visit(&visit, &one("街长0", AuditAction::Visit, "visit:{id}"))
+        .await
+        .expect("visit");
+    assert!(
+        store
+            .record_visit(
+                &Visit {
+                    chief: 9,
+                    ..visit.clone()
+                },
+                &one("街长0", AuditAction::Visit, "visit:refused"),
+            )
+            .await
+            .is_err()
+    );
+    let targets = logged_targets(store.as_ref()).await;
+    assert_eq!(
+        targets[before..].to_vec(),
+        vec![
+            "layer:key_sites".to_string(),
+            "layer:vulnerable".into(),
+            format!("visit:{visit_id}"),
+        ]
+    );
+    // None of this is geography: the data version stayed.
+    assert_eq!(store.data_version().await.expect("version"), version);
+}
+
+/// Writers of data, users and entries alone, all at once and all with entries: every entry lands
+/// exactly once, with its own id, and nobody waits on anybody for ever.
+pub async fn audit_entries_of_concurrent_writers(store: Arc<dyn Store>) {
+    let data = sample();
+    store
+        .apply(&ChangeSet::insert_all(&data))
+        .await
+        .expect("insert");
+    let rounds = 4;
+    let mut tasks = Vec::new();
+    for w in 0..6_i64 {
+        let store = Arc::clone(&store);
+        let data = data.clone();
+        tasks.push(tokio::spawn(async move {
+            for k in 0..rounds {
+                let target = format!("writer:{w}:{k}");
+                let e = entry(k, &format!("writer{w}"), AuditAction::Change, &target);
+                match w % 3 {
+                    // A change of data (a chief renamed) with its entry.
+                    0 => {
+                        let mut chief = data.chiefs[0].clone();
+                        chief.name = format!("街长{w}-{k}");
+                        store
+                            .apply(
+                                &ChangeSet {
+                                    chiefs: vec![chief],
+                                    ..ChangeSet::default()
+                                }
+                                .audited(e),
+                            )
+                            .await
+                            .map(|_| ())
+                    }
+                    // A patrol user naming that chief (a reference checked in the transaction).
+                    1 => store
+                        .create_user(
+                            &user(&format!("u{w}-{k}"), Role::Patrol, Some(data.chiefs[0].id)),
+                            &[e],
+                        )
+                        .await
+                        .map(|_| ()),
+                    _ => store.append_audit(&[e]).await,
+                }
+                .expect("a concurrent write");
+            }
+        }));
+    }
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        for task in tasks {
+            task.await.expect("writer task");
+        }
+    })
+    .await;
+    assert!(
+        waited.is_ok(),
+        "concurrent writers with audit entries never finished"
+    );
+    let log = store.audit_log(&AuditFilter::default()).await.expect("log");
+    assert_eq!(log.len(), 6 * rounds as usize);
+    let ids: BTreeSet<Id> = log.iter().map(|e| e.id).collect();
+    assert_eq!(ids.len(), log.len(), "one id per entry");
+    let targets: BTreeSet<&str> = log.iter().map(|e| e.target.as_str()).collect();
+    assert_eq!(targets.len(), log.len(), "every entry once");
+    assert_eq!(
+        store.data_version().await.expect("version"),
+        1 + 2 * rounds as u64
+    );
+}
+
+/// The log is read through filters (time, actor, action, target prefix) and paged by id either
+/// way; before and after come back as they were given, Chinese text and nesting included.
+pub async fn audit_log_filters_and_pages(store: Arc<dyn Store>) {
+    let day = 86_400_000;
+    let base = 1_775_750_400_000; // 2026-04-10T00:00:00+08:00
+    let mut written = Vec::new();
+    for i in 0..30_i64 {
+        let (actor, action, target) = match i % 3 {
+            0 => ("王芳", AuditAction::Tier, format!("compound:CM-{:03}", i)),
+            1 => ("cli:root", AuditAction::Import, format!("layer:layer_{i}")),
+            _ => ("li", AuditAction::ProblemStep, format!("problem:{i}")),
+        };
+        let mut e = AuditEntry::new(base + i * day / 3, actor, action, target)
+            .summary(format!("第{i}条：绿 → 黄，原因「群租」"));
+        if i % 3 == 0 {
+            e = e
+                .before(json!({ "tier": "green", "名称": "青云小区" }))
+                .after(json!({
+                    "tier": "yellow",
+                    "reason": "群租 \"隐患\", 换行\n与制表\t",
+                    "count": i,
+                    "ratio": 0.1 + 0.2,
+                    "nested": { "list": [1, "二", null, true], "empty": {} },
+                }));
+        }
+        written.push(e);
+    }
+    // Written in three batches through different methods.
+    store.append_audit(&written[..10]).await.expect("append");
+    store
+        .apply(&ChangeSet {
+            audit: written[10..20].to_vec(),
+            ..ChangeSet::default()
+        })
+        .await
+        .expect("entries only");
+    store.append_audit(&written[20..]).await.expect("append");
+
+    let all = store.audit_log(&AuditFilter::default()).await.expect("all");
+    assert_eq!(all.len(), 30);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id), "by id");
+    assert_eq!(
+        all.iter()
+            .map(|e| AuditEntry { id: 0, ..e.clone() })
+            .collect::<Vec<_>>(),
+        written,
+        "every field comes back as written"
+    );
+    assert_eq!(
+        all[0].after.as_ref().expect("after")["ratio"],
+        json!(0.1 + 0.2)
+    );
+    let ids = |list: &[AuditEntry]| list.iter().map(|e| e.id).collect::<Vec<_>>();
+    let read = |filter: AuditFilter| {
+        let store = Arc::clone(&store);
+        async move { store.audit_log(&filter).await.expect("filtered") }
+    };
+
+    // Time: since inclusive, until exclusive.
+    let second_day = read(AuditFilter {
+        since_ms: Some(base + day),
+        until_ms: Some(base + 2 * day),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(ids(&second_day), ids(&all[3..6]));
+    // Actor, action, target prefix, and all of them together.
+    let by_wang = read(AuditFilter {
+        actor: Some("王芳".into()),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(by_wang.len(), 10);
+    assert!(by_wang.iter().all(|e| e.action == AuditAction::Tier));
+    let imports = read(AuditFilter {
+        action: Some(AuditAction::Import),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(imports.len(), 10);
+    assert!(imports.iter().all(|e| e.actor == "cli:root"));
+    let problems = read(AuditFilter {
+        target_prefix: Some("problem:2".into()),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(
+        problems
+            .iter()
+            .map(|e| e.target.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "problem:2",
+            "problem:20",
+            "problem:23",
+            "problem:26",
+            "problem:29"
+        ]
+    );
+    // A prefix is text, never a pattern.
+    for pattern in ["problem:%", "problem:_", "%"] {
+        assert!(
+            read(AuditFilter {
+                target_prefix: Some(pattern.into()),
+                ..AuditFilter::default()
+            })
+            .await
+            .is_empty(),
+            "{pattern}"
+        );
+    }
+    let combined = read(AuditFilter {
+        since_ms: Some(base + 3 * day),
+        actor: Some("li".into()),
+        action: Some(AuditAction::ProblemStep),
+        target_prefix: Some("problem:".into()),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(
+        ids(&combined),
+        ids(&[
+            all[11].clone(),
+            all[14].clone(),
+            all[17].clone(),
+            all[20].clone(),
+            all[23].clone(),
+            all[26].clone(),
+            all[29].clone()
+        ])
+    );
+    assert!(
+        read(AuditFilter {
+            actor: Some("nobody".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .is_empty()
+    );
+
+    // Paging oldest first with after_id, newest first with before_id.
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = read(AuditFilter {
+            after_id: after,
+            limit: 7,
+            ..AuditFilter::default()
+        })
+        .await;
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 7);
+        after = page.last().map(|e| e.id);
+        pages.push(page);
+    }
+    assert_eq!(pages.len(), 5);
+    assert_eq!(ids(&pages.concat()), ids(&all));
+    let newest = read(AuditFilter {
+        newest_first: true,
+        limit: 4,
+        ..AuditFilter::default()
+    })
+    .await;
+    let mut reversed = ids(&all);
+    reversed.reverse();
+    assert_eq!(ids(&newest), reversed[..4].to_vec());
+    let older = read(AuditFilter {
+        newest_first: true,
+        before_id: newest.last().map(|e| e.id),
+        limit: 4,
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(ids(&older), reversed[4..8].to_vec());
+    let window = read(AuditFilter {
+        after_id: Some(all[4].id),
+        before_id: Some(all[9].id),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(ids(&window), ids(&all[5..9]));
+    assert!(
+        read(AuditFilter {
+            limit: 0,
+            ..AuditFilter::default()
+        })
+        .await
+        .is_empty()
+    );
 }
 
 /// Expands into one test per contract check for a backend. `$make` is an async block that yields
@@ -2181,6 +2925,26 @@ macro_rules! contract_tests {
         async fn contract_visit_targets_and_visits() {
             let (store, _guard) = $make.await;
             $crate::contract::visit_targets_and_visits(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_audit_entries_land_with_their_change() {
+            let (store, _guard) = $make.await;
+            $crate::contract::audit_entries_land_with_their_change(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_audit_entries_of_every_method() {
+            let (store, _guard) = $make.await;
+            $crate::contract::audit_entries_of_every_method(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_audit_entries_of_concurrent_writers() {
+            let (store, _guard) = $make.await;
+            $crate::contract::audit_entries_of_concurrent_writers(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn contract_audit_log_filters_and_pages() {
+            let (store, _guard) = $make.await;
+            $crate::contract::audit_log_filters_and_pages(store).await;
         }
     };
 }

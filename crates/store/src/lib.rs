@@ -23,16 +23,16 @@ pub mod visits;
 use async_trait::async_trait;
 use geo::Rect;
 use wangge_core::{
-    Building, ChangeSet, Compound, Dataset, Id, Inspection, KeySite, Layer, Photo, Plan, PlanInfo,
-    Problem, ProblemCounts, ProblemSource, ProblemState, ProblemStep, StreetSegment, Targets,
-    TierChange, User, Visit, VulnerableHousehold, Zone,
+    AuditAction, AuditEntry, Building, ChangeSet, Compound, Dataset, Id, Inspection, KeySite,
+    Layer, Photo, Plan, PlanInfo, Problem, ProblemCounts, ProblemSource, ProblemState, ProblemStep,
+    StreetSegment, Targets, TierChange, User, Visit, VulnerableHousehold, Zone,
 };
 
 pub use error::{Error, Result};
 pub use gpkg::GpkgStore;
 
 /// The schema version this build reads and writes. A store with a newer schema is refused.
-pub const SCHEMA_VERSION: u32 = 10;
+pub const SCHEMA_VERSION: u32 = 11;
 
 /// Checks the photos of a change set's inspections before anything is written, for both
 /// backends: each names an inspection of the change set by its index, at most one per
@@ -142,6 +142,103 @@ pub struct ProblemFilter {
     pub source: Option<ProblemSource>,
 }
 
+/// Which audit entries to read; every condition given must hold. Entries come in the order they
+/// were written (by id), oldest first unless `newest_first`.
+///
+/// Paging: ask again with `after_id` (oldest first) or `before_id` (newest first) set to the last
+/// id of the previous page. Ids follow the order in which the entries' transactions committed, so
+/// a page never misses an entry that commits later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only entries at or after this time (UTC milliseconds).
+    pub since_ms: Option<i64>,
+    /// Only entries before this time (UTC milliseconds, exclusive).
+    pub until_ms: Option<i64>,
+    /// Only entries by exactly this actor (`wang`, `cli:root`, `system`).
+    pub actor: Option<String>,
+    /// Only entries of this action.
+    pub action: Option<AuditAction>,
+    /// Only entries whose target starts with this text: `compound:` finds every compound's
+    /// entries (`problem:17` finds problem 170's too; compare the targets to be exact).
+    pub target_prefix: Option<String>,
+    /// Only entries with a smaller id.
+    pub before_id: Option<Id>,
+    /// Only entries with a larger id.
+    pub after_id: Option<Id>,
+    /// The newest entries first.
+    pub newest_first: bool,
+    /// Entries to return at most.
+    pub limit: u64,
+}
+
+impl Default for AuditFilter {
+    /// Everything, oldest first, at most [`AuditFilter::DEFAULT_LIMIT`] entries.
+    fn default() -> Self {
+        Self {
+            since_ms: None,
+            until_ms: None,
+            actor: None,
+            action: None,
+            target_prefix: None,
+            before_id: None,
+            after_id: None,
+            newest_first: false,
+            limit: Self::DEFAULT_LIMIT,
+        }
+    }
+}
+
+impl AuditFilter {
+    /// The page size of [`AuditFilter::default`].
+    pub const DEFAULT_LIMIT: u64 = 1000;
+}
+
+/// What stands for the id of a record a store creates, in the `target` and `summary` of the
+/// audit entries given with it: [`Store::create_plan`], [`Store::create_user`] and
+/// [`Store::record_visit`] replace it with the new record's id, and [`Store::add_problems`]
+/// replaces it in entry `i` with the id of problem `i` (entries past the last problem keep it).
+/// So a caller can write `plan:{id}` before the id exists.
+pub const NEW_ID: &str = "{id}";
+
+/// Puts `id` in the place of [`NEW_ID`] in an entry's target and summary.
+pub fn with_new_id(mut entry: AuditEntry, id: Id) -> AuditEntry {
+    if entry.target.contains(NEW_ID) {
+        entry.target = entry.target.replace(NEW_ID, &id.to_string());
+    }
+    if entry.summary.contains(NEW_ID) {
+        entry.summary = entry.summary.replace(NEW_ID, &id.to_string());
+    }
+    entry
+}
+
+/// Checks audit entries before anything is written, for both backends: each names an actor and a
+/// target. A refused entry refuses the change it came with.
+pub fn check_audit(entries: &[AuditEntry]) -> Result<()> {
+    for (i, e) in entries.iter().enumerate() {
+        let what = |field: &str| {
+            Error::Refused(wangge_core::Error::Invalid(format!(
+                "audit entry {} ({} of `{}`) has no {field}; name who acted and what changed",
+                i + 1,
+                e.action.as_str(),
+                e.target
+            )))
+        };
+        if e.actor.trim().is_empty() {
+            return Err(what("actor"));
+        }
+        if e.target.trim().is_empty() {
+            return Err(what("target"));
+        }
+    }
+    Ok(())
+}
+
+/// An audit entry's before or after as the stores keep it: JSON text.
+pub fn audit_json(value: Option<&serde_json::Value>) -> Option<String> {
+    // Writing a `Value` to a string cannot fail.
+    value.map(|v| v.to_string())
+}
+
 /// One record of a spatial layer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
@@ -202,7 +299,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Reads everything, to build the in-memory [`Atlas`](wangge_core::Atlas).
     async fn load(&self) -> Result<Dataset>;
 
-    /// Applies a change set in one transaction: all of it or, on any error, none of it.
+    /// Applies a change set in one transaction: all of it or, on any error, none of it. Its
+    /// audit entries ([`ChangeSet::audit`]) are written in that transaction; a change set that
+    /// [`is_empty`](ChangeSet::is_empty) but holds entries writes only them, without a new data
+    /// version or a notification.
     async fn apply(&self, changes: &ChangeSet) -> Result<Applied>;
 
     /// The data version: 0 for a new store, one more after each non-empty applied change.
@@ -248,18 +348,25 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// One plan with its zones, locks and full edit history; `None` when there is no such plan.
     async fn plan(&self, id: Id) -> Result<Option<Plan>>;
 
-    /// Stores a new plan (its `info.id` is ignored) and returns the id the store gave it.
-    async fn create_plan(&self, plan: &Plan) -> Result<Id>;
+    /// Stores a new plan (its `info.id` is ignored) and returns the id the store gave it. The
+    /// audit entries are written in the same transaction ([`NEW_ID`] becomes the plan's id).
+    async fn create_plan(&self, plan: &Plan, audit: &[AuditEntry]) -> Result<Id>;
 
     /// Replaces a stored plan (info, zones, locks, history) with `plan`, in one transaction, if
     /// the stored plan's version is still `expected_version`; otherwise nothing is written and
-    /// the answer is [`Error::Conflict`] with the version found.
-    async fn save_plan(&self, plan: &Plan, expected_version: u64) -> Result<()>;
+    /// the answer is [`Error::Conflict`] with the version found. The audit entries are written
+    /// in the same transaction, or not at all.
+    async fn save_plan(
+        &self,
+        plan: &Plan,
+        expected_version: u64,
+        audit: &[AuditEntry],
+    ) -> Result<()>;
 
     /// Publishes: in one transaction, checks the stored plan's version is `expected_version`
     /// ([`Error::Conflict`] otherwise), saves `plan` (whose status the caller set to
     /// published, with who and when) and applies `changes` (which make the live zones the
-    /// plan's). All or nothing.
+    /// plan's) with its audit entries. All or nothing.
     async fn publish_plan(
         &self,
         plan: &Plan,
@@ -276,39 +383,50 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Stores a new user (its `id` is ignored) after checking it ([`User::validate`]) and returns
     /// the id the store gave it. A username that is taken, or a chief that does not exist, is
-    /// refused with [`Error::Refused`] and nothing is written.
-    async fn create_user(&self, user: &User) -> Result<Id>;
+    /// refused with [`Error::Refused`] and nothing is written. The audit entries are written in
+    /// the same transaction ([`NEW_ID`] becomes the user's id).
+    async fn create_user(&self, user: &User, audit: &[AuditEntry]) -> Result<Id>;
 
     /// Replaces the stored user with id `user.id` by `user`, after checking it. An unknown id, a
     /// username taken by another user or a chief that does not exist is refused with
-    /// [`Error::Refused`] and nothing is written.
-    async fn update_user(&self, user: &User) -> Result<()>;
+    /// [`Error::Refused`] and nothing is written. The audit entries are written in the same
+    /// transaction, or not at all.
+    async fn update_user(&self, user: &User, audit: &[AuditEntry]) -> Result<()>;
 
     /// Starts a session for `user` that lasts until `expires_at_ms` (UTC milliseconds).
     /// `token_hash` is the SHA-256 of the token ([`wangge_core::token_hash`]); the token itself is
-    /// never stored.
-    async fn create_session(&self, user: Id, token_hash: &str, expires_at_ms: i64) -> Result<()>;
+    /// never stored. The audit entries are written in the same transaction, or not at all.
+    async fn create_session(
+        &self,
+        user: Id,
+        token_hash: &str,
+        expires_at_ms: i64,
+        audit: &[AuditEntry],
+    ) -> Result<()>;
 
     /// The user a session belongs to, if the session exists, has not expired at `now_ms`
     /// (`now_ms < expires_at_ms`) and its user is not disabled.
     async fn session_user(&self, token_hash: &str, now_ms: i64) -> Result<Option<User>>;
 
-    /// Ends a session; ending one that does not exist is not an error.
-    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// Ends a session; ending one that does not exist is not an error. The audit entries are
+    /// written in the same transaction.
+    async fn delete_session(&self, token_hash: &str, audit: &[AuditEntry]) -> Result<()>;
 
     /// Adds problems (their `id` is ignored) with their report steps, all in one transaction,
     /// and returns the ids the store gave them, in order. A hotline order number that is already
     /// stored, or given twice, is refused naming it ([`Error::Refused`]) and nothing is written.
-    /// Problems are not geography: they change no data version.
-    async fn add_problems(&self, problems: &[Problem]) -> Result<Vec<Id>>;
+    /// Problems are not geography: they change no data version. The audit entries are written
+    /// in the same transaction ([`NEW_ID`] in entry `i` becomes problem `i`'s id), or not at all.
+    async fn add_problems(&self, problems: &[Problem], audit: &[AuditEntry]) -> Result<Vec<Id>>;
 
     /// Records steps of problems' histories in one transaction, in order, each with a
     /// compare-and-swap: the problem must still be in the step's `from_state` and `from_level`,
     /// else nothing is written and the answer is [`Error::StaleProblem`] with what was found. The
     /// problem takes the step's state, level and deadline. A report step is refused (reports come
     /// with [`add_problems`](Store::add_problems)), and so is a problem that does not exist
-    /// ([`Error::NoProblem`]).
-    async fn record_steps(&self, steps: &[ProblemStep]) -> Result<()>;
+    /// ([`Error::NoProblem`]). The audit entries are written in the same transaction, or not at
+    /// all.
+    async fn record_steps(&self, steps: &[ProblemStep], audit: &[AuditEntry]) -> Result<()>;
 
     /// The problems that pass `filter`, in id order.
     async fn problems(&self, filter: &ProblemFilter) -> Result<Vec<Problem>>;
@@ -327,22 +445,26 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn visit_targets(&self) -> Result<Targets>;
 
     /// Replaces the whole key-site list, like an import: all of it or, when a place does not
-    /// exist or is named twice ([`Error::Refused`]), none of it.
-    async fn replace_key_sites(&self, sites: &[KeySite]) -> Result<()>;
+    /// exist or is named twice ([`Error::Refused`]), none of it, with its audit entries.
+    async fn replace_key_sites(&self, sites: &[KeySite], audit: &[AuditEntry]) -> Result<()>;
 
     /// Replaces the whole vulnerable-household list, all or nothing. A household keeps its id
     /// (and so its visits) while its building and door stay the same; the ids in `households`
     /// are ignored. A building that does not exist, an empty door or a door named twice is
-    /// refused. Answers the stored list.
+    /// refused. Answers the stored list. The audit entries are written in the same transaction,
+    /// or not at all.
     async fn replace_vulnerable(
         &self,
         households: &[VulnerableHousehold],
+        audit: &[AuditEntry],
     ) -> Result<Vec<VulnerableHousehold>>;
 
     /// Records a visit (its id is ignored) and returns the id the store gave it. A chief who is
     /// not on the roster, or a target that is not a listed key site, a listed household or a
     /// building with households, is refused with [`Error::Refused`]. Visits are kept forever.
-    async fn record_visit(&self, visit: &Visit) -> Result<Id>;
+    /// The audit entries are written in the same transaction ([`NEW_ID`] becomes the visit's
+    /// id), or not at all.
+    async fn record_visit(&self, visit: &Visit, audit: &[AuditEntry]) -> Result<Id>;
 
     /// Visits by one chief (or anyone with `None`) at or after `since_ms` (or ever), oldest first
     /// (by time, then id).
@@ -350,4 +472,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The latest visit of each target (the later id wins a tie in time), by target.
     async fn latest_visits(&self) -> Result<Vec<Visit>>;
+
+    /// Appends audit entries that describe no other write (a failed sign-in with an unknown
+    /// username, say), in one transaction; their ids are ignored. The log is append-only: no
+    /// method edits or deletes an entry, and the database refuses it.
+    async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()>;
+
+    /// The audit entries that pass `filter`, by id (oldest or newest first), at most
+    /// `filter.limit`.
+    async fn audit_log(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
 }

@@ -29,11 +29,11 @@ async fn gdal_opens_the_geopackage() {
     // Plans live in wangge's own tables, beside the layers, and must not disturb GDAL.
     let live = store.load().await.expect("load");
     let mut plan = Plan::draft_of(&live, "方案", "li", 0, None);
-    plan.info.id = store.create_plan(&plan).await.expect("create plan");
+    plan.info.id = store.create_plan(&plan, &[]).await.expect("create plan");
     let mut zones = plan.zones.clone();
     zones[1].name = "改名".into();
     plan.record("{}", "rename", "li", 1, zones, BTreeSet::from([10]));
-    store.save_plan(&plan, 0).await.expect("save plan");
+    store.save_plan(&plan, 0, &[]).await.expect("save plan");
     drop(store);
     let file = path.to_str().expect("utf-8 path");
 

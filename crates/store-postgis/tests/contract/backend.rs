@@ -7,15 +7,16 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use geo::{BoundingRect, LineString, MultiPolygon, Rect, coord, line_string, polygon};
+use serde_json::json;
 use tokio::sync::mpsc::Receiver;
 use wangge_core::problems;
 use wangge_core::{
-    ChangeSet, EscalationLevel, KeyPlace, KeySite, Layer, Plan, PlanStatus, Problem, ProblemAction,
-    ProblemCategory, ProblemLimits, ProblemSource, Tier, TierChange, Visit, VisitTarget,
-    VulnerableCategory, VulnerableHousehold,
+    AuditAction, AuditEntry, ChangeSet, EscalationLevel, KeyPlace, KeySite, Layer, Plan,
+    PlanStatus, Problem, ProblemAction, ProblemCategory, ProblemLimits, ProblemSource, Tier,
+    TierChange, Visit, VisitTarget, VulnerableCategory, VulnerableHousehold,
 };
 use wangge_store::contract::{normalised, sample};
-use wangge_store::{Error, GpkgStore, Page, ProblemFilter, Record, Store};
+use wangge_store::{AuditFilter, Error, GpkgStore, Page, ProblemFilter, Record, Store};
 use wangge_store_postgis::testing::{TestCluster, TestSchema, database_url, free_port};
 use wangge_store_postgis::{ConnectOptions, PostgisStore, migrate_from, redact};
 
@@ -212,7 +213,19 @@ async fn migrating_from_a_geopackage_copies_everything_exactly() {
         let before = changed.clone();
         let from = changed.compounds[2].tier;
         changed.compounds[2].tier = to;
-        let mut set = ChangeSet::diff(&before, &changed);
+        let mut set = ChangeSet::diff(&before, &changed).audited(
+            AuditEntry::new(
+                1_790_000_000_000 + i as i64,
+                "李网格员",
+                AuditAction::Tier,
+                "compound:530102001002",
+            )
+            .summary(format!("{} → {}：复查 {i}", from.name_zh(), to.name_zh()))
+            .before(json!({ "tier": from.as_str() }))
+            .after(
+                json!({ "tier": to.as_str(), "reason": format!("复查 {i}"), "ratio": 0.1 + 0.2 }),
+            ),
+        );
         set.tier_changes.push(TierChange {
             compound: 102,
             from,
@@ -249,7 +262,7 @@ async fn migrating_from_a_geopackage_copies_everything_exactly() {
     // A published plan with an edit (one undone), and a draft based on it.
     let live = source.load().await.expect("load source");
     let mut published = Plan::draft_of(&live, "2026年方案", "李规划", 1_790_000_200_000, None);
-    published.info.id = source.create_plan(&published).await.expect("plan");
+    published.info.id = source.create_plan(&published, &[]).await.expect("plan");
     let mut zones = published.zones.clone();
     zones[1].name = "调整后".into();
     zones.retain(|z| z.id != 13);
@@ -275,7 +288,10 @@ async fn migrating_from_a_geopackage_copies_everything_exactly() {
     published.info.status = PlanStatus::Published;
     published.info.published_by = Some("王主任".into());
     published.info.published_at_ms = Some(1_790_000_240_000);
-    source.save_plan(&published, 0).await.expect("save plan");
+    source
+        .save_plan(&published, 0, &[])
+        .await
+        .expect("save plan");
     let mut draft = Plan::draft_of(
         &live,
         "2027年方案",
@@ -283,11 +299,45 @@ async fn migrating_from_a_geopackage_copies_everything_exactly() {
         1_790_000_300_000,
         Some(&published),
     );
-    draft.info.id = source.create_plan(&draft).await.expect("draft");
+    draft.info.id = source
+        .create_plan(
+            &draft,
+            &[AuditEntry::new(
+                1_790_000_300_000,
+                "赵规划",
+                AuditAction::PlanCreate,
+                "plan:{id}",
+            )],
+        )
+        .await
+        .expect("draft");
+    source
+        .append_audit(&[AuditEntry::new(
+            1_790_000_400_000,
+            "ghost",
+            AuditAction::SignInFailed,
+            "user:ghost",
+        )])
+        .await
+        .expect("an entry");
+    let source_log = source
+        .audit_log(&AuditFilter::default())
+        .await
+        .expect("source log");
+    assert_eq!(source_log.len(), 4);
 
     let schema = TestSchema::new();
     let target = schema.connect().await;
-    let report = migrate_from(&source, &target).await.expect("migrate");
+    let migration = AuditEntry::new(
+        1_790_000_500_000,
+        "cli:root",
+        AuditAction::Change,
+        "store:wangge",
+    )
+    .summary("迁移");
+    let report = migrate_from(&source, &target, std::slice::from_ref(&migration))
+        .await
+        .expect("migrate");
     assert!(report.is_exact(), "{report}");
     assert_eq!(report.source_version, 5);
     assert_eq!(report.target_version, 1);
@@ -308,6 +358,7 @@ async fn migrating_from_a_geopackage_copies_everything_exactly() {
     assert_eq!(count("plans"), Some(2));
     assert_eq!(count("plan_zones"), Some(4 + 4));
     assert_eq!(count("plan_edits"), Some(2));
+    assert_eq!(count("audit"), Some(4));
     for check in &report.layers {
         assert_eq!(check.source_checksum, check.target_checksum, "{report}");
     }
@@ -338,10 +389,35 @@ async fn migrating_from_a_geopackage_copies_everything_exactly() {
         assert_eq!(Some(copied), source.plan(id).await.expect("plan"));
     }
     // New plans are numbered after the copied ones.
-    let next = target.create_plan(&draft).await.expect("a new plan");
+    let next = target.create_plan(&draft, &[]).await.expect("a new plan");
     assert!(next > draft.info.id, "{next}");
+    // The audit log keeps its ids, then the migration's own entry, then new ones.
+    target
+        .append_audit(&[AuditEntry::new(
+            1_790_000_600_000,
+            "wang",
+            AuditAction::SignIn,
+            "user:wang",
+        )])
+        .await
+        .expect("a new entry");
+    let target_log = target
+        .audit_log(&AuditFilter::default())
+        .await
+        .expect("target log");
+    assert_eq!(target_log[..4], source_log[..]);
+    assert_eq!(
+        target_log[4],
+        AuditEntry {
+            id: source_log[3].id + 1,
+            ..migration
+        }
+    );
+    assert_eq!(target_log[5].id, source_log[3].id + 2);
+    assert_eq!(target_log[5].target, "user:wang");
+    assert_eq!(target_log.len(), 6);
 
-    let again = migrate_from(&source, &target)
+    let again = migrate_from(&source, &target, &[])
         .await
         .expect_err("the target is no longer empty");
     assert!(again.to_string().contains("not empty"), "{again}");
@@ -424,11 +500,14 @@ async fn source_with_problems_and_visits(dir: &tempfile::TempDir) -> GpkgStore {
     let atlas = wangge_core::Atlas::new(data);
     let limits = ProblemLimits::default();
     let ids = source
-        .add_problems(&[
-            sample_problem(&atlas, 0, None, 0),
-            sample_problem(&atlas, 3, Some("GD-20260410-0001"), 30),
-            sample_problem(&atlas, 4, None, 60),
-        ])
+        .add_problems(
+            &[
+                sample_problem(&atlas, 0, None, 0),
+                sample_problem(&atlas, 3, Some("GD-20260410-0001"), 30),
+                sample_problem(&atlas, 4, None, 60),
+            ],
+            &[],
+        )
         .await
         .expect("problems");
     let read = |id| {
@@ -444,7 +523,7 @@ async fn source_with_problems_and_visits(dir: &tempfile::TempDir) -> GpkgStore {
         &limits,
     )
     .expect("accept");
-    source.record_steps(&[accept]).await.expect("accepted");
+    source.record_steps(&[accept], &[]).await.expect("accepted");
     // Past the chief's deadline and the grid's: with the community.
     let hour = 3_600_000;
     let escalations =
@@ -453,7 +532,10 @@ async fn source_with_problems_and_visits(dir: &tempfile::TempDir) -> GpkgStore {
         escalations.iter().map(|s| s.to_level).collect::<Vec<_>>(),
         [EscalationLevel::Grid, EscalationLevel::Community]
     );
-    source.record_steps(&escalations).await.expect("escalated");
+    source
+        .record_steps(&escalations, &[])
+        .await
+        .expect("escalated");
     let start = problems::transition(
         &read(ids[0]).await,
         ProblemAction::Start,
@@ -463,7 +545,7 @@ async fn source_with_problems_and_visits(dir: &tempfile::TempDir) -> GpkgStore {
         &limits,
     )
     .expect("start");
-    source.record_steps(&[start]).await.expect("started");
+    source.record_steps(&[start], &[]).await.expect("started");
     let accept = problems::transition(
         &read(ids[1]).await,
         ProblemAction::Accept,
@@ -473,27 +555,33 @@ async fn source_with_problems_and_visits(dir: &tempfile::TempDir) -> GpkgStore {
         &limits,
     )
     .expect("accept");
-    source.record_steps(&[accept]).await.expect("accepted");
+    source.record_steps(&[accept], &[]).await.expect("accepted");
 
     source
-        .replace_key_sites(&[
-            KeySite {
-                place: KeyPlace::Building(1003),
-                reason: "在建工地".into(),
-            },
-            KeySite {
-                place: KeyPlace::Compound(100),
-                reason: "出租屋集中".into(),
-            },
-        ])
+        .replace_key_sites(
+            &[
+                KeySite {
+                    place: KeyPlace::Building(1003),
+                    reason: "在建工地".into(),
+                },
+                KeySite {
+                    place: KeyPlace::Compound(100),
+                    reason: "出租屋集中".into(),
+                },
+            ],
+            &[],
+        )
         .await
         .expect("key sites");
     let listed = source
-        .replace_vulnerable(&[
-            household(1000, "1-101", VulnerableCategory::ElderlyAlone),
-            household(1001, "2-202", VulnerableCategory::Disabled),
-            household(1004, "3-301", VulnerableCategory::LowIncome),
-        ])
+        .replace_vulnerable(
+            &[
+                household(1000, "1-101", VulnerableCategory::ElderlyAlone),
+                household(1001, "2-202", VulnerableCategory::Disabled),
+                household(1004, "3-301", VulnerableCategory::LowIncome),
+            ],
+            &[],
+        )
         .await
         .expect("households");
     let base = PROBLEM_TIME + 86_400_000;
@@ -509,12 +597,12 @@ async fn source_with_problems_and_visits(dir: &tempfile::TempDir) -> GpkgStore {
         visit(VisitTarget::KeyCompound(100), 1, base),
         visit(VisitTarget::KeyBuilding(1003), 2, base + 120_000),
     ] {
-        source.record_visit(&v).await.expect("a visit");
+        source.record_visit(&v, &[]).await.expect("a visit");
     }
     // The most recent household leaves the list; its visit stays and still names its id.
     let remaining: Vec<_> = listed.into_iter().filter(|h| h.id != gone).collect();
     source
-        .replace_vulnerable(&remaining)
+        .replace_vulnerable(&remaining, &[])
         .await
         .expect("households");
     source
@@ -526,7 +614,7 @@ async fn migrating_copies_problems_households_and_visits_under_their_ids() {
     let source = source_with_problems_and_visits(&dir).await;
     let schema = TestSchema::new();
     let target = schema.connect().await;
-    let report = migrate_from(&source, &target).await.expect("migrate");
+    let report = migrate_from(&source, &target, &[]).await.expect("migrate");
     assert!(report.is_exact(), "{report}");
     let count = |name: &str| {
         report
@@ -594,7 +682,7 @@ async fn migrating_copies_problems_households_and_visits_under_their_ids() {
     let max_problem = source_problems.iter().map(|p| p.id).max().expect("some");
     let atlas = wangge_core::Atlas::new(target.load().await.expect("load"));
     let new = target
-        .add_problems(&[sample_problem(&atlas, 5, None, 90)])
+        .add_problems(&[sample_problem(&atlas, 5, None, 90)], &[])
         .await
         .expect("a new problem");
     assert!(new[0] > max_problem, "{new:?} after {max_problem}");
@@ -602,14 +690,20 @@ async fn migrating_copies_problems_households_and_visits_under_their_ids() {
     assert_eq!(new_steps.len(), 1, "the new problem's report step");
     // The work order number came along, unique as before.
     let again = target
-        .add_problems(&[sample_problem(&atlas, 3, Some("GD-20260410-0001"), 30)])
+        .add_problems(
+            &[sample_problem(&atlas, 3, Some("GD-20260410-0001"), 30)],
+            &[],
+        )
         .await
         .expect_err("a known work order number");
     assert!(matches!(again, Error::Refused(_)), "{again}");
     let max_visit = source_visits.iter().map(|v| v.id).max().expect("some");
     let kept = target.visit_targets().await.expect("targets").vulnerable[0].clone();
     let visit_id = target
-        .record_visit(&visit(VisitTarget::Household(kept.id), 1, PROBLEM_TIME))
+        .record_visit(
+            &visit(VisitTarget::Household(kept.id), 1, PROBLEM_TIME),
+            &[],
+        )
         .await
         .expect("a new visit");
     assert!(visit_id > max_visit, "{visit_id} after {max_visit}");
@@ -624,7 +718,10 @@ async fn migrating_copies_problems_households_and_visits_under_their_ids() {
         .expect("household visits");
     let mut list = target.visit_targets().await.expect("targets").vulnerable;
     list.push(household(1002, "9-909", VulnerableCategory::Other));
-    let stored = target.replace_vulnerable(&list).await.expect("households");
+    let stored = target
+        .replace_vulnerable(&list, &[])
+        .await
+        .expect("households");
     let added = stored
         .iter()
         .find(|h| h.building == 1002)
@@ -643,12 +740,12 @@ async fn migrating_into_a_schema_holding_a_problem_is_refused_and_writes_nothing
     let atlas = wangge_core::Atlas::new(sample());
     let held = sample_problem(&atlas, 1, Some("GD-ELSEWHERE"), 0);
     let ids = target
-        .add_problems(std::slice::from_ref(&held))
+        .add_problems(std::slice::from_ref(&held), &[])
         .await
         .expect("a problem");
     assert_eq!(target.data_version().await.expect("version"), 0);
 
-    let refused = migrate_from(&source, &target)
+    let refused = migrate_from(&source, &target, &[])
         .await
         .expect_err("the target holds a problem");
     assert!(refused.to_string().contains("not empty"), "{refused}");
@@ -666,6 +763,70 @@ async fn migrating_into_a_schema_holding_a_problem_is_refused_and_writes_nothing
         Default::default()
     );
     assert!(target.visits(None, None).await.expect("visits").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrating_into_a_schema_with_an_audit_log_is_refused_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = source_with_problems_and_visits(&dir).await;
+    let schema = TestSchema::new();
+    let target = schema.connect().await;
+    let held = AuditEntry::new(1, "cli:root", AuditAction::User, "user:wang");
+    target
+        .append_audit(std::slice::from_ref(&held))
+        .await
+        .expect("an entry");
+    let refused = migrate_from(&source, &target, &[])
+        .await
+        .expect_err("the target's audit log is not empty");
+    let message = refused.to_string();
+    assert!(
+        message.contains("1 audit log entries") && message.contains("nothing was changed"),
+        "{message}"
+    );
+    assert_eq!(target.data_version().await.expect("version"), 0);
+    assert!(target.load().await.expect("load").zones.is_empty());
+    let log = target
+        .audit_log(&AuditFilter::default())
+        .await
+        .expect("log");
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].target, held.target);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_log_cannot_be_edited_behind_wangge_s_back() {
+    let schema = TestSchema::new();
+    let store = schema.connect().await;
+    store
+        .append_audit(&[
+            AuditEntry::new(1, "wang", AuditAction::Tier, "compound:CM-001")
+                .after(json!({ "tier": "red" })),
+        ])
+        .await
+        .expect("an entry");
+    for sql in [
+        "UPDATE {s}.wangge_audit SET actor = 'someone else'",
+        "UPDATE {s}.wangge_audit SET after = NULL",
+        "DELETE FROM {s}.wangge_audit",
+        "TRUNCATE {s}.wangge_audit",
+    ] {
+        let error = raw_sql(&schema.url, &sql.replace("{s}", &schema.name))
+            .await
+            .expect_err("the audit log is append-only");
+        let message = error
+            .as_db_error()
+            .map(|e| e.message().to_string())
+            .unwrap_or_default();
+        assert!(
+            message.contains("the audit log is append-only"),
+            "{sql}: {message}"
+        );
+    }
+    let log = store.audit_log(&AuditFilter::default()).await.expect("log");
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].actor, "wang");
+    assert_eq!(log[0].after, Some(json!({ "tier": "red" })));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,7 @@
 //! GeoPackage R-tree extension kept up to date by triggers. Plans live in tables of wangge's own
 //! beside the layers (not registered as GeoPackage contents; see `sql/004_plans.sql`).
 
+mod audit;
 mod geom;
 mod plans;
 mod problems;
@@ -18,13 +19,14 @@ use async_trait::async_trait;
 use geo::{BoundingRect, Geometry, Point, Rect, coord};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use wangge_core::{
-    ChangeSet, Dataset, Id, Inspection, KeySite, Layer, LevelConfig, Photo, Plan, PlanInfo,
-    Problem, ProblemCounts, ProblemStep, Targets, TierChange, User, Visit, VulnerableHousehold,
-    Zone,
+    AuditEntry, ChangeSet, Dataset, Id, Inspection, KeySite, Layer, LevelConfig, Photo, Plan,
+    PlanInfo, Problem, ProblemCounts, ProblemStep, Targets, TierChange, User, Visit,
+    VulnerableHousehold, Zone,
 };
 
 use crate::{
-    Applied, ChangeRecord, Error, Page, ProblemFilter, Record, Result, SCHEMA_VERSION, Store,
+    Applied, AuditFilter, ChangeRecord, Error, Page, ProblemFilter, Record, Result, SCHEMA_VERSION,
+    Store,
 };
 
 /// The GeoPackage application id, "GPKG" in ASCII.
@@ -44,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/008_problems.sql"),
     include_str!("sql/009_visits.sql"),
     include_str!("sql/010_inspection_photos.sql"),
+    include_str!("sql/011_audit.sql"),
 ];
 // Every schema version has its migration.
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION as usize);
@@ -502,6 +505,8 @@ fn apply_in(tx: &Transaction<'_>, location: &str, changes: &ChangeSet) -> Result
             }
         }
     }
+    // The entries that describe the change, in its transaction: with it, or not at all.
+    audit::append(tx, location, &changes.audit)?;
     Ok(Applied {
         version,
         touched,
@@ -731,28 +736,29 @@ impl Store for GpkgStore {
         .await
     }
 
-    async fn create_plan(&self, plan: &Plan) -> Result<Id> {
+    async fn create_plan(&self, plan: &Plan, audit: &[AuditEntry]) -> Result<Id> {
         let plan = plan.clone();
-        self.run(move |conn, location| {
-            let tx = conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(sql_error(location, "starting a write"))?;
-            let id = plans::create(&tx, location, &plan)?;
-            commit_write(tx, location)?;
+        let audit = audit.to_vec();
+        self.write(move |tx, location| {
+            let id = plans::create(tx, location, &plan)?;
+            audit::append_for(tx, location, &audit, id)?;
             Ok(id)
         })
         .await
     }
 
-    async fn save_plan(&self, plan: &Plan, expected_version: u64) -> Result<()> {
+    async fn save_plan(
+        &self,
+        plan: &Plan,
+        expected_version: u64,
+        audit: &[AuditEntry],
+    ) -> Result<()> {
         let plan = plan.clone();
-        self.run(move |conn, location| {
-            let tx = conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(sql_error(location, "starting a write"))?;
-            plans::check_version(&tx, location, plan.info.id, expected_version)?;
-            plans::save(&tx, location, &plan)?;
-            commit_write(tx, location)
+        let audit = audit.to_vec();
+        self.write(move |tx, location| {
+            plans::check_version(tx, location, plan.info.id, expected_version)?;
+            plans::save(tx, location, &plan)?;
+            audit::append(tx, location, &audit)
         })
         .await
     }
@@ -787,22 +793,39 @@ impl Store for GpkgStore {
             .await
     }
 
-    async fn create_user(&self, user: &User) -> Result<Id> {
+    async fn create_user(&self, user: &User, audit: &[AuditEntry]) -> Result<Id> {
         let user = user.clone();
-        self.write(move |tx, location| users::create(tx, location, &user))
-            .await
-    }
-
-    async fn update_user(&self, user: &User) -> Result<()> {
-        let user = user.clone();
-        self.write(move |tx, location| users::update(tx, location, &user))
-            .await
-    }
-
-    async fn create_session(&self, user: Id, token_hash: &str, expires_at_ms: i64) -> Result<()> {
-        let token_hash = token_hash.to_string();
+        let audit = audit.to_vec();
         self.write(move |tx, location| {
-            users::create_session(tx, location, user, &token_hash, expires_at_ms)
+            let id = users::create(tx, location, &user)?;
+            audit::append_for(tx, location, &audit, id)?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn update_user(&self, user: &User, audit: &[AuditEntry]) -> Result<()> {
+        let user = user.clone();
+        let audit = audit.to_vec();
+        self.write(move |tx, location| {
+            users::update(tx, location, &user)?;
+            audit::append(tx, location, &audit)
+        })
+        .await
+    }
+
+    async fn create_session(
+        &self,
+        user: Id,
+        token_hash: &str,
+        expires_at_ms: i64,
+        audit: &[AuditEntry],
+    ) -> Result<()> {
+        let token_hash = token_hash.to_string();
+        let audit = audit.to_vec();
+        self.write(move |tx, location| {
+            users::create_session(tx, location, user, &token_hash, expires_at_ms)?;
+            audit::append(tx, location, &audit)
         })
         .await
     }
@@ -813,23 +836,44 @@ impl Store for GpkgStore {
             .await
     }
 
-    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+    async fn delete_session(&self, token_hash: &str, audit: &[AuditEntry]) -> Result<()> {
         let token_hash = token_hash.to_string();
-        self.write(move |tx, location| users::delete_session(tx, location, &token_hash))
-            .await
+        let audit = audit.to_vec();
+        self.write(move |tx, location| {
+            users::delete_session(tx, location, &token_hash)?;
+            audit::append(tx, location, &audit)
+        })
+        .await
     }
 
-    async fn add_problems(&self, problems: &[Problem]) -> Result<Vec<Id>> {
+    async fn add_problems(&self, problems: &[Problem], audit: &[AuditEntry]) -> Result<Vec<Id>> {
         crate::problems::check_batch(problems)?;
         let problems = problems.to_vec();
-        self.write(move |tx, location| problems::add(tx, location, &problems))
-            .await
+        let audit = audit.to_vec();
+        self.write(move |tx, location| {
+            let ids = problems::add(tx, location, &problems)?;
+            let audit: Vec<AuditEntry> = audit
+                .into_iter()
+                .enumerate()
+                .map(|(i, e)| match ids.get(i) {
+                    Some(&id) => crate::with_new_id(e, id),
+                    None => e,
+                })
+                .collect();
+            audit::append(tx, location, &audit)?;
+            Ok(ids)
+        })
+        .await
     }
 
-    async fn record_steps(&self, steps: &[ProblemStep]) -> Result<()> {
+    async fn record_steps(&self, steps: &[ProblemStep], audit: &[AuditEntry]) -> Result<()> {
         let steps = steps.to_vec();
-        self.write(move |tx, location| problems::record_steps(tx, location, &steps))
-            .await
+        let audit = audit.to_vec();
+        self.write(move |tx, location| {
+            problems::record_steps(tx, location, &steps)?;
+            audit::append(tx, location, &audit)
+        })
+        .await
     }
 
     async fn problems(&self, filter: &ProblemFilter) -> Result<Vec<Problem>> {
@@ -860,25 +904,40 @@ impl Store for GpkgStore {
             .await
     }
 
-    async fn replace_key_sites(&self, sites: &[KeySite]) -> Result<()> {
+    async fn replace_key_sites(&self, sites: &[KeySite], audit: &[AuditEntry]) -> Result<()> {
         let sites = sites.to_vec();
-        self.write(move |tx, location| visits::replace_key_sites(tx, location, &sites))
-            .await
+        let audit = audit.to_vec();
+        self.write(move |tx, location| {
+            visits::replace_key_sites(tx, location, &sites)?;
+            audit::append(tx, location, &audit)
+        })
+        .await
     }
 
     async fn replace_vulnerable(
         &self,
         households: &[VulnerableHousehold],
+        audit: &[AuditEntry],
     ) -> Result<Vec<VulnerableHousehold>> {
         let households = households.to_vec();
-        self.write(move |tx, location| visits::replace_vulnerable(tx, location, &households))
-            .await
+        let audit = audit.to_vec();
+        self.write(move |tx, location| {
+            let stored = visits::replace_vulnerable(tx, location, &households)?;
+            audit::append(tx, location, &audit)?;
+            Ok(stored)
+        })
+        .await
     }
 
-    async fn record_visit(&self, visit: &Visit) -> Result<Id> {
+    async fn record_visit(&self, visit: &Visit, audit: &[AuditEntry]) -> Result<Id> {
         let visit = visit.clone();
-        self.write(move |tx, location| visits::record(tx, location, &visit))
-            .await
+        let audit = audit.to_vec();
+        self.write(move |tx, location| {
+            let id = visits::record(tx, location, &visit)?;
+            audit::append_for(tx, location, &audit, id)?;
+            Ok(id)
+        })
+        .await
     }
 
     async fn visits(&self, chief: Option<Id>, since_ms: Option<i64>) -> Result<Vec<Visit>> {
@@ -888,6 +947,18 @@ impl Store for GpkgStore {
 
     async fn latest_visits(&self) -> Result<Vec<Visit>> {
         self.run(|conn, location| visits::latest(conn, location))
+            .await
+    }
+
+    async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()> {
+        let entries = entries.to_vec();
+        self.write(move |tx, location| audit::append(tx, location, &entries))
+            .await
+    }
+
+    async fn audit_log(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let filter = filter.clone();
+        self.run(move |conn, location| audit::list(conn, location, &filter))
             .await
     }
 }

@@ -151,7 +151,7 @@ async fn problem_steps_cannot_be_edited_or_deleted() {
         &wangge_core::ProblemLimits::default(),
     )
     .expect("report");
-    store.add_problems(&[problem]).await.expect("added");
+    store.add_problems(&[problem], &[]).await.expect("added");
     drop(store);
     let conn = Connection::open(&path).expect("raw");
     let edit = conn
@@ -170,6 +170,64 @@ async fn problem_steps_cannot_be_edited_or_deleted() {
 }
 
 #[tokio::test]
+async fn the_audit_log_cannot_be_edited_or_deleted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("w.gpkg");
+    let store = GpkgStore::with_sample(&path).await;
+    let entry = wangge_core::AuditEntry::new(
+        1_775_779_200_000,
+        "wang",
+        wangge_core::AuditAction::Tier,
+        "compound:CM-001",
+    )
+    .summary("绿 → 黄")
+    .before(serde_json::json!({ "tier": "green" }));
+    store.append_audit(&[entry]).await.expect("appended");
+    drop(store);
+    let conn = Connection::open(&path).expect("raw");
+    let edit = conn
+        .execute("UPDATE wangge_audit SET actor = 'someone else'", [])
+        .expect_err("append-only");
+    assert!(
+        edit.to_string()
+            .contains("the audit log is append-only: its entries cannot be edited"),
+        "{edit}"
+    );
+    let delete = conn
+        .execute("DELETE FROM wangge_audit", [])
+        .expect_err("append-only");
+    assert!(
+        delete
+            .to_string()
+            .contains("the audit log is append-only: its entries cannot be deleted"),
+        "{delete}"
+    );
+    // Malformed JSON cannot get in behind wangge's back either.
+    let bad = conn
+        .execute(
+            "INSERT INTO wangge_audit (at_ms, actor, action, target, after) \
+             VALUES (0, 'x', 'change', 'setting:x', '{not json')",
+            [],
+        )
+        .expect_err("not JSON");
+    assert!(bad.to_string().contains("CHECK"), "{bad}");
+    let (count, actor): (i64, String) = conn
+        .query_row("SELECT count(*), max(actor) FROM wangge_audit", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("count");
+    assert_eq!((count, actor.as_str()), (1, "wang"));
+    let kind: String = conn
+        .query_row(
+            "SELECT data_type FROM gpkg_contents WHERE table_name = 'wangge_audit'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("registered");
+    assert_eq!(kind, "attributes");
+}
+
+#[tokio::test]
 async fn a_schema_3_file_upgrades_to_plans_targets_duties_and_partners() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("w.gpkg");
@@ -178,7 +236,10 @@ async fn a_schema_3_file_upgrades_to_plans_targets_duties_and_partners() {
     // partner departments existed.
     let conn = Connection::open(&path).expect("raw");
     conn.execute_batch(
-        "DROP TABLE inspection_photos;
+        "DROP TABLE wangge_audit;
+         DELETE FROM gpkg_contents WHERE table_name = 'wangge_audit';
+         DELETE FROM sqlite_sequence WHERE name = 'wangge_audit';
+         DROP TABLE inspection_photos;
          DELETE FROM gpkg_contents WHERE table_name = 'inspection_photos';
          DROP TABLE visits; DROP TABLE vulnerable_households; DROP TABLE key_sites;
          DELETE FROM sqlite_sequence WHERE name IN ('visits', 'vulnerable_households');
@@ -216,7 +277,7 @@ async fn a_schema_3_file_upgrades_to_plans_targets_duties_and_partners() {
     );
     assert!(store.plans().await.expect("plans").is_empty());
     let mut plan = Plan::draft_of(&sample(), "p", "li", 0, None);
-    plan.info.id = store.create_plan(&plan).await.expect("create");
+    plan.info.id = store.create_plan(&plan, &[]).await.expect("create");
     assert_eq!(store.plan(plan.info.id).await.expect("read"), Some(plan));
     // The upgraded file takes partner departments.
     let before = store.load().await.expect("load");
@@ -232,6 +293,23 @@ async fn a_schema_3_file_upgrades_to_plans_targets_duties_and_partners() {
         store.load().await.expect("load").partners,
         sample().partners
     );
+    // And it keeps an audit log, with the partners' change in it.
+    let entry = wangge_core::AuditEntry::new(
+        1,
+        "cli:root",
+        wangge_core::AuditAction::Import,
+        "layer:partners",
+    );
+    store
+        .apply(&wangge_core::ChangeSet::default().audited(entry.clone()))
+        .await
+        .expect("an entry");
+    let log = store
+        .audit_log(&crate::AuditFilter::default())
+        .await
+        .expect("log");
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].target, entry.target);
     drop(store);
     let conn = Connection::open(&path).expect("raw");
     let version: String = conn
@@ -311,7 +389,7 @@ async fn saving_a_big_plan_is_quick() {
     let store = GpkgStore::open(dir.path().join("w.gpkg")).expect("open");
     let (_, mut plan) = big_plan();
     let started = std::time::Instant::now();
-    plan.info.id = store.create_plan(&plan).await.expect("create");
+    plan.info.id = store.create_plan(&plan, &[]).await.expect("create");
     let created = started.elapsed();
     let mut times = Vec::new();
     for round in 0..10 {
@@ -332,7 +410,7 @@ async fn saving_a_big_plan_is_quick() {
             );
         }
         let started = std::time::Instant::now();
-        store.save_plan(&plan, expected).await.expect("save");
+        store.save_plan(&plan, expected, &[]).await.expect("save");
         times.push(started.elapsed());
     }
     times.sort();

@@ -1,0 +1,2 @@
+-- How many entries the audit log holds.
+SELECT count(*) FROM wangge_audit
