@@ -11,7 +11,7 @@ export CARGO_INCREMENTAL ?= 0
 ADDR ?= 127.0.0.1:8080
 DB ?= demo.gpkg
 
-.PHONY: demo test setup check unit e2e browser web bench fuzz
+.PHONY: demo test setup check unit e2e browser web bench fuzz load soak
 
 demo: web
 	cargo build --release --bin wangge
@@ -85,3 +85,13 @@ fuzz:
 	  fi; \
 	done; \
 	rm -rf $$tmp
+
+# wrk against a release server of the demo: cached tiles, uncached tiles, the JSON API, for
+# LOAD_SECONDS (60) each at 64 connections; a markdown table, non-zero exit on any error.
+load:
+	bash tests/bench/load.sh
+
+# A mixed wrk load for SOAK_MINUTES (10) with the server's memory sampled every 10 s; non-zero
+# exit when it grows by more than SOAK_MAX_GROWTH (15) % after the first minute.
+soak:
+	bash tests/bench/soak.sh

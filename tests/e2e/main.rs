@@ -3,6 +3,7 @@
 mod audit;
 mod chiefs;
 mod cli;
+mod faults;
 mod partners;
 mod plans;
 mod postgis;

@@ -578,8 +578,9 @@ pub struct Web {
     /// The built web front end; defaults to $WANGGE_WEB, else ./web/dist when it exists.
     #[arg(long, value_name = "DIR", env = "WANGGE_WEB")]
     pub web: Option<PathBuf>,
-    /// How many encoded tiles to keep in memory (least recently used go first).
-    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    /// How many encoded tiles to keep in memory (least recently used go first); 0 keeps none,
+    /// so that every request encodes its tile (for measuring the encoder, not for production).
+    #[arg(long, value_name = "N", default_value_t = wangge_server::DEFAULT_TILE_CACHE)]
     pub tile_cache: usize,
     /// Mark the session cookie `Secure`: say this when users reach the server over HTTPS through
     /// a proxy that does not send `X-Forwarded-Proto: https` (with it, the cookie is Secure

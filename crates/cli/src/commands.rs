@@ -1199,7 +1199,7 @@ async fn serve(store: Arc<dyn Store>, addr: std::net::SocketAddr, web: Web) -> R
     let options = ServerOptions {
         web_dir: web_dir(web.web),
         font: find_font(),
-        tile_cache_entries: web.tile_cache,
+        tile_cache_entries: Some(web.tile_cache),
         problem_limits: wangge_core::ProblemLimits::default(),
         escalation_every: Some(std::time::Duration::from_secs(60)),
         secure_cookies: web.secure_cookies,

@@ -104,6 +104,10 @@ impl Rules {
 const SESSION_CACHE: Duration = Duration::from_secs(10);
 /// Sessions kept in the cache at most; beyond it the cache starts over.
 const SESSION_CACHE_ENTRIES: usize = 10_000;
+/// While the store is unavailable, a session looked up at most this long ago still stands, so
+/// that what is answered from memory (maps, lists, summaries) stays answered through a database
+/// restart. Nobody can sign out or change a role meanwhile: those need the store too.
+const SESSION_OUTAGE_GRACE: Duration = Duration::from_secs(15 * 60);
 
 /// Recently looked-up sessions by token hash, so that a map's dozens of tile requests do not each
 /// ask the store.
@@ -120,6 +124,13 @@ impl SessionCache {
         let entries = self.entries.lock().ok()?;
         let (user, at) = entries.get(hash)?;
         (at.elapsed() < SESSION_CACHE).then(|| user.clone())
+    }
+
+    /// A looked-up session however recent, within `grace`: for when the store cannot be asked.
+    fn stale(&self, hash: &str, grace: Duration) -> Option<Option<Arc<User>>> {
+        let entries = self.entries.lock().ok()?;
+        let (user, at) = entries.get(hash)?;
+        (at.elapsed() < grace).then(|| user.clone())
     }
 
     fn put(&self, hash: String, user: Option<Arc<User>>) {
@@ -153,11 +164,16 @@ pub(crate) async fn session_user(
     if let Some(user) = state.sessions().get(&hash) {
         return Ok(user);
     }
-    let user = state
-        .store()
-        .session_user(&hash, now_ms())
-        .await?
-        .map(Arc::new);
+    let user = match state.store().session_user(&hash, now_ms()).await {
+        Ok(user) => user.map(Arc::new),
+        Err(wangge_store::Error::Unavailable(message)) => {
+            return state
+                .sessions()
+                .stale(&hash, SESSION_OUTAGE_GRACE)
+                .ok_or(ApiError::Unavailable(message));
+        }
+        Err(e) => return Err(e.into()),
+    };
     state.sessions().put(hash, user.clone());
     Ok(user)
 }
@@ -388,4 +404,29 @@ pub(crate) async fn authorize(
     }
     request.extensions_mut().insert(caller);
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_past_the_cache_time_stands_only_within_the_outage_grace() {
+        let cache = SessionCache::default();
+        let looked_up = Instant::now()
+            .checked_sub(Duration::from_secs(60))
+            .expect("an instant a minute ago");
+        cache
+            .entries
+            .lock()
+            .expect("the cache's lock")
+            .insert("hash".into(), (None, looked_up));
+        assert!(cache.get("hash").is_none(), "older than the cache trusts");
+        assert!(matches!(
+            cache.stale("hash", SESSION_OUTAGE_GRACE),
+            Some(None)
+        ));
+        assert!(cache.stale("hash", Duration::from_secs(30)).is_none());
+        assert!(cache.stale("other", SESSION_OUTAGE_GRACE).is_none());
+    }
 }

@@ -39,7 +39,7 @@ use tower_http::trace::TraceLayer;
 pub use access::Access;
 pub use error::ApiError;
 pub use problems::ClockRun;
-pub use state::{AppState, ServerOptions, Snapshot, StateError};
+pub use state::{AppState, DEFAULT_TILE_CACHE, ServerOptions, Snapshot, StateError};
 
 /// The largest request body the server accepts.
 pub const BODY_LIMIT: usize = 8 * 1024 * 1024;

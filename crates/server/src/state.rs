@@ -11,6 +11,9 @@ use wangge_tiles::{ChiefMap, TileLayer};
 
 use crate::tiles::TileCache;
 
+/// How many encoded tiles the cache keeps when the options do not say.
+pub const DEFAULT_TILE_CACHE: usize = 20_000;
+
 /// Failure to build the state at start-up or to reload it.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -32,8 +35,9 @@ pub struct ServerOptions {
     pub web_dir: Option<PathBuf>,
     /// A font (TTF/OTF/TTC bytes) for text in rendered PNG maps; `None` draws legends without text.
     pub font: Option<Arc<Vec<u8>>>,
-    /// How many encoded tiles the cache keeps at most.
-    pub tile_cache_entries: usize,
+    /// How many encoded tiles the cache keeps at most: `None` for the default (20 000), `Some(0)`
+    /// for no cache at all (every request encodes its tile; for measuring the encoder).
+    pub tile_cache_entries: Option<usize>,
     /// The time limit of each escalation level for problems.
     pub problem_limits: wangge_core::ProblemLimits,
     /// How often the escalation clock runs in the background; `None` runs it never (tests run
@@ -83,11 +87,7 @@ impl AppState {
     /// Loads the store into memory and indexes it.
     pub async fn load(store: Arc<dyn Store>, options: ServerOptions) -> Result<Self, StateError> {
         let snapshot = read(store.as_ref()).await?;
-        let capacity = if options.tile_cache_entries == 0 {
-            20_000
-        } else {
-            options.tile_cache_entries
-        };
+        let capacity = options.tile_cache_entries.unwrap_or(DEFAULT_TILE_CACHE);
         let version = snapshot.version;
         let feed = store.subscribe().await.map_err(|source| StateError::Load {
             location: store.describe(),

@@ -76,14 +76,15 @@ pub struct CacheStats {
 }
 
 impl TileCache {
-    /// A cache holding at most `capacity` tiles of data at `version`.
+    /// A cache holding at most `capacity` tiles of data at `version`; a capacity of 0 keeps
+    /// nothing, so that every request encodes its tile (for measurements).
     pub fn new(capacity: usize, version: u64) -> Self {
         Self {
             entries: Mutex::new(Entries {
                 map: HashMap::new(),
                 version,
             }),
-            capacity: capacity.max(1),
+            capacity,
             clock: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -125,6 +126,9 @@ impl TileCache {
 
     /// Keeps a tile encoded from data of `version`, unless the data has changed meanwhile.
     fn put(&self, key: Key, version: u64, tile: std::sync::Arc<Encoded>) {
+        if self.capacity == 0 {
+            return;
+        }
         let mut entries = self.lock();
         if entries.version != version {
             return;
@@ -500,6 +504,45 @@ mod tests {
         );
         assert!(matches(&h, "\"b\""));
         assert!(!matches(&h, "\"c\""));
+    }
+
+    fn encoded(bytes: &[u8]) -> std::sync::Arc<Encoded> {
+        std::sync::Arc::new(Encoded {
+            raw: bytes.to_vec(),
+            gzip: gzip(bytes),
+            etag: etag_of(bytes),
+            last_used: AtomicU64::new(0),
+        })
+    }
+
+    #[test]
+    fn a_cache_of_capacity_zero_keeps_nothing_and_counts_every_miss() {
+        let key = Key {
+            layer: TileLayer::All,
+            chief: None,
+            z: 14,
+            x: 1,
+            y: 2,
+        };
+        let off = TileCache::new(0, 3);
+        off.put(key, 3, encoded(b"tile"));
+        assert!(off.get(&key).is_none());
+        assert!(off.get(&key).is_none());
+        assert_eq!(
+            off.stats(),
+            CacheStats {
+                entries: 0,
+                hits: 0,
+                misses: 2
+            }
+        );
+        // A cache of one keeps the newest tile only.
+        let one = TileCache::new(1, 3);
+        let other = Key { x: 2, ..key };
+        one.put(key, 3, encoded(b"a"));
+        one.put(other, 3, encoded(b"b"));
+        assert!(one.get(&key).is_none());
+        assert_eq!(one.get(&other).map(|e| e.raw.clone()), Some(b"b".to_vec()));
     }
 
     #[test]
