@@ -52,34 +52,33 @@ struct Route {
     handler: MethodRouter<AppState>,
 }
 
-fn get<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Access, h: H) -> Route {
-    let handler = routing::get(h);
+/// A route answering `method` (GET also answers HEAD).
+fn on<H: Handler<T, AppState>, T: 'static>(
+    method: Method,
+    path: &'static str,
+    access: Access,
+    h: H,
+) -> Route {
+    let filter = routing::MethodFilter::try_from(method.clone())
+        .unwrap_or_else(|_| unreachable!("the route table names GET, POST and DELETE only"));
     Route {
-        method: Method::GET,
+        method,
         path,
         access,
-        handler,
+        handler: routing::on(filter, h),
     }
+}
+
+fn get<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Access, h: H) -> Route {
+    on(Method::GET, path, access, h)
 }
 
 fn post<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Access, h: H) -> Route {
-    let handler = routing::post(h);
-    Route {
-        method: Method::POST,
-        path,
-        access,
-        handler,
-    }
+    on(Method::POST, path, access, h)
 }
 
 fn delete<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Access, h: H) -> Route {
-    let handler = routing::delete(h);
-    Route {
-        method: Method::DELETE,
-        path,
-        access,
-        handler,
-    }
+    on(Method::DELETE, path, access, h)
 }
 
 /// Every route, once, with who may call it. The router and the access rules are both built from
