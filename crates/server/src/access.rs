@@ -219,14 +219,14 @@ impl Caller {
             .map_or_else(|| "anonymous".to_string(), |u| u.username.clone())
     }
 
-    /// The name an author field takes: the display name, else the username.
-    pub(crate) fn author(&self) -> Option<String> {
-        self.user().map(|u| {
-            if u.display_name.trim().is_empty() {
-                u.username.clone()
-            } else {
-                u.display_name.clone()
-            }
+    /// The name an author field takes: the display name, else the username (401 when nobody is
+    /// signed in).
+    pub(crate) fn author(&self) -> Result<String, ApiError> {
+        let u = self.signed_in()?;
+        Ok(if u.display_name.trim().is_empty() {
+            u.username.clone()
+        } else {
+            u.display_name.clone()
         })
     }
 

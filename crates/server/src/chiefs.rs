@@ -360,12 +360,14 @@ pub(crate) async fn post(
             Some(text) => parse_level(text)?,
             None => chief_level(chief),
         };
-        let mut concerned: Vec<Id> = data
+        // The targets' duties before the change: their chiefs are concerned, and the audit log
+        // keeps them.
+        let previous: Vec<&wangge_core::Assignment> = data
             .duties
             .iter()
             .filter(|d| d.kind == kind && d.level == level && request.targets.contains(&d.target))
-            .map(|d| d.chief)
             .collect();
+        let mut concerned: Vec<Id> = previous.iter().map(|d| d.chief).collect();
         concerned.push(request.chief);
         concerned.sort_unstable();
         concerned.dedup();
@@ -382,10 +384,8 @@ pub(crate) async fn post(
             duties,
             ..data.clone()
         };
-        let before: Vec<Value> = data
-            .duties
+        let before: Vec<Value> = previous
             .iter()
-            .filter(|d| d.kind == kind && d.level == level && request.targets.contains(&d.target))
             .map(|d| json!({ "target": d.target, "chief": d.chief }))
             .collect();
         let entry = caller

@@ -30,8 +30,9 @@ use wangge_store::NEW_ID;
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewPlan {
     name: String,
-    #[serde(default)]
-    by: Option<String>,
+    /// Accepted from older clients and ignored: the author is the signed-in user.
+    #[serde(default, rename = "by")]
+    _by: serde::de::IgnoredAny,
 }
 
 /// `{"version", "by", "edit"}`.
@@ -39,8 +40,9 @@ pub(crate) struct NewPlan {
 #[serde(deny_unknown_fields)]
 pub(crate) struct EditRequest {
     version: u64,
-    #[serde(default)]
-    by: Option<String>,
+    /// Accepted from older clients and ignored: the author is the signed-in user.
+    #[serde(default, rename = "by")]
+    _by: serde::de::IgnoredAny,
     edit: Value,
 }
 
@@ -49,8 +51,9 @@ pub(crate) struct EditRequest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct VersionRequest {
     version: u64,
-    #[serde(default)]
-    by: Option<String>,
+    /// Accepted from older clients and ignored: the author is the signed-in user.
+    #[serde(default, rename = "by")]
+    _by: serde::de::IgnoredAny,
 }
 
 fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
@@ -58,22 +61,12 @@ fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
         .map_err(|e| ApiError::BadRequest(e.body_text()))
 }
 
-/// Who makes a change: the signed-in user (what the body says is then ignored), else `by`.
-fn author(caller: &Caller, by: Option<String>) -> Result<String, ApiError> {
-    let by = caller
-        .author()
-        .or(by)
-        .unwrap_or_default()
-        .trim()
-        .to_string();
-    if by.is_empty() {
-        return Err(ApiError::BadRequest(
-            "say who makes the change: \"by\" is required".into(),
-        ));
-    }
+/// Who makes a change: the signed-in user, by the name the interface shows.
+fn author(caller: &Caller) -> Result<String, ApiError> {
+    let by = caller.author()?;
     if by.chars().count() > 100 {
         return Err(ApiError::BadRequest(
-            "\"by\" is longer than 100 characters".into(),
+            "the author's name is longer than 100 characters".into(),
         ));
     }
     Ok(by)
@@ -189,7 +182,7 @@ pub(crate) async fn create(
     request: Result<Json<NewPlan>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request = body(request)?;
-    let by = author(&caller, request.by)?;
+    let by = author(&caller)?;
     let name = request.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::BadRequest(
@@ -412,7 +405,7 @@ pub(crate) async fn edit(
     request: Result<Json<EditRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let request = body(request)?;
-    let by = author(&caller, request.by)?;
+    let by = author(&caller)?;
     let edit: Edit = serde_json::from_value(request.edit.clone()).map_err(|e| {
         ApiError::BadRequest(format!(
             "\"edit\" is not an edit ({e}); use one of op = move, split, merge, rebalance, lock, redraw"
@@ -483,7 +476,7 @@ async fn step(
     forward: bool,
 ) -> Result<Json<Value>, ApiError> {
     let request = body(request)?;
-    let by = author(&caller, request.by)?;
+    let by = author(&caller)?;
     let id = plan_id(&id)?;
     let _plans = state.plan_lock().await;
     let mut plan = load_plan(&state, id).await?;
@@ -524,7 +517,7 @@ pub(crate) async fn publish(
     request: Result<Json<VersionRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let request = body(request)?;
-    let by = author(&caller, request.by)?;
+    let by = author(&caller)?;
     let id = plan_id(&id)?;
     let _plans = state.plan_lock().await;
     let mut plan = load_plan(&state, id).await?;
@@ -596,7 +589,7 @@ pub(crate) async fn discard(
     request: Result<Json<VersionRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let request = body(request)?;
-    author(&caller, request.by)?;
+    author(&caller)?;
     let id = plan_id(&id)?;
     let _plans = state.plan_lock().await;
     let mut plan = load_plan(&state, id).await?;

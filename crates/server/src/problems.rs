@@ -39,9 +39,9 @@ pub(crate) struct ReportRequest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct StepRequest {
     action: String,
-    /// Who acts, for callers without a session (a signed-in user acts as themselves).
-    #[serde(default)]
-    by: String,
+    /// Accepted from older clients and ignored: the author is the signed-in user.
+    #[serde(default, rename = "by")]
+    _by: serde::de::IgnoredAny,
     #[serde(default)]
     note: String,
     /// The state the caller saw; a problem no longer in it is a 409.
@@ -356,8 +356,7 @@ pub(crate) async fn step(
             ),
         ));
     }
-    // Who acts is the signed-in user; `by` names them only for callers without a session.
-    let by = caller.author().unwrap_or_else(|| request.by.clone());
+    let by = caller.author()?;
     let step = transition(
         &problem,
         action,

@@ -140,7 +140,9 @@ pub(crate) async fn zone_summary(
 pub(crate) struct TierRequest {
     tier: String,
     reason: String,
-    by: Option<String>,
+    /// Accepted from older clients and ignored: the author is the signed-in user.
+    #[serde(default, rename = "by")]
+    _by: serde::de::IgnoredAny,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -174,7 +176,7 @@ pub(crate) async fn set_tier(
 ) -> Result<Json<Value>, ApiError> {
     let Json(request) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let to = Tier::parse(&request.tier).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let author = caller.author().or(request.by).unwrap_or_default();
+    let author = caller.author()?;
     let by = author.as_str();
     let changes = {
         let atlas = state.snapshot().atlas;
